@@ -1,0 +1,287 @@
+"""Built-in plugin: the core event types and their reducers.
+
+Sessions, agents, tasks, sprints and epics, messages, metrics, and generic
+state writes. Each reducer is pure: it reads only the state and the event
+(timestamps come from ``event.ts``), so replaying the log rebuilds the state.
+Bad data raises InvalidValue, which rejects the event and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchcore.errors import InvalidValue
+from orchcore.models import Agent, Epic, Event, Message, Session, Sprint, Task, structure, unstructure
+from orchcore.plugins import hookimpl
+from orchcore.specs import EventType
+
+PRIORITIES = ("critical", "high", "normal", "low")
+
+
+def _need(event: Event, key: str, kind: type = str) -> Any:
+    value = event.data.get(key)
+    if not isinstance(value, kind) or (kind is str and not value):
+        raise InvalidValue(f"event {event.type!r} needs {key!r} ({kind.__name__})")
+    return value
+
+
+def _merge(model: Any, cls: type, fields: dict[str, Any]) -> Any:
+    """``model`` with ``fields`` written over it, validated by the converter."""
+    data = unstructure(model) if model is not None else {}
+    data.update(fields)
+    return structure(data, cls)
+
+
+# -- session -----------------------------------------------------------
+
+
+def session_created(session: Session, event: Event) -> Session:
+    session.created_at = event.ts
+    if "orchestration_enabled" in event.data:
+        session.orchestration_enabled = _need(event, "orchestration_enabled", bool)
+    if "mode" in event.data:
+        session.mode = _need(event, "mode")
+    return session
+
+
+def session_orchestration(session: Session, event: Event) -> Session:
+    session.orchestration_enabled = _need(event, "enabled", bool)
+    return session
+
+
+def session_mode(session: Session, event: Event) -> Session:
+    session.mode = _need(event, "mode")
+    if "output_style" in event.data:
+        style = event.data["output_style"]
+        if style is not None and not isinstance(style, str):
+            raise InvalidValue("event 'session.mode': output_style must be a string or null")
+        session.runtime_config.output_style = style
+    return session
+
+
+def session_teams(session: Session, event: Event) -> Session:
+    teams = _need(event, "teams", list)
+    if not all(isinstance(t, str) and t for t in teams):
+        raise InvalidValue("event 'session.teams': teams must be a list of names")
+    current = [] if event.data.get("replace") else list(session.active_teams)
+    for team in teams:
+        if team not in current:
+            current.append(team)
+    session.active_teams = current
+    return session
+
+
+def session_ended(session: Session, event: Event) -> Session:
+    session.ended_at = event.ts
+    return session
+
+
+def state_set(session: Session, event: Event) -> Session:
+    from orchcore.statepath import set_path
+
+    if "value" not in event.data:
+        raise InvalidValue("event 'state.set' needs 'value'")
+    return set_path(session, _need(event, "path"), event.data["value"])
+
+
+# -- agents ------------------------------------------------------------
+
+
+def agent_upserted(session: Session, event: Event) -> Session:
+    agent_id = _need(event, "id")
+    agent = _merge(session.state.agents.get(agent_id), Agent, event.data)
+    if agent.started_at is None:
+        agent.started_at = event.ts
+    session.state.agents[agent_id] = agent
+    return session
+
+
+def agent_status(session: Session, event: Event) -> Session:
+    agent_id = _need(event, "id")
+    agent = session.state.agents.get(agent_id)
+    if agent is None:
+        raise InvalidValue(f"no agent {agent_id!r} in this session")
+    agent.status = _need(event, "status")
+    if agent.status in ("completed", "failed"):
+        agent.ended_at = event.ts
+        agent.current_task = None
+    return session
+
+
+# -- tasks -------------------------------------------------------------
+
+
+def task_created(session: Session, event: Event) -> Session:
+    task_id = _need(event, "id")
+    if task_id in session.state.tasks:
+        raise InvalidValue(f"task {task_id!r} already exists")
+    task = _merge(None, Task, event.data)
+    task.created_at = task.updated_at = event.ts
+    session.state.tasks[task_id] = task
+    if task.sprint and task.sprint in session.state.sprints:
+        session.state.sprints[task.sprint].tasks.append(task_id)
+    return session
+
+
+def task_updated(session: Session, event: Event) -> Session:
+    task_id = _need(event, "id")
+    if task_id not in session.state.tasks:
+        raise InvalidValue(f"no task {task_id!r} in this session")
+    task = _merge(session.state.tasks[task_id], Task, event.data)
+    task.updated_at = event.ts
+    if task.status == "done" and task.completed_at is None:
+        task.completed_at = event.ts
+    session.state.tasks[task_id] = task
+    return session
+
+
+def task_assigned(session: Session, event: Event) -> Session:
+    task_id = _need(event, "id")
+    assignee = _need(event, "assignee")
+    task = session.state.tasks.get(task_id)
+    if task is None:
+        raise InvalidValue(f"no task {task_id!r} in this session")
+    task.assignee = assignee
+    task.updated_at = event.ts
+    if task.status == "pending":
+        task.status = "in_progress"
+    agent = session.state.agents.get(assignee)
+    if agent is not None:
+        agent.current_task = task_id
+        agent.status = "busy"
+    return session
+
+
+def task_completed(session: Session, event: Event) -> Session:
+    task_id = _need(event, "id")
+    task = session.state.tasks.get(task_id)
+    if task is None:
+        raise InvalidValue(f"no task {task_id!r} in this session")
+    task.status = "done"
+    task.completed_at = task.updated_at = event.ts
+    agent = session.state.agents.get(task.assignee or "")
+    if agent is not None and agent.current_task == task_id:
+        agent.current_task = None
+        agent.status = "idle"
+    return session
+
+
+# -- sprints and epics -------------------------------------------------
+
+
+def epic_created(session: Session, event: Event) -> Session:
+    epic_id = _need(event, "id")
+    if epic_id in session.state.epics:
+        raise InvalidValue(f"epic {epic_id!r} already exists")
+    epic = _merge(None, Epic, event.data)
+    epic.created_at = event.ts
+    session.state.epics[epic_id] = epic
+    session.current_epic = epic_id
+    return session
+
+
+def sprint_started(session: Session, event: Event) -> Session:
+    sprint_id = _need(event, "id")
+    if sprint_id in session.state.sprints:
+        raise InvalidValue(f"sprint {sprint_id!r} already exists")
+    sprint = _merge(None, Sprint, event.data)
+    sprint.status = "active"
+    sprint.started_at = event.ts
+    session.state.sprints[sprint_id] = sprint
+    session.current_sprint = sprint_id
+    if sprint.epic:
+        session.current_epic = sprint.epic
+    return session
+
+
+def sprint_completed(session: Session, event: Event) -> Session:
+    sprint_id = _need(event, "id")
+    sprint = session.state.sprints.get(sprint_id)
+    if sprint is None:
+        raise InvalidValue(f"no sprint {sprint_id!r} in this session")
+    sprint.status = "completed"
+    sprint.ended_at = event.ts
+    if session.current_sprint == sprint_id:
+        session.current_sprint = None
+    return session
+
+
+# -- messages ----------------------------------------------------------
+
+
+def message_sent(session: Session, event: Event) -> Session:
+    _need(event, "id")
+    message = _merge(None, Message, event.data)
+    if message.priority not in PRIORITIES:
+        raise InvalidValue(f"message priority must be one of {', '.join(PRIORITIES)}")
+    message.created_at = event.ts
+    message.status = "queued"
+    session.state.messages.append(message)
+    return session
+
+
+def message_delivered(session: Session, event: Event) -> Session:
+    ids = set(_need(event, "ids", list))
+    status = event.data.get("status", "delivered")
+    for message in session.state.messages:
+        if message.id in ids:
+            message.status = status
+    if event.data.get("remove"):
+        session.state.messages = [m for m in session.state.messages if m.id not in ids]
+    return session
+
+
+# -- metrics and plugins -----------------------------------------------
+
+
+def metric_recorded(session: Session, event: Event) -> Session:
+    name = _need(event, "name")
+    value = event.data.get("value", 1)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidValue("event 'metric.recorded': value must be a number")
+    op = event.data.get("op", "inc")
+    metrics = session.state.metrics
+    if op == "inc":
+        current = metrics.get(name, 0)
+        metrics[name] = (current if isinstance(current, (int, float)) else 0) + value
+    elif op == "set":
+        metrics[name] = value
+    else:
+        raise InvalidValue("event 'metric.recorded': op must be 'inc' or 'set'")
+    return session
+
+
+def plugin_error(session: Session, event: Event) -> Session:
+    plugin = _need(event, "plugin")
+    errors = session.state.metrics.setdefault("plugin_errors", {})
+    if isinstance(errors, dict):
+        errors[plugin] = errors.get(plugin, 0) + 1
+    return session
+
+
+CORE_EVENT_TYPES = [
+    EventType("session.created", session_created, "a session starts being tracked"),
+    EventType("session.orchestration", session_orchestration, "orchestration turned on or off: {enabled}"),
+    EventType("session.mode", session_mode, "the session's mode (program) changes: {mode, output_style?}"),
+    EventType("session.teams", session_teams, "teams activated: {teams, replace?}"),
+    EventType("session.ended", session_ended, "Claude Code ended the session: {reason?}"),
+    EventType("state.set", state_set, "a value written at a state path: {path, value}"),
+    EventType("agent.upserted", agent_upserted, "an agent appears or changes: {id, ...fields}"),
+    EventType("agent.status", agent_status, "an agent's status changes: {id, status}"),
+    EventType("task.created", task_created, "a task is created: {id, title, ...fields}"),
+    EventType("task.updated", task_updated, "a task's fields change: {id, ...fields}"),
+    EventType("task.assigned", task_assigned, "a task is assigned: {id, assignee}"),
+    EventType("task.completed", task_completed, "a task is done: {id}"),
+    EventType("epic.created", epic_created, "an epic is created and becomes current: {id, title}"),
+    EventType("sprint.started", sprint_started, "a sprint starts and becomes current: {id, name, epic?, teams?}"),
+    EventType("sprint.completed", sprint_completed, "a sprint ends: {id}"),
+    EventType("message.sent", message_sent, "a message is queued: {id, from, to, type, priority, payload}"),
+    EventType("message.delivered", message_delivered, "messages delivered: {ids, status?, remove?}"),
+    EventType("metric.recorded", metric_recorded, "a metric changes: {name, value, op: inc|set}"),
+    EventType("plugin.error", plugin_error, "a plugin failed and was skipped: {plugin, where, error}"),
+]
+
+
+@hookimpl
+def orch_event_types():
+    return CORE_EVENT_TYPES

@@ -1,0 +1,122 @@
+"""The event bus: the one way session state changes.
+
+``emit`` appends an event and applies its reducer in one store transaction,
+then notifies subscribers. Reducers come from the ``orch_event_types`` hook
+(the core's own types are a built-in plugin), subscribers from
+``orch_event_subscribers``. A subscriber that raises is isolated: the event
+stays committed and the failure is recorded as a ``plugin.error`` event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchcore.errors import InvalidValue, OrchError, UnknownEventType
+from orchcore.models import Event, Session
+from orchcore.plugins import OrchPluginManager, Provided
+from orchcore.store.base import SessionStore
+
+PLUGIN_ERROR = "plugin.error"
+
+
+class EventBus:
+    def __init__(self, store: SessionStore, plugins: OrchPluginManager):
+        self.store = store
+        self.plugins = plugins
+        self._types: dict[str, Provided] | None = None
+        self._subscribers: dict[str, Provided] | None = None
+
+    @property
+    def types(self) -> dict[str, Provided]:
+        if self._types is None:
+            self._types = self.plugins.collect("orch_event_types")
+        return self._types
+
+    @property
+    def subscribers(self) -> dict[str, Provided]:
+        if self._subscribers is None:
+            self._subscribers = self.plugins.collect("orch_event_subscribers")
+        return self._subscribers
+
+    def _reducer(self, event_type: str, seq: int | None = None) -> Any:
+        provided = self.types.get(event_type)
+        if provided is None:
+            where = f"event {seq} has type" if seq else "unknown event type"
+            known = ", ".join(sorted(self.types)) or "none"
+            raise UnknownEventType(
+                f"{where} {event_type!r}, which no installed plugin provides (known: {known})"
+            )
+        reducer = provided.spec.reducer
+
+        def reduce(session: Session, event: Event) -> Session:
+            if event.type == "session.created" and session.created_at:
+                raise InvalidValue(f"session {session.session_id} already exists")
+            new = reducer(session, event)
+            if isinstance(new, Session):
+                new.updated_at = event.ts
+            return new
+
+        return reduce
+
+    def emit(
+        self,
+        session_id: str,
+        type: str,
+        data: dict[str, Any] | None = None,
+        source: str = "orch",
+        *,
+        create: bool = False,
+    ) -> tuple[Event, Session]:
+        """Append one event, apply its reducer, notify subscribers; returns the event and new state."""
+        reduce = self._reducer(type)
+        event, state = self.store.append(session_id, type, data or {}, source, reduce, create=create)
+        if type != PLUGIN_ERROR:
+            self._notify(event, state)
+        return event, state
+
+    def create_session(self, session_id: str, **fields: Any) -> Session:
+        """Start tracking a session; the ``session.created`` event is its first."""
+        return self.emit(session_id, "session.created", fields, create=True)[1]
+
+    def ensure_session(self, session_id: str, **fields: Any) -> Session:
+        """The session, created first when it does not exist yet (safe under races)."""
+        session = self.store.load(session_id)
+        if session is not None:
+            return session
+        try:
+            return self.create_session(session_id, **fields)
+        except InvalidValue:
+            return self.store.get(session_id)  # another process created it first
+
+    def replay(self, session_id: str, upto: int | None = None) -> Session:
+        """Fold the log (up to ``upto``) from nothing: equals the stored state at that point."""
+        self.store.get(session_id)
+        state = Session(session_id=session_id)
+        for event in self.store.events(session_id, upto=upto):
+            state = self._reducer(event.type, event.seq)(state, event)
+        return state
+
+    def _notify(self, event: Event, state: Session) -> None:
+        for name, provided in self.subscribers.items():
+            subscriber = provided.spec
+            if not subscriber.wants(event.type):
+                continue
+            try:
+                subscriber.callback(event, state)
+            except Exception as exc:
+                self._record_failure(provided, name, event, exc)
+
+    def _record_failure(self, provided: Provided, name: str, event: Event, exc: Exception) -> None:
+        message = f"subscriber {name!r} failed on event {event.seq} ({event.type}): {type(exc).__name__}: {exc}"
+        record = self.plugins.records.get(provided.plugin)
+        if record is not None:
+            self.plugins.record_failure(record, message, exc)  # raises when strict
+        try:
+            self.emit(
+                event.session_id,
+                PLUGIN_ERROR,
+                {"plugin": provided.plugin, "where": f"subscriber {name}", "error": message, "event": event.seq},
+                source="orchcore",
+            )
+        except OrchError:
+            pass  # recording must never turn one failure into two

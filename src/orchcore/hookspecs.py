@@ -1,0 +1,200 @@
+"""Every hook a plugin can implement. All are prefixed ``orch_``.
+
+Registration hooks return an iterable of frozen specs (``orchcore.specs``),
+each with a ``name``; the core collects them per kind and refuses duplicates.
+They take no arguments, so a plugin's contribution is data the core can list,
+render and cache without running anything.
+
+Implement them with the marker::
+
+    from orchcore.plugins import hookimpl
+
+Then declare the module in your ``pyproject.toml``::
+
+    [project.entry-points.orchcore]
+    my-plugin = "my_package.plugin"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pluggy
+
+from orchcore.specs import (
+    AgentSpec,
+    CliCommand,
+    CommandSpec,
+    EventType,
+    HookHandler,
+    ProgramSpec,
+    StatusSegment,
+    StoreBackend,
+    Subscriber,
+    TeamSpec,
+)
+
+PROJECT_NAME = "orchcore"
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+
+
+@hookspec
+def orch_programs() -> Iterable[ProgramSpec]:
+    """Programs: output styles that turn the main agent into a specialised runtime.
+
+    Example::
+
+        @hookimpl
+        def orch_programs():
+            return [ProgramSpec(
+                name="standup",
+                description="Daily stand-up facilitator",
+                output_style="You run the team's stand-up. Ask each lead ...",
+                mode="standup",
+                commands=["orchestration:team-standup"],
+            )]
+    """
+
+
+@hookspec
+def orch_commands() -> Iterable[CommandSpec]:
+    """Slash commands, written by ``orch install`` under ``.claude/commands/``.
+
+    Example::
+
+        @hookimpl
+        def orch_commands():
+            return [CommandSpec(
+                command="review-progress",
+                description="Show sprint progress",
+                body="Sprint: !`orch state get current_sprint`",
+                allowed_tools=["Bash(orch:*)"],
+            )]
+    """
+
+
+@hookspec
+def orch_status_segments() -> Iterable[StatusSegment]:
+    """Status-line segments; ``orch statusline`` composes them in configured order.
+
+    Example::
+
+        @hookimpl
+        def orch_status_segments():
+            def pending(ctx):
+                tasks = ctx.session.state.tasks.values() if ctx.session else []
+                return f"{sum(t.status == 'pending' for t in tasks)} pending"
+            return [StatusSegment(name="pending-tasks", render=pending)]
+    """
+
+
+@hookspec
+def orch_teams() -> Iterable[TeamSpec]:
+    """Team definitions: who leads, who is in it, how many may run at once.
+
+    Example::
+
+        @hookimpl
+        def orch_teams():
+            return [TeamSpec(name="qa", lead="qa-director",
+                             members=["qa-director", "qa-tester"], max_parallel=2)]
+    """
+
+
+@hookspec
+def orch_agents() -> Iterable[AgentSpec]:
+    """Agent definitions, written by ``orch install`` to ``.claude/agents/``.
+
+    Example::
+
+        @hookimpl
+        def orch_agents():
+            return [AgentSpec(name="qa-tester", description="Writes and runs tests",
+                              team="qa", role="worker", tools=["Read", "Bash"],
+                              prompt="You test the change you are given ...")]
+    """
+
+
+@hookspec
+def orch_store_backends() -> Iterable[StoreBackend]:
+    """Session store implementations, chosen by ``store.backend`` in the config.
+
+    Example::
+
+        @hookimpl
+        def orch_store_backends():
+            def open_store(state_dir, options):
+                from my_package.store import RedisStore
+                return RedisStore(options.get("url", "redis://127.0.0.1:6379"))
+            return [StoreBackend(name="redis", factory=open_store)]
+    """
+
+
+@hookspec
+def orch_event_types() -> Iterable[EventType]:
+    """Event types and their reducers (pure functions: state, event -> new state).
+
+    Example::
+
+        @hookimpl
+        def orch_event_types():
+            def decided(session, event):
+                log = session.plugins.setdefault("decisions", {}).setdefault("log", [])
+                log.append(event.data)
+                return session
+            return [EventType(name="decision.recorded", reducer=decided)]
+    """
+
+
+@hookspec
+def orch_event_subscribers() -> Iterable[Subscriber]:
+    """Callbacks run after an event is committed (notifications, side effects).
+
+    A subscriber that raises is isolated: the event stays committed, the
+    failure is recorded as a ``plugin.error`` event.
+
+    Example::
+
+        @hookimpl
+        def orch_event_subscribers():
+            def notify(event, session):
+                print(f"task {event.data['id']} done")
+            return [Subscriber(name="notify-done", callback=notify, types=["task.completed"])]
+    """
+
+
+@hookspec
+def orch_cli_commands() -> Iterable[CliCommand]:
+    """Sub-command groups for ``orch``; ``load`` is called only when the group is used.
+
+    Example::
+
+        @hookimpl
+        def orch_cli_commands():
+            def load():
+                import typer
+                app = typer.Typer()
+
+                @app.command()
+                def hello():
+                    print("hello")
+                return app
+            return [CliCommand(name="greet", help="Say hello", load=load)]
+    """
+
+
+@hookspec
+def orch_hook_handlers() -> Iterable[HookHandler]:
+    """Handlers for Claude Code hook events, run while orchestration is on.
+
+    Example::
+
+        @hookimpl
+        def orch_hook_handlers():
+            def no_force_push(event, context):
+                if "push --force" in event.tool_input.get("command", ""):
+                    return HookResult(permission="deny", reason="force-push is not allowed")
+                return None
+            return [HookHandler(name="no-force-push", events=["PreToolUse"],
+                                matcher="Bash", handler=no_force_push)]
+    """

@@ -1,0 +1,406 @@
+"""The plugin manager: built-ins and third-party plugins through one door.
+
+Every plugin, built-in or not, is an entry point in the group ``orchcore``.
+``get_plugin_manager()`` is a factory (no import-time global), and:
+
+* discovery reads a cached index of entry points, so a command does not scan
+  every installed distribution, and imports only the plugins that implement
+  the hooks it needs (``load(hooks=...)``);
+* each plugin's import and each hook call is isolated: a failure is recorded
+  on the plugin's record (status ``error``) and everything else keeps working,
+  unless ``ORCH_STRICT_PLUGINS=1`` makes it fatal;
+* allow and deny lists (``ORCH_PLUGINS_ALLOW`` / ``ORCH_PLUGINS_DENY`` or
+  ``plugins.allow`` / ``plugins.deny`` in ``.claude/orchcore.json``) keep
+  plugins out by name (status ``disabled``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import sys
+import traceback
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pluggy
+
+from orchcore.errors import PluginConflictError, PluginError
+from orchcore.hookspecs import PROJECT_NAME
+
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+ENTRY_POINT_GROUP = "orchcore"
+CORE_DISTRIBUTION = "orchcore"
+INDEX_VERSION = 1
+
+ACTIVE, DISABLED, ERROR, NOT_LOADED = "active", "disabled", "error", "not loaded"
+
+
+def strict_plugins() -> bool:
+    return os.environ.get("ORCH_STRICT_PLUGINS", "") not in ("", "0", "false", "no")
+
+
+@attrs.define
+class PluginRecord:
+    """What orchcore knows about one plugin, loaded or not."""
+
+    name: str
+    value: str  # "module" or "module:attribute"
+    distribution: str | None = None
+    version: str | None = None
+    builtin: bool = False
+    status: str = NOT_LOADED
+    error: str | None = None
+    hooks: list[str] | None = None  # None: not known until imported once
+    location: str | None = None
+    mtime: int | None = None  # of ``location`` when ``hooks`` was learned
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "distribution": self.distribution,
+            "builtin": self.builtin,
+            "status": self.status,
+            "hooks": sorted(self.hooks or []),
+            "location": self.location,
+            "error": self.error,
+        }
+
+
+@attrs.frozen
+class Provided:
+    """A spec together with the plugin that provided it."""
+
+    spec: Any
+    plugin: str
+    distribution: str | None
+
+
+class OrchPluginManager(pluggy.PluginManager):
+    """A pluggy manager that also knows its plugins' records and isolates failures."""
+
+    def __init__(self, allow: Iterable[str] = (), deny: Iterable[str] = (), strict: bool | None = None):
+        super().__init__(PROJECT_NAME)
+        from orchcore import hookspecs
+
+        self.add_hookspecs(hookspecs)
+        self.records: dict[str, PluginRecord] = {}
+        self.allow = set(allow)
+        self.deny = set(deny)
+        self.strict = strict_plugins() if strict is None else strict
+        self._collected: dict[str, dict[str, Provided]] = {}
+        self._index: EntryPointIndex | None = None
+
+    # -- registration -------------------------------------------------
+
+    def blocked(self, name: str) -> bool:
+        return name in self.deny or bool(self.allow and name not in self.allow)
+
+    def add_entry_points(self, entries: Iterable[PluginRecord], index: EntryPointIndex | None = None) -> None:
+        """Know these plugins without importing them yet."""
+        self._index = index
+        for record in entries:
+            if self.blocked(record.name):
+                record.status = DISABLED
+            self.records[record.name] = record
+
+    def register_plugin(self, plugin: object, name: str | None = None, **info: Any) -> str:
+        """Register an already imported plugin (a module or any object with hookimpls)."""
+        registered = self.register(plugin, name=name)
+        assert registered is not None
+        record = self.records.get(registered) or PluginRecord(
+            name=registered, value=getattr(plugin, "__name__", type(plugin).__name__), **info
+        )
+        record.status = ACTIVE
+        record.error = None
+        record.hooks = self._hooks_of(registered)
+        record.location = record.location or _location(plugin)
+        self.records[registered] = record
+        self._collected.clear()
+        return registered
+
+    def unregister_plugin(self, name: str) -> None:
+        plugin = self.get_plugin(name)
+        if plugin is not None:
+            self.unregister(plugin)
+        self.records.pop(name, None)
+        self._collected.clear()
+
+    def load(self, hooks: Iterable[str] | None = None) -> None:
+        """Import the plugins that implement any of ``hooks`` (all plugins when None)."""
+        wanted = set(hooks) if hooks is not None else None
+        changed = False
+        for record in self.records.values():
+            if record.status != NOT_LOADED:
+                continue
+            if wanted is not None and record.hooks is not None and not wanted & set(record.hooks):
+                continue
+            changed |= self._import(record)
+        if changed and self._index is not None:
+            self._index.save(self.records.values())
+
+    def _import(self, record: PluginRecord) -> bool:
+        module_name, _, attribute = record.value.partition(":")
+        try:
+            plugin: Any = importlib.import_module(module_name)
+            for part in filter(None, attribute.split(".")):
+                plugin = getattr(plugin, part)
+            self.register(plugin, name=record.name)
+        except Exception as exc:  # a broken plugin must not take orch down
+            self.record_failure(record, f"failed to import {record.value}: {_one_line(exc)}", exc)
+            return False
+        previous = (record.hooks, record.location)
+        record.status = ACTIVE
+        record.hooks = self._hooks_of(record.name)
+        record.location = _location(plugin)
+        self._collected.clear()
+        return previous != (record.hooks, record.location)
+
+    def _hooks_of(self, name: str) -> list[str]:
+        plugin = self.get_plugin(name)
+        return sorted(
+            caller.name
+            for caller in (self.get_hookcallers(plugin) or [])
+            if caller.name.startswith("orch_")
+        )
+
+    def record_failure(self, record: PluginRecord, message: str, exc: BaseException) -> None:
+        record.status = ERROR
+        record.error = message
+        if self.strict:
+            raise PluginError(
+                f"plugin {record.name!r} ({record.distribution or 'no distribution'}): {message}"
+                f"\n{''.join(traceback.format_exception(exc))}"
+            ) from exc
+
+    # -- calling ------------------------------------------------------
+
+    def call_each(self, hook_name: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+        """Call every implementation of a hook on its own, in pluggy's order.
+
+        Yields ``(plugin_name, result)``; an implementation that raises is
+        recorded on its plugin (status ``error``) and skipped.
+        """
+        caller = getattr(self.hook, hook_name)
+        for impl in reversed(caller.get_hookimpls()):
+            record = self.records.get(impl.plugin_name)
+            try:
+                result = impl.function(*[kwargs[arg] for arg in impl.argnames])
+                if isinstance(result, Iterator):
+                    result = list(result)  # generators fail inside the guard, not later
+            except Exception as exc:
+                if record is None:
+                    raise
+                self.record_failure(record, f"{hook_name} raised {_one_line(exc)}", exc)
+                continue
+            yield impl.plugin_name, result
+
+    def collect(self, hook_name: str) -> dict[str, Provided]:
+        """All specs returned by a registration hook, by name; refuses duplicates."""
+        if hook_name in self._collected:
+            return self._collected[hook_name]
+        self.load([hook_name])
+        found: dict[str, Provided] = {}
+        for plugin_name, specs in self.call_each(hook_name):
+            record = self.records.get(plugin_name)
+            distribution = record.distribution if record else None
+            for spec in specs or ():
+                name = getattr(spec, "name", None)
+                if not isinstance(name, str) or not name:
+                    if record is not None:
+                        self.record_failure(record, f"{hook_name} returned {spec!r}, which has no name", TypeError())
+                    continue
+                if name in found:
+                    self._conflict(hook_name, name, found[name], plugin_name, distribution)
+                    continue
+                found[name] = Provided(spec=spec, plugin=plugin_name, distribution=distribution)
+        self._collected[hook_name] = found
+        return found
+
+    def _conflict(self, hook_name: str, name: str, first: Provided, plugin: str, distribution: str | None) -> None:
+        kind = hook_name.removeprefix("orch_").rstrip("s").replace("_", " ")
+        message = (
+            f"{kind} {name!r} is provided by both {_package(first.plugin, first.distribution)} "
+            f"and {_package(plugin, distribution)}; uninstall or deny one of them"
+        )
+        if self.strict:
+            raise PluginConflictError(message)
+        record = self.records.get(plugin)
+        if record is not None:
+            record.status = ERROR
+            record.error = message
+
+    def specs(self, hook_name: str) -> dict[str, Any]:
+        return {name: provided.spec for name, provided in self.collect(hook_name).items()}
+
+    def failures(self) -> list[PluginRecord]:
+        return [r for r in self.records.values() if r.status == ERROR]
+
+
+def _package(plugin: str, distribution: str | None) -> str:
+    return f"{distribution} (plugin {plugin!r})" if distribution else f"plugin {plugin!r}"
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _location(plugin: object) -> str | None:
+    path = getattr(plugin, "__file__", None)
+    if path is None:
+        module = sys.modules.get(getattr(plugin, "__module__", "") or "")
+        path = getattr(module, "__file__", None)
+    return str(path) if path else None
+
+
+# -- the entry-point index -------------------------------------------
+
+
+class EntryPointIndex:
+    """A cache of the ``orchcore`` entry points in this environment.
+
+    Scanning every installed distribution's metadata costs tens of
+    milliseconds; Claude Code starts a process per hook event. The index is
+    keyed by the interpreter and ``sys.path`` and is valid while no folder on
+    ``sys.path`` changed (installing or removing a distribution changes its
+    site-packages folder). It also remembers which hooks each plugin
+    implemented when it was last imported, so a command can skip plugins it
+    does not need; a plugin whose file changed since is imported again.
+    """
+
+    def __init__(self, directory: Path | None = None):
+        from orchcore.paths import cache_dir
+
+        key = hashlib.sha1("\0".join([sys.executable, *sys.path]).encode()).hexdigest()[:16]
+        self.path = (directory or cache_dir()) / f"entry-points-{key}.json"
+
+    @staticmethod
+    def fingerprint() -> list[list[Any]]:
+        stamps = []
+        for entry in sys.path:
+            try:
+                stamps.append([entry, os.stat(entry or ".").st_mtime_ns])
+            except OSError:
+                stamps.append([entry, None])
+        return stamps
+
+    def read(self) -> list[PluginRecord] | None:
+        if os.environ.get("ORCH_NO_INDEX"):
+            return None
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("version") != INDEX_VERSION or data.get("fingerprint") != self.fingerprint():
+                return None
+            records = [PluginRecord(**row) for row in data["plugins"]]
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        for record in records:
+            record.status = NOT_LOADED
+            if record.hooks is not None and record.mtime != _mtime(record.location):
+                record.hooks = None  # its code changed: import it to learn its hooks again
+        return records
+
+    def save(self, records: Iterable[PluginRecord]) -> None:
+        rows = []
+        for record in records:
+            row = attrs.asdict(record)
+            row.update(status=NOT_LOADED, error=None)
+            if record.status == ERROR:
+                row["hooks"] = None  # try again next time; it may be fixed
+            row["mtime"] = _mtime(record.location)
+            rows.append(row)
+        data = {"version": INDEX_VERSION, "fingerprint": self.fingerprint(), "plugins": rows}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a read-only cache only costs speed
+
+
+def _mtime(path: str | None) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns if path else None
+    except OSError:
+        return None
+
+
+def _records_from_metadata() -> list[PluginRecord]:
+    import importlib_metadata
+
+    records = []
+    seen: set[str] = set()
+    for ep in importlib_metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in seen:  # the same distribution found twice on sys.path
+            continue
+        seen.add(ep.name)
+        dist = ep.dist
+        dist_name = dist.metadata["Name"] if dist is not None else None
+        records.append(
+            PluginRecord(
+                name=ep.name,
+                value=ep.value,
+                distribution=dist_name,
+                version=dist.version if dist is not None else None,
+                builtin=_canonical(dist_name) == CORE_DISTRIBUTION,
+            )
+        )
+    records.sort(key=lambda r: (not r.builtin, _canonical(r.distribution or ""), r.name))
+    return records
+
+
+def _canonical(name: str | None) -> str:
+    return (name or "").lower().replace("_", "-").replace(".", "-")
+
+
+def discover(index: EntryPointIndex | None) -> list[PluginRecord]:
+    """The entry points of group ``orchcore``, from the index when it is fresh."""
+    records = index.read() if index is not None else None
+    if records is None:
+        records = _records_from_metadata()
+        if index is not None:
+            index.save(records)
+    return records
+
+
+def get_plugin_manager(
+    entry_points: bool | str = True,
+    *,
+    allow: Iterable[str] | None = None,
+    deny: Iterable[str] | None = None,
+    strict: bool | None = None,
+    use_index: bool = True,
+) -> OrchPluginManager:
+    """Make a plugin manager.
+
+    ``entry_points``: True for every plugin installed in the environment,
+    ``"builtin"`` for the core's own only (what tests start from), False for
+    none. Allow and deny lists default to the environment and project config.
+    """
+    if allow is None or deny is None:
+        from orchcore.config import load_config
+        from orchcore.errors import ConfigError
+
+        try:
+            config = load_config()
+            allow = config.plugins_allow if allow is None else allow
+            deny = config.plugins_deny if deny is None else deny
+        except ConfigError:
+            allow, deny = allow or (), deny or ()
+    pm = OrchPluginManager(allow=allow, deny=deny, strict=strict)
+    if entry_points:
+        index = EntryPointIndex() if use_index else None
+        records = discover(index)
+        if entry_points == "builtin":
+            records = [r for r in records if r.builtin]
+            index = None
+        pm.add_entry_points(records, index)
+    return pm

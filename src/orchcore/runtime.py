@@ -1,0 +1,81 @@
+"""The runtime: config, plugins, store and bus for one project, built lazily.
+
+Commands and the hook path ask the runtime for what they need and pay only
+for that: reading a session never imports a plugin that only renders status
+segments. Tests build one with their own plugin manager or store.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from orchcore.errors import NoSession, StoreError
+from orchcore.ids import check_session_id
+
+
+class Runtime:
+    def __init__(self, *, project: Path | None = None, state_dir: Path | None = None, plugins=None, store=None, config=None):
+        self._project = project
+        self._state_dir = state_dir
+        if plugins is not None:
+            self.plugins = plugins
+        if store is not None:
+            self.store = store
+        if config is not None:
+            self.config = config
+
+    @cached_property
+    def project(self) -> Path:
+        from orchcore.paths import project_dir
+
+        return self._project or project_dir()
+
+    @cached_property
+    def state_dir(self) -> Path:
+        from orchcore.paths import state_dir
+
+        return self._state_dir or state_dir(self.project)
+
+    @cached_property
+    def config(self):
+        from orchcore.config import load_config
+        from orchcore.paths import config_file
+
+        return load_config(config_file(self.project))
+
+    @cached_property
+    def plugins(self):
+        from orchcore.plugins import get_plugin_manager
+
+        return get_plugin_manager(allow=self.config.plugins_allow, deny=self.config.plugins_deny)
+
+    @cached_property
+    def store(self):
+        name = self.config.store_backend
+        backends = self.plugins.collect("orch_store_backends")
+        if name not in backends:
+            known = ", ".join(sorted(backends)) or "none"
+            raise StoreError(f"unknown store backend {name!r} (installed: {known}); check store.backend in the config")
+        return backends[name].spec.factory(self.state_dir, self.config.store_options)
+
+    @cached_property
+    def bus(self):
+        from orchcore.bus import EventBus
+
+        return EventBus(self.store, self.plugins)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+
+
+def resolve_session_id(explicit: str | None) -> str:
+    """--session, else CLAUDE_CODE_SESSION_ID (set by Claude Code for every command it runs)."""
+    value = explicit or os.environ.get("CLAUDE_CODE_SESSION_ID")
+    if not value:
+        raise NoSession(
+            "no session given: pass --session ID, or run inside Claude Code (it sets CLAUDE_CODE_SESSION_ID)"
+        )
+    return check_session_id(value)

@@ -1,0 +1,11 @@
+"""Session stores: the interface and the built-in backends.
+
+``base.SessionStore`` is the interface; ``sqlite.SqliteStore`` is the embedded
+default (SQLite in WAL mode under ``.claude/state/``); ``memory.MemoryStore``
+is for tests. Backends are offered to the runtime through the
+``orch_store_backends`` hook, built-ins included.
+"""
+
+from orchcore.store.base import SessionInfo, SessionStore
+
+__all__ = ["SessionInfo", "SessionStore"]

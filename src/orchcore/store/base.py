@@ -1,0 +1,123 @@
+"""The SessionStore interface and the one rule every backend follows.
+
+A session's state is a snapshot that always equals the fold of its event log.
+``append`` is the only way to change it: in one transaction it gives the event
+the next sequence number, applies the reducer to the current snapshot, and
+stores both. A reducer that raises leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import attrs
+
+from orchcore.clock import now_iso
+from orchcore.errors import InvalidValue, StoreError, UnknownSession
+from orchcore.models import Event, Session, structure, unstructure
+
+Reduce = Callable[[Session, Event], Session]
+
+
+@attrs.frozen
+class SessionInfo:
+    """A line of ``orch session list``: enough to choose, without loading state."""
+
+    session_id: str
+    created_at: str
+    updated_at: str
+    last_seq: int
+    orchestration_enabled: bool
+    mode: str
+
+
+class SessionStore(abc.ABC):
+    """Where sessions and their event logs live."""
+
+    name = "abstract"
+    location: str = ""
+
+    @abc.abstractmethod
+    def load(self, session_id: str) -> Session | None:
+        """The current state of a session, or None when there is no such session."""
+
+    @abc.abstractmethod
+    def sessions(self) -> list[SessionInfo]:
+        """Every session, most recently updated first."""
+
+    @abc.abstractmethod
+    def append(
+        self, session_id: str, type: str, data: dict[str, Any], source: str, reduce: Reduce, *, create: bool = False
+    ) -> tuple[Event, Session]:
+        """Append one event and apply ``reduce`` in one transaction.
+
+        ``create``: start the session when it does not exist (else UnknownSession).
+        """
+
+    @abc.abstractmethod
+    def events(
+        self,
+        session_id: str,
+        *,
+        after: int = 0,
+        upto: int | None = None,
+        types: Iterable[str] | None = None,
+        limit: int | None = None,
+        newest: bool = False,
+    ) -> list[Event]:
+        """Events with ``after < seq <= upto``, oldest first (the last ``limit`` when ``newest``)."""
+
+    def get(self, session_id: str) -> Session:
+        session = self.load(session_id)
+        if session is None:
+            raise UnknownSession(
+                f"no session {session_id} in {self.location or 'the store'}; "
+                "see `orch session list` or create it with `orch session create`"
+            )
+        return session
+
+    def close(self) -> None:
+        """Release resources; the store is not used afterwards."""
+
+
+def encode_data(type: str, data: Any) -> str:
+    if not isinstance(data, dict):
+        raise InvalidValue(f"event {type!r}: data must be a JSON object, not {type_name(data)}")
+    try:
+        return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise InvalidValue(f"event {type!r}: data is not JSON ({exc})") from None
+
+
+def type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def decode_state(session_id: str, text: str, where: str) -> Session:
+    try:
+        return structure(json.loads(text), Session)
+    except (ValueError, InvalidValue) as exc:
+        raise StoreError(
+            f"the stored state of session {session_id} in {where} is corrupt ({exc}); "
+            "rebuild it from its event log with `orch events replay --session "
+            f"{session_id} --repair`"
+        ) from None
+
+
+def encode_state(session: Session) -> str:
+    return json.dumps(unstructure(session), ensure_ascii=False, separators=(",", ":"))
+
+
+def apply_event(
+    current: Session | None, session_id: str, seq: int, type: str, data: dict[str, Any], source: str, reduce: Reduce
+) -> tuple[Event, Session]:
+    """Build the event and the next state; shared by every backend so they agree."""
+    event = Event(seq=seq, session_id=session_id, ts=now_iso(), type=type, source=source, data=data)
+    state = current if current is not None else Session(session_id=session_id)
+    new_state = reduce(state, event)
+    if not isinstance(new_state, Session) or new_state.session_id != session_id:
+        raise InvalidValue(f"the reducer for {type!r} did not return this session's state")
+    return event, new_state

@@ -1,0 +1,291 @@
+"""The embedded default store: one SQLite database in WAL mode.
+
+Claude Code runs parallel subagents, each firing hooks in its own process, so
+many processes write at once. Every write is one ``BEGIN IMMEDIATE``
+transaction (the write lock is taken up front, so a reader never has to
+upgrade and fail); waiting for the lock is SQLite's busy handler plus our own
+retry with jitter, bounded by ``busy_timeout_s``. "database is locked" never
+reaches the user: past the bound it becomes a StoreError that says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from orchcore.errors import StoreError, UnknownSession
+from orchcore.models import Event, Session
+from orchcore.store.base import (
+    Reduce,
+    SessionInfo,
+    SessionStore,
+    apply_event,
+    decode_state,
+    encode_data,
+    encode_state,
+)
+
+T = TypeVar("T")
+
+DB_NAME = "orchcore.db"
+SCHEMA_VERSION = 1
+
+# Each entry upgrades the schema from its index to the next version.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE IF NOT EXISTS sessions (
+        session_id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        last_seq INTEGER NOT NULL,
+        orchestration_enabled INTEGER NOT NULL,
+        mode TEXT NOT NULL,
+        state TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS events (
+        session_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        ts TEXT NOT NULL,
+        type TEXT NOT NULL,
+        source TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (session_id, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS events_by_type ON events (session_id, type, seq);
+    """,
+]
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class SqliteStore(SessionStore):
+    name = "sqlite"
+
+    def __init__(self, state_dir: Path, *, busy_timeout_s: float = 60.0, filename: str = DB_NAME):
+        self.path = Path(state_dir) / filename
+        self.location = str(self.path)
+        self.busy_timeout_s = busy_timeout_s
+        self._conn: sqlite3.Connection | None = None
+
+    # -- connection and schema ---------------------------------------
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = self._open()
+        return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _ignore_in_git(self.path.parent)
+        except OSError as exc:
+            raise StoreError(f"cannot create the state folder {self.path.parent}: {exc.strerror}") from None
+        try:
+            conn = sqlite3.connect(self.path, timeout=min(self.busy_timeout_s, 5.0), isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self._unusable(exc) from None
+        try:
+            self._retry(lambda: _set_wal(conn))
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._retry(lambda: self._upgrade(conn))
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise self._unusable(exc) from None
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _upgrade(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer orchcore (schema {version}, this one knows "
+                f"{SCHEMA_VERSION}); upgrade orchcore"
+            )
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
+            for step in range(version, SCHEMA_VERSION):
+                for statement in filter(str.strip, MIGRATIONS[step].split(";")):
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _unusable(self, exc: sqlite3.Error) -> StoreError:
+        return StoreError(
+            f"the state database {self.path} is corrupt or unreadable ({exc}); "
+            "move it aside to start fresh, or restore it from a backup"
+        )
+
+    def _retry(self, work: Callable[[], T]) -> T:
+        deadline = time.monotonic() + self.busy_timeout_s
+        delay = 0.002
+        while True:
+            try:
+                return work()
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"the state database {self.path} stayed locked for {self.busy_timeout_s:.0f} s; "
+                        "another orch process may be stuck (see `orch doctor`)"
+                    ) from None
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.1)
+
+    def _guard(self, work: Callable[[], T]) -> T:
+        try:
+            return self._retry(work)
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # -- reading ------------------------------------------------------
+
+    def load(self, session_id: str) -> Session | None:
+        row = self._guard(
+            lambda: self.conn.execute("SELECT state FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
+        )
+        return None if row is None else decode_state(session_id, row[0], self.location)
+
+    def sessions(self) -> list[SessionInfo]:
+        rows = self._guard(
+            lambda: self.conn.execute(
+                "SELECT session_id, created_at, updated_at, last_seq, orchestration_enabled, mode "
+                "FROM sessions ORDER BY updated_at DESC"
+            ).fetchall()
+        )
+        return [
+            SessionInfo(
+                session_id=r[0], created_at=r[1], updated_at=r[2], last_seq=r[3],
+                orchestration_enabled=bool(r[4]), mode=r[5],
+            )
+            for r in rows
+        ]
+
+    def events(
+        self,
+        session_id: str,
+        *,
+        after: int = 0,
+        upto: int | None = None,
+        types: Iterable[str] | None = None,
+        limit: int | None = None,
+        newest: bool = False,
+    ) -> list[Event]:
+        sql = "SELECT seq, ts, type, source, data FROM events WHERE session_id = ? AND seq > ?"
+        args: list[Any] = [session_id, after]
+        if upto is not None:
+            sql += " AND seq <= ?"
+            args.append(upto)
+        type_list = list(types or ())
+        if type_list:
+            sql += f" AND type IN ({','.join('?' * len(type_list))})"
+            args.extend(type_list)
+        sql += " ORDER BY seq DESC" if newest else " ORDER BY seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        rows = self._guard(lambda: self.conn.execute(sql, args).fetchall())
+        if newest:
+            rows.reverse()
+        return [
+            Event(seq=r[0], session_id=session_id, ts=r[1], type=r[2], source=r[3], data=self._data(session_id, r))
+            for r in rows
+        ]
+
+    def _data(self, session_id: str, row: Any) -> dict[str, Any]:
+        try:
+            return json.loads(row[4])
+        except ValueError:
+            raise StoreError(f"event {row[0]} of session {session_id} in {self.location} is corrupt") from None
+
+    # -- writing ------------------------------------------------------
+
+    def append(
+        self, session_id: str, type: str, data: dict[str, Any], source: str, reduce: Reduce, *, create: bool = False
+    ) -> tuple[Event, Session]:
+        encoded = encode_data(type, data)
+        return self._guard(lambda: self._append_once(session_id, type, encoded, source, reduce, create))
+
+    def _append_once(
+        self, session_id: str, type: str, encoded: str, source: str, reduce: Reduce, create: bool
+    ) -> tuple[Event, Session]:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute(
+                "SELECT state, last_seq FROM sessions WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            if row is None and not create:
+                raise UnknownSession(
+                    f"no session {session_id} in {self.location}; "
+                    "see `orch session list` or create it with `orch session create`"
+                )
+            current = decode_state(session_id, row[0], self.location) if row else None
+            seq = (row[1] if row else 0) + 1
+            event, state = apply_event(current, session_id, seq, type, json.loads(encoded), source, reduce)
+            conn.execute(
+                "INSERT INTO events (session_id, seq, ts, type, source, data) VALUES (?, ?, ?, ?, ?, ?)",
+                (session_id, seq, event.ts, type, source, encoded),
+            )
+            conn.execute(
+                "INSERT INTO sessions (session_id, created_at, updated_at, last_seq, orchestration_enabled, mode, state)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET"
+                " updated_at = excluded.updated_at, last_seq = excluded.last_seq,"
+                " orchestration_enabled = excluded.orchestration_enabled, mode = excluded.mode,"
+                " state = excluded.state",
+                (
+                    session_id, state.created_at or event.ts, state.updated_at or event.ts, seq,
+                    int(state.orchestration_enabled), state.mode, encode_state(state),
+                ),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return event, state
+
+
+def _set_wal(conn: sqlite3.Connection) -> None:
+    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise sqlite3.OperationalError(f"database is locked (journal mode {mode})")
+
+
+def _ignore_in_git(folder: Path) -> None:
+    """State is per machine and per session: keep it out of the project's history."""
+    marker = folder / ".gitignore"
+    if not marker.exists():
+        marker.write_text("# written by orchcore: session state is never committed\n*\n", encoding="utf-8")
+
+
+def open_sqlite(state_dir: Path, options: dict[str, Any]) -> SqliteStore:
+    timeout = options.get("busy_timeout_s", os.environ.get("ORCH_BUSY_TIMEOUT_S", 60))
+    try:
+        busy = float(timeout)
+    except (TypeError, ValueError):
+        busy = 60.0
+    return SqliteStore(Path(state_dir), busy_timeout_s=busy)
