@@ -90,9 +90,11 @@ class EventBus:
 
     def replay(self, session_id: str, upto: int | None = None) -> Session:
         """Fold the log (up to ``upto``) from nothing: equals the stored state at that point."""
-        self.store.get(session_id)
+        events = self.store.events(session_id, upto=upto)
+        if not events and not self.store.events(session_id, limit=1):
+            self.store.get(session_id)  # raises UnknownSession
         state = Session(session_id=session_id)
-        for event in self.store.events(session_id, upto=upto):
+        for event in events:
             state = self._reducer(event.type, event.seq)(state, event)
         return state
 

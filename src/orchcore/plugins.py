@@ -41,6 +41,13 @@ INDEX_VERSION = 1
 ACTIVE, DISABLED, ERROR, NOT_LOADED = "active", "disabled", "error", "not loaded"
 
 
+def hook_names() -> list[str]:
+    """Every hookspec name, from ``orchcore.hookspecs`` itself."""
+    from orchcore import hookspecs
+
+    return sorted(name for name in vars(hookspecs) if name.startswith("orch_"))
+
+
 def strict_plugins() -> bool:
     return os.environ.get("ORCH_STRICT_PLUGINS", "") not in ("", "0", "false", "no")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchcore.errors import InvalidValue
-from orchcore.models import Agent, Epic, Event, Message, Session, Sprint, Task, structure, unstructure
+from orchcore.models import Agent, Epic, Event, Message, Session, Sprint, Task, Team, structure, unstructure
 from orchcore.plugins import hookimpl
 from orchcore.specs import EventType
 
@@ -68,6 +68,11 @@ def session_teams(session: Session, event: Event) -> Session:
         if team not in current:
             current.append(team)
     session.active_teams = current
+    definitions = event.data.get("definitions") or {}
+    if not isinstance(definitions, dict):
+        raise InvalidValue("event 'session.teams': definitions must map team names to teams")
+    for name, definition in definitions.items():
+        session.state.teams[name] = _merge(None, Team, {**definition, "name": name})
     return session
 
 
@@ -263,7 +268,7 @@ CORE_EVENT_TYPES = [
     EventType("session.created", session_created, "a session starts being tracked"),
     EventType("session.orchestration", session_orchestration, "orchestration turned on or off: {enabled}"),
     EventType("session.mode", session_mode, "the session's mode (program) changes: {mode, output_style?}"),
-    EventType("session.teams", session_teams, "teams activated: {teams, replace?}"),
+    EventType("session.teams", session_teams, "teams activated: {teams, replace?, definitions?}"),
     EventType("session.ended", session_ended, "Claude Code ended the session: {reason?}"),
     EventType("state.set", state_set, "a value written at a state path: {path, value}"),
     EventType("agent.upserted", agent_upserted, "an agent appears or changes: {id, ...fields}"),

@@ -102,8 +102,7 @@ def decode_state(session_id: str, text: str, where: str) -> Session:
     except (ValueError, InvalidValue) as exc:
         raise StoreError(
             f"the stored state of session {session_id} in {where} is corrupt ({exc}); "
-            "rebuild it from its event log with `orch events replay --session "
-            f"{session_id} --repair`"
+            f"its event log is kept: inspect it with `orch events replay --session {session_id}`"
         ) from None
 
 

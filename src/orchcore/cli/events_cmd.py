@@ -1,0 +1,153 @@
+"""``orch events``: the session's append-only log: list, tail, emit, replay."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated
+
+import typer
+
+from orchcore.cli.app import runtime_of
+from orchcore.cli.output import print_json, table
+from orchcore.cli.session_cmd import JsonOption, SessionOption, session_json
+from orchcore.errors import OrchError
+from orchcore.models import Event, unstructure
+from orchcore.runtime import resolve_session_id
+
+app = typer.Typer(help="The session's event log.", no_args_is_help=True)
+
+
+def event_json(event: Event) -> dict:
+    return unstructure(event)
+
+
+def _summary(data: dict, width: int = 80) -> str:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print(events: list[Event], as_json: bool) -> None:
+    if as_json:
+        print_json([event_json(e) for e in events])
+        return
+    if not events:
+        typer.echo("no events")
+        return
+    table(None, ["seq", "time", "type", "source", "data"],
+          [[e.seq, e.ts, e.type, e.source, _summary(e.data)] for e in events])
+
+
+@app.command("list")
+def list_events(
+    ctx: typer.Context,
+    session: SessionOption = None,
+    types: Annotated[list[str] | None, typer.Option("--type", "-t", help="Only these types (repeatable).")] = None,
+    after: Annotated[int, typer.Option("--after", help="Only events after this sequence number.")] = 0,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many, newest; 0 for all.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """Events of the session, oldest first (the newest --limit of them)."""
+    if limit < 0:
+        raise OrchError("--limit must be 0 (all) or more")
+    runtime = runtime_of(ctx)
+    session_id = resolve_session_id(session)
+    runtime.store.get(session_id)
+    events = runtime.store.events(session_id, after=after, types=types, limit=limit or None, newest=True)
+    _print(events, as_json)
+
+
+@app.command("tail")
+def tail(
+    ctx: typer.Context,
+    session: SessionOption = None,
+    lines: Annotated[int, typer.Option("--lines", "-n", help="How many of the latest to show first.")] = 10,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new events as they arrive.")] = False,
+    interval: Annotated[float, typer.Option("--interval", help="Seconds between polls with --follow.")] = 0.5,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Stop following after this many seconds.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """The latest events; with --follow, new ones as they are committed."""
+    runtime = runtime_of(ctx)
+    session_id = resolve_session_id(session)
+    runtime.store.get(session_id)
+    events = runtime.store.events(session_id, limit=max(lines, 0) or None, newest=True) if lines else []
+    last = events[-1].seq if events else _last(runtime, session_id)
+    _emit_lines(events, as_json)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while follow and (deadline is None or time.monotonic() < deadline):
+        time.sleep(interval)
+        new = runtime.store.events(session_id, after=last)
+        if new:
+            last = new[-1].seq
+            _emit_lines(new, as_json)
+
+
+def _last(runtime, session_id: str) -> int:
+    newest = runtime.store.events(session_id, limit=1, newest=True)
+    return newest[-1].seq if newest else 0
+
+
+def _emit_lines(events: list[Event], as_json: bool) -> None:
+    for e in events:
+        if as_json:
+            typer.echo(json.dumps(event_json(e), ensure_ascii=False))
+        else:
+            typer.echo(f"{e.seq:>6}  {e.ts}  {e.type:<22} {e.source:<10} {_summary(e.data)}")
+
+
+@app.command("emit")
+def emit(
+    ctx: typer.Context,
+    type: Annotated[str, typer.Argument(help="Event type, e.g. task.created (see `orch events types`).")],
+    data: Annotated[str, typer.Option("--data", "-d", help="Event data as a JSON object.")] = "{}",
+    source: Annotated[str, typer.Option("--source", help="Who emits it.")] = "cli",
+    session: SessionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Append an event; its reducer updates the state in the same transaction."""
+    try:
+        payload = json.loads(data)
+    except ValueError as exc:
+        raise OrchError(f"--data is not valid JSON ({exc})") from None
+    if not isinstance(payload, dict):
+        raise OrchError("--data must be a JSON object")
+    runtime = runtime_of(ctx)
+    event, _ = runtime.bus.emit(resolve_session_id(session), type, payload, source=source)
+    if as_json:
+        print_json(event_json(event))
+    else:
+        typer.echo(f"{event.seq} {event.type}")
+
+
+@app.command("types")
+def types(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Event types known to the installed plugins."""
+    provided = runtime_of(ctx).bus.types
+    rows = [{"type": n, "plugin": p.plugin, "description": p.spec.description} for n, p in sorted(provided.items())]
+    if as_json:
+        print_json(rows)
+    else:
+        table(None, ["type", "plugin", "description"], [[r["type"], r["plugin"], r["description"]] for r in rows])
+
+
+@app.command("replay")
+def replay(
+    ctx: typer.Context,
+    session: SessionOption = None,
+    upto: Annotated[int | None, typer.Option("--upto", help="Fold the log only up to this sequence number.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Compare with the stored state; exit 1 if they differ.")] = False,
+) -> None:
+    """Rebuild the state by folding the event log; prints it as JSON."""
+    runtime = runtime_of(ctx)
+    session_id = resolve_session_id(session)
+    state = runtime.bus.replay(session_id, upto=upto)
+    if check:
+        stored = runtime.store.get(session_id)
+        if upto is not None:
+            raise OrchError("--check compares the whole log; leave out --upto")
+        if stored != state:
+            raise OrchError(f"session {session_id}: the stored state differs from the replayed log")
+        typer.echo(f"{session_id}: stored state equals the replayed log")
+        return
+    print_json(session_json(state))

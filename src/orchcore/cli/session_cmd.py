@@ -1,0 +1,195 @@
+"""``orch session``: list, inspect and steer Claude Code sessions."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from orchcore.cli.app import runtime_of
+from orchcore.cli.output import console, note, print_json, table
+from orchcore.errors import OrchError
+from orchcore.ids import check_session_id, new_session_id
+from orchcore.models import Session, unstructure
+from orchcore.runtime import resolve_session_id
+
+app = typer.Typer(help="List, inspect and steer sessions.", no_args_is_help=True)
+
+SessionOption = Annotated[
+    str | None,
+    typer.Option("--session", "-s", help="Session id; defaults to $CLAUDE_CODE_SESSION_ID."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def session_json(session: Session, last_seq: int | None = None) -> dict:
+    data = unstructure(session)
+    if last_seq is not None:
+        data["last_seq"] = last_seq
+    return data
+
+
+def _last_seq(runtime, session_id: str) -> int:
+    events = runtime.store.events(session_id, limit=1, newest=True)
+    return events[-1].seq if events else 0
+
+
+def _show(session: Session, last_seq: int) -> None:
+    s = session.state
+    out = console()
+    flag = "[green]on[/green]" if session.orchestration_enabled else "[dim]off[/dim]"
+    out.print(f"[bold]session[/bold] {session.session_id}")
+    out.print(f"  orchestration  {flag}")
+    out.print(f"  mode           {session.mode}")
+    out.print(f"  output style   {session.runtime_config.output_style or '-'}")
+    out.print(f"  active teams   {', '.join(session.active_teams) or '-'}")
+    out.print(f"  epic / sprint  {session.current_epic or '-'} / {session.current_sprint or '-'}")
+    out.print(f"  created        {session.created_at}")
+    out.print(f"  updated        {session.updated_at}  (event {last_seq})")
+    if session.ended_at:
+        out.print(f"  ended          {session.ended_at}")
+    by_status: dict[str, int] = {}
+    for task in s.tasks.values():
+        by_status[task.status] = by_status.get(task.status, 0) + 1
+    tasks = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items())) or "none"
+    active = sum(a.status in ("active", "busy") for a in s.agents.values())
+    queued = sum(m.status == "queued" for m in s.messages)
+    out.print(f"  agents         {len(s.agents)} ({active} active)")
+    out.print(f"  tasks          {tasks}")
+    out.print(f"  messages       {len(s.messages)} ({queued} queued)")
+    if s.metrics:
+        out.print("  metrics        " + ", ".join(f"{k}={v}" for k, v in sorted(s.metrics.items())))
+
+
+@app.command("list")
+def list_sessions(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Every session in this project's store, most recently active first."""
+    infos = runtime_of(ctx).store.sessions()
+    if as_json:
+        print_json([
+            {
+                "session_id": i.session_id, "created_at": i.created_at, "updated_at": i.updated_at,
+                "last_seq": i.last_seq, "orchestration_enabled": i.orchestration_enabled, "mode": i.mode,
+            }
+            for i in infos
+        ])
+        return
+    if not infos:
+        typer.echo("no sessions yet (Claude Code creates them through `orch hook`, or use `orch session create`)")
+        return
+    current = os.environ.get("CLAUDE_CODE_SESSION_ID", "").lower()
+    table(
+        None,
+        ["", "session", "orchestration", "mode", "events", "updated"],
+        [
+            ["*" if i.session_id == current else "", i.session_id, "on" if i.orchestration_enabled else "off",
+             i.mode, i.last_seq, i.updated_at]
+            for i in infos
+        ],
+    )
+
+
+@app.command("show")
+def show(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
+    """A session's state: flags, mode, teams, sprint, agents, tasks, messages, metrics."""
+    runtime = runtime_of(ctx)
+    session_id = resolve_session_id(session)
+    state = runtime.store.get(session_id)
+    last_seq = _last_seq(runtime, session_id)
+    if as_json:
+        print_json(session_json(state, last_seq))
+    else:
+        _show(state, last_seq)
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    session_id: Annotated[
+        str | None, typer.Argument(help="Id to use; defaults to $CLAUDE_CODE_SESSION_ID, else a new one.")
+    ] = None,
+    enable: Annotated[bool, typer.Option("--enable", help="Turn orchestration on from the start.")] = False,
+    mode: Annotated[str | None, typer.Option("--mode", help="Initial mode.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Start tracking a session (Claude Code's hooks do this on their own)."""
+    runtime = runtime_of(ctx)
+    chosen = check_session_id(session_id or os.environ.get("CLAUDE_CODE_SESSION_ID") or new_session_id())
+    if runtime.store.load(chosen) is not None:
+        raise OrchError(f"session {chosen} already exists; see `orch session show --session {chosen}`")
+    fields: dict = {"orchestration_enabled": enable}
+    if mode:
+        fields["mode"] = mode
+    state = runtime.bus.create_session(chosen, **fields)
+    if as_json:
+        print_json(session_json(state, 1))
+    else:
+        typer.echo(chosen)
+
+
+def _emit(ctx: typer.Context, session: str | None, type: str, data: dict, as_json: bool, done: str) -> None:
+    runtime = runtime_of(ctx)
+    session_id = resolve_session_id(session)
+    event, state = runtime.bus.emit(session_id, type, data, source="cli")
+    if as_json:
+        print_json(session_json(state, event.seq))
+    else:
+        typer.echo(f"{session_id}: {done}")
+
+
+@app.command("enable")
+def enable(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
+    """Turn orchestration on for this session only."""
+    _emit(ctx, session, "session.orchestration", {"enabled": True}, as_json, "orchestration on")
+
+
+@app.command("disable")
+def disable(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
+    """Turn orchestration off for this session only."""
+    _emit(ctx, session, "session.orchestration", {"enabled": False}, as_json, "orchestration off")
+
+
+@app.command("set-mode")
+def set_mode(
+    ctx: typer.Context,
+    mode: Annotated[str, typer.Argument(help="The mode, e.g. a program name or 'default'.")],
+    output_style: Annotated[str | None, typer.Option("--output-style", help="Also record this output style.")] = None,
+    session: SessionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set the session's mode."""
+    if not mode.strip():
+        raise OrchError("the mode must not be empty")
+    data: dict = {"mode": mode}
+    if output_style is not None:
+        data["output_style"] = output_style
+    _emit(ctx, session, "session.mode", data, as_json, f"mode {mode}")
+
+
+@app.command("activate-teams")
+def activate_teams(
+    ctx: typer.Context,
+    teams: Annotated[list[str], typer.Argument(help="Team names.")],
+    replace: Annotated[bool, typer.Option("--replace", help="Replace the active teams instead of adding.")] = False,
+    session: SessionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Activate teams for this session (checked against the installed team definitions)."""
+    runtime = runtime_of(ctx)
+    known = runtime.plugins.specs("orch_teams")
+    if known:
+        unknown = [t for t in teams if t not in known]
+        if unknown:
+            raise OrchError(f"unknown team {', '.join(unknown)}; defined teams: {', '.join(sorted(known))}")
+    else:
+        note("no team definitions are installed; activating the names as given")
+    definitions = {
+        name: {
+            "description": spec.description, "lead": spec.lead, "members": list(spec.members),
+            "max_parallel": spec.max_parallel, "skills": list(spec.skills),
+        }
+        for name, spec in known.items() if name in teams
+    }
+    data = {"teams": teams, "replace": replace, "definitions": definitions}
+    _emit(ctx, session, "session.teams", data, as_json, "active teams updated")

@@ -1,0 +1,67 @@
+"""``orch state``: read and write a session's state by dotted path."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from orchcore.cli.app import runtime_of
+from orchcore.cli.output import print_json
+from orchcore.cli.session_cmd import JsonOption, SessionOption
+from orchcore.runtime import resolve_session_id
+from orchcore.statepath import get_path, set_path
+
+app = typer.Typer(help="Read and write session state by path (e.g. state.tasks, mode).", no_args_is_help=True)
+
+
+def parse_value(text: str, as_string: bool) -> Any:
+    """JSON when it parses (42, true, null, {"a": 1}), else the text itself."""
+    if as_string:
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+@app.command("get")
+def get(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="Dotted path, e.g. state.tasks.T-1.status")],
+    session: SessionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print the value at PATH (strings and numbers plain, objects as JSON)."""
+    state = runtime_of(ctx).store.get(resolve_session_id(session))
+    value = get_path(state, path)
+    if as_json or isinstance(value, (dict, list)):
+        print_json(value)
+    elif value is None:
+        typer.echo("null")
+    elif isinstance(value, bool):
+        typer.echo("true" if value else "false")
+    else:
+        typer.echo(value)
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="Dotted path, e.g. current_sprint")],
+    value: Annotated[str, typer.Argument(help="JSON (42, true, {...}) or plain text")],
+    string: Annotated[bool, typer.Option("--string", help="Store VALUE as text even if it parses as JSON.")] = False,
+    session: SessionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write VALUE at PATH, as a recorded `state.set` event."""
+    runtime = runtime_of(ctx)
+    session_id = resolve_session_id(session)
+    parsed = parse_value(value, string)
+    set_path(runtime.store.get(session_id), path, parsed)  # check first: a clear error, nothing written
+    event, state = runtime.bus.emit(session_id, "state.set", {"path": path, "value": parsed}, source="cli")
+    if as_json:
+        print_json({"seq": event.seq, "path": path, "value": get_path(state, path)})
+    else:
+        typer.echo(f"{path} = {json.dumps(get_path(state, path), ensure_ascii=False)}")

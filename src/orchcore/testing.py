@@ -1,0 +1,155 @@
+"""Fixtures for testing orchcore and its plugins (a pytest plugin, entry point ``pytest11``).
+
+Every fixture builds fresh objects: no test sees another test's plugins,
+state or environment. In a plugin's tests::
+
+    def test_my_segment(orch_plugin_manager, register_plugin):
+        register_plugin(my_plugin)
+        segments = orch_plugin_manager.specs("orch_status_segments")
+        assert "my-segment" in segments
+
+    def test_my_command(orch_cli):
+        result = orch_cli("session", "create", "--json")
+        assert result.exit_code == 0, result.stderr
+        assert result.json()["orchestration_enabled"] is False
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+# Variables from the developer's shell (or from Claude Code itself, when a test
+# runs inside it) that would make a test depend on where it runs.
+_ISOLATED_ENV = (
+    "CLAUDE_PROJECT_DIR",
+    "CLAUDE_CODE_SESSION_ID",
+    "ORCH_STATE_DIR",
+    "ORCH_CACHE_DIR",
+    "ORCH_STRICT_PLUGINS",
+    "ORCH_PLUGINS_ALLOW",
+    "ORCH_PLUGINS_DENY",
+    "ORCH_STORE",
+    "ORCH_ENABLED",
+    "NO_COLOR",
+)
+
+
+@pytest.fixture
+def orch_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A throwaway project folder (with ``.claude/``) that orchcore treats as the project."""
+    project = tmp_path / "project"
+    (project / ".claude").mkdir(parents=True)
+    for name in _ISOLATED_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CLAUDE_PROJECT_DIR", str(project))
+    monkeypatch.setenv("ORCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(project)
+    return project
+
+
+@pytest.fixture
+def orch_plugin_manager(orch_project: Path):
+    """A fresh plugin manager with orchcore's built-in plugins only (not strict)."""
+    from orchcore.plugins import get_plugin_manager
+
+    return get_plugin_manager("builtin", allow=(), deny=(), strict=False)
+
+
+@pytest.fixture
+def register_plugin(orch_plugin_manager):
+    """``register_plugin(obj, name=None)`` registers a plugin for this test only."""
+    names: list[str] = []
+
+    def register(plugin: object, name: str | None = None, **info: Any) -> str:
+        registered = orch_plugin_manager.register_plugin(plugin, name=name, **info)
+        names.append(registered)
+        return registered
+
+    yield register
+    for name in reversed(names):
+        orch_plugin_manager.unregister_plugin(name)
+
+
+@pytest.fixture
+def orch_store(orch_project: Path):
+    """An empty SQLite (WAL) store in the test's project."""
+    from orchcore.store.sqlite import SqliteStore
+
+    store = SqliteStore(orch_project / ".claude" / "state")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def orch_memory_store():
+    """An empty in-memory store."""
+    from orchcore.store.memory import MemoryStore
+
+    return MemoryStore()
+
+
+@pytest.fixture
+def orch_runtime(orch_project: Path, orch_plugin_manager, orch_store):
+    """A Runtime on the test's project, plugin manager and SQLite store."""
+    from orchcore.runtime import Runtime
+
+    runtime = Runtime(project=orch_project, plugins=orch_plugin_manager, store=orch_store)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def orch_bus(orch_runtime):
+    return orch_runtime.bus
+
+
+@attrs.frozen
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def orch_cli(orch_runtime, monkeypatch: pytest.MonkeyPatch):
+    """Run ``orch`` in-process on the test's runtime: ``orch_cli("state", "get", "mode", session=sid)``."""
+    from orchcore.cli import run
+
+    def invoke(*args: str, session: str | None = None, env: dict[str, str] | None = None) -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        with monkeypatch.context() as patch:
+            for key, value in (env or {}).items():
+                patch.setenv(key, value)
+            if session is not None:
+                patch.setenv("CLAUDE_CODE_SESSION_ID", session)
+            patch.setenv("COLUMNS", "200")
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = run(list(args), runtime=orch_runtime)
+        return CliResult(exit_code=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+    return invoke
+
+
+def orch_executable() -> str:
+    """The ``orch`` script next to the running interpreter (for subprocess tests)."""
+    import sys
+
+    candidate = Path(sys.executable).with_name("orch")
+    return str(candidate) if candidate.exists() else "orch"
+
+
+@pytest.fixture
+def orch_env(orch_project: Path) -> dict[str, str]:
+    """An environment for running ``orch`` as a subprocess against the test's project."""
+    return dict(os.environ)
