@@ -74,17 +74,17 @@ class EventBus:
             self._notify(event, state)
         return event, state
 
-    def create_session(self, session_id: str, **fields: Any) -> Session:
+    def create_session(self, session_id: str, source: str = "orch", **fields: Any) -> Session:
         """Start tracking a session; the ``session.created`` event is its first."""
-        return self.emit(session_id, "session.created", fields, create=True)[1]
+        return self.emit(session_id, "session.created", fields, source, create=True)[1]
 
-    def ensure_session(self, session_id: str, **fields: Any) -> Session:
+    def ensure_session(self, session_id: str, source: str = "orch", **fields: Any) -> Session:
         """The session, created first when it does not exist yet (safe under races)."""
         session = self.store.load(session_id)
         if session is not None:
             return session
         try:
-            return self.create_session(session_id, **fields)
+            return self.create_session(session_id, source, **fields)
         except InvalidValue:
             return self.store.get(session_id)  # another process created it first
 

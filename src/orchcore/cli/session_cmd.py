@@ -121,7 +121,7 @@ def create(
     fields: dict = {"orchestration_enabled": enable}
     if mode:
         fields["mode"] = mode
-    state = runtime.bus.create_session(chosen, **fields)
+    state = runtime.bus.create_session(chosen, source="cli", **fields)
     if as_json:
         print_json(session_json(state, 1))
     else:
