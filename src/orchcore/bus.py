@@ -23,20 +23,15 @@ class EventBus:
     def __init__(self, store: SessionStore, plugins: OrchPluginManager):
         self.store = store
         self.plugins = plugins
-        self._types: dict[str, Provided] | None = None
-        self._subscribers: dict[str, Provided] | None = None
 
     @property
     def types(self) -> dict[str, Provided]:
-        if self._types is None:
-            self._types = self.plugins.collect("orch_event_types")
-        return self._types
+        """Event types by name (the plugin manager caches them until a plugin comes or goes)."""
+        return self.plugins.collect("orch_event_types")
 
     @property
     def subscribers(self) -> dict[str, Provided]:
-        if self._subscribers is None:
-            self._subscribers = self.plugins.collect("orch_event_subscribers")
-        return self._subscribers
+        return self.plugins.collect("orch_event_subscribers")
 
     def _reducer(self, event_type: str, seq: int | None = None) -> Any:
         provided = self.types.get(event_type)
@@ -90,9 +85,8 @@ class EventBus:
 
     def replay(self, session_id: str, upto: int | None = None) -> Session:
         """Fold the log (up to ``upto``) from nothing: equals the stored state at that point."""
+        self.store.require(session_id)
         events = self.store.events(session_id, upto=upto)
-        if not events and not self.store.events(session_id, limit=1):
-            self.store.get(session_id)  # raises UnknownSession
         state = Session(session_id=session_id)
         for event in events:
             state = self._reducer(event.type, event.seq)(state, event)

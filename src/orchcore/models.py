@@ -3,15 +3,19 @@
 Claude Code and older tools write fields we do not know yet. Every model keeps
 such keys in ``extra`` and writes them back unchanged, so a round trip through
 orchcore never drops data: ``unstructure(structure(d)) == d`` for any dict
-whose known fields have the right types.
+whose known fields are all present with the right types (a missing field comes
+back with its default).
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import copy
+import re
+from typing import Any, TypeVar, get_origin
 
 import attrs
 import cattrs
+from cattrs.cols import list_structure_factory, mapping_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from orchcore.errors import InvalidValue
@@ -195,34 +199,67 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(
         float, _strict(float, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
     )
-    for cls in MODELS_WITH_EXTRA:
-        _register_keeping_extra(conv, cls)
+    conv.register_structure_hook_factory(lambda t: get_origin(t) is list, _only(list, list_structure_factory, conv))
+    conv.register_structure_hook_factory(lambda t: get_origin(t) is dict, _only(dict, mapping_structure_factory, conv))
+    structure_factory, unstructure_factory = _keeping_extra(conv)
+    conv.register_structure_hook_factory(lambda cls: cls in MODELS_WITH_EXTRA, structure_factory)
+    conv.register_unstructure_hook_factory(lambda cls: cls in MODELS_WITH_EXTRA, unstructure_factory)
     return conv
 
 
-def _register_keeping_extra(conv: cattrs.Converter, cls: type) -> None:
-    renames = _RENAMES.get(cls, {})
-    overrides = {f.name: override(omit=True) for f in attrs.fields(cls) if f.metadata.get("orch_extra")}
-    overrides.update({name: override(rename=key) for name, key in renames.items()})
-    known = {renames.get(f.name, f.name) for f in attrs.fields(cls) if not f.metadata.get("orch_extra")}
-    base_structure = make_dict_structure_fn(cls, conv, **overrides)
-    base_unstructure = make_dict_unstructure_fn(cls, conv, **overrides)
+def _only(kind: type, factory: Any, conv: cattrs.Converter) -> Any:
+    """cattrs builds a list from any iterable ("qa" -> ["q", "a"]); state must be the real thing."""
+    name = {list: "a list", dict: "an object"}[kind]
 
-    def structure(value: Any, _: type) -> Any:
-        if not isinstance(value, dict):
-            raise InvalidValue(f"expected an object for {cls.__name__}, got {type(value).__name__}")
-        obj = base_structure(value, cls)
-        obj.extra = {k: v for k, v in value.items() if k not in known}
-        return obj
+    def make(type_: Any) -> Any:
+        inner = factory(type_, conv)
 
-    def unstructure(obj: Any) -> dict[str, Any]:
-        out = base_unstructure(obj)
-        for key, val in obj.extra.items():
-            out.setdefault(key, val)
-        return out
+        def structure(value: Any, t: Any) -> Any:
+            if not isinstance(value, kind):
+                raise InvalidValue(f"expected {name}, got {value!r}")
+            return inner(value, t)
 
-    conv.register_structure_hook(cls, structure)
-    conv.register_unstructure_hook(cls, unstructure)
+        return structure
+
+    return make
+
+
+def _keeping_extra(conv: cattrs.Converter) -> tuple[Any, Any]:
+    """Hook factories for models with ``extra``; cattrs builds each class's code on first use."""
+
+    def parts(cls: type) -> tuple[dict[str, Any], set[str]]:
+        renames = _RENAMES.get(cls, {})
+        overrides = {f.name: override(omit=True) for f in attrs.fields(cls) if f.metadata.get("orch_extra")}
+        overrides.update({name: override(rename=key) for name, key in renames.items()})
+        known = {renames.get(f.name, f.name) for f in attrs.fields(cls) if not f.metadata.get("orch_extra")}
+        return overrides, known
+
+    def structure_factory(cls: type) -> Any:
+        overrides, known = parts(cls)
+        base = make_dict_structure_fn(cls, conv, **overrides)
+
+        def structure(value: Any, _: type) -> Any:
+            if not isinstance(value, dict):
+                raise InvalidValue(f"expected an object for {cls.__name__}, got {type(value).__name__}")
+            obj = base(value, cls)
+            obj.extra = {k: copy.deepcopy(v) for k, v in value.items() if k not in known}
+            return obj
+
+        return structure
+
+    def unstructure_factory(cls: type) -> Any:
+        overrides, _ = parts(cls)
+        base = make_dict_unstructure_fn(cls, conv, **overrides)
+
+        def unstructure(obj: Any) -> dict[str, Any]:
+            out = base(obj)
+            for key, val in obj.extra.items():
+                out.setdefault(key, copy.deepcopy(val))
+            return out
+
+        return unstructure
+
+    return structure_factory, unstructure_factory
 
 
 converter = _make_converter()
@@ -252,4 +289,12 @@ def _describe(exc: Exception, cls: type) -> str:
         messages = cattrs.transform_error(exc, path=cls.__name__, format_exception=fmt)
     except Exception:
         messages = [str(exc)]
-    return "; ".join(messages[:3])
+    return "; ".join(_wire_names(m) for m in messages[:3])
+
+
+def _wire_names(message: str) -> str:
+    """Error paths name the JSON keys users write (``from``), not Python's (``sender``)."""
+    for renames in _RENAMES.values():
+        for attribute, key in renames.items():
+            message = re.sub(rf"\.{attribute}\b", f".{key}", message)
+    return message

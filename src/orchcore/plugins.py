@@ -66,6 +66,7 @@ class PluginRecord:
     hooks: list[str] | None = None  # None: not known until imported once
     location: str | None = None
     mtime: int | None = None  # of ``location`` when ``hooks`` was learned
+    shadowed: bool = False  # another distribution already uses this plugin name
 
     def as_row(self) -> dict[str, Any]:
         return {
@@ -113,6 +114,8 @@ class OrchPluginManager(pluggy.PluginManager):
         """Know these plugins without importing them yet."""
         self._index = index
         for record in entries:
+            if record.shadowed and self.strict:
+                raise PluginConflictError(f"{record.distribution}: {record.error}")
             if self.blocked(record.name):
                 record.status = DISABLED
             self.records[record.name] = record
@@ -189,13 +192,15 @@ class OrchPluginManager(pluggy.PluginManager):
     # -- calling ------------------------------------------------------
 
     def call_each(self, hook_name: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
-        """Call every implementation of a hook on its own, in pluggy's order.
+        """Call every implementation of a hook on its own, in plugin order.
 
-        Yields ``(plugin_name, result)``; an implementation that raises is
-        recorded on its plugin (status ``error``) and skipped.
+        Plugin order is registration order (built-ins first, then other
+        distributions by name), with ``tryfirst`` implementations before and
+        ``trylast`` ones after the rest. Yields ``(plugin_name, result)``; an
+        implementation that raises is recorded on its plugin (status
+        ``error``) and skipped.
         """
-        caller = getattr(self.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):
+        for impl in self._in_plugin_order(hook_name):
             record = self.records.get(impl.plugin_name)
             try:
                 result = impl.function(*[kwargs[arg] for arg in impl.argnames])
@@ -208,8 +213,21 @@ class OrchPluginManager(pluggy.PluginManager):
                 continue
             yield impl.plugin_name, result
 
+    def _in_plugin_order(self, hook_name: str) -> list[Any]:
+        impls = getattr(self.hook, hook_name).get_hookimpls()  # pluggy keeps registration order
+        return (
+            [i for i in impls if i.tryfirst]
+            + [i for i in impls if not i.tryfirst and not i.trylast]
+            + [i for i in impls if i.trylast]
+        )
+
     def collect(self, hook_name: str) -> dict[str, Provided]:
-        """All specs returned by a registration hook, by name; refuses duplicates."""
+        """All specs returned by a registration hook, by name.
+
+        The first plugin in plugin order keeps a name (so a built-in is never
+        displaced); a later plugin claiming it is recorded as an error that
+        names both packages, or raises PluginConflictError when strict.
+        """
         if hook_name in self._collected:
             return self._collected[hook_name]
         self.load([hook_name])
@@ -309,7 +327,7 @@ class EntryPointIndex:
         except (OSError, ValueError, TypeError, KeyError):
             return None
         for record in records:
-            record.status = NOT_LOADED
+            record.status = ERROR if record.shadowed else NOT_LOADED
             if record.hooks is not None and record.mtime != _mtime(record.location):
                 record.hooks = None  # its code changed: import it to learn its hooks again
         return records
@@ -318,7 +336,7 @@ class EntryPointIndex:
         rows = []
         for record in records:
             row = attrs.asdict(record)
-            row.update(status=NOT_LOADED, error=None)
+            row.update(status=NOT_LOADED, error=record.error if record.shadowed else None)
             if record.status == ERROR:
                 row["hooks"] = None  # try again next time; it may be fixed
             row["mtime"] = _mtime(record.location)
@@ -343,15 +361,11 @@ def _mtime(path: str | None) -> int | None:
 def _records_from_metadata() -> list[PluginRecord]:
     import importlib_metadata
 
-    records = []
-    seen: set[str] = set()
+    found = []
     for ep in importlib_metadata.entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in seen:  # the same distribution found twice on sys.path
-            continue
-        seen.add(ep.name)
         dist = ep.dist
         dist_name = dist.metadata["Name"] if dist is not None else None
-        records.append(
+        found.append(
             PluginRecord(
                 name=ep.name,
                 value=ep.value,
@@ -360,8 +374,22 @@ def _records_from_metadata() -> list[PluginRecord]:
                 builtin=_canonical(dist_name) == CORE_DISTRIBUTION,
             )
         )
-    records.sort(key=lambda r: (not r.builtin, _canonical(r.distribution or ""), r.name))
-    return records
+    found.sort(key=lambda r: (not r.builtin, _canonical(r.distribution), r.name))
+    records: dict[str, PluginRecord] = {}
+    for record in found:
+        first = records.get(record.name)
+        if first is None:
+            records[record.name] = record
+        elif _canonical(first.distribution) != _canonical(record.distribution):
+            # Two distributions chose one plugin name: keep the first, show the second as broken.
+            key = f"{record.name} ({record.distribution})"
+            record.name, record.status, record.shadowed = key, ERROR, True
+            record.error = (
+                f"plugin name {first.name!r} is also used by {first.distribution}; "
+                "one of the two distributions must rename its entry point"
+            )
+            records[key] = record
+    return list(records.values())
 
 
 def _canonical(name: str | None) -> str:

@@ -7,6 +7,7 @@ rather than a new key; the result is validated as a whole Session.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import attrs
@@ -53,7 +54,7 @@ def set_path(session: Session, path: str, value: Any) -> Session:
     parts = split(path)
     if parts[0] in READ_ONLY:
         raise StatePathError(f"{parts[0]} is kept by orchcore and cannot be set")
-    data = unstructure(session)
+    data = copy.deepcopy(unstructure(session))  # never write through to the caller's session
     parent: Any = data
     model: Any = session
     walked: list[str] = []

@@ -72,6 +72,8 @@ def session_teams(session: Session, event: Event) -> Session:
     if not isinstance(definitions, dict):
         raise InvalidValue("event 'session.teams': definitions must map team names to teams")
     for name, definition in definitions.items():
+        if not isinstance(definition, dict):
+            raise InvalidValue(f"event 'session.teams': the definition of {name!r} must be an object")
         session.state.teams[name] = _merge(None, Team, {**definition, "name": name})
     return session
 
@@ -226,13 +228,17 @@ def message_sent(session: Session, event: Event) -> Session:
 
 
 def message_delivered(session: Session, event: Event) -> Session:
-    ids = set(_need(event, "ids", list))
+    ids = _need(event, "ids", list)
+    if not all(isinstance(i, str) for i in ids):
+        raise InvalidValue("event 'message.delivered': ids must be message ids (strings)")
     status = event.data.get("status", "delivered")
+    if not isinstance(status, str) or not status:
+        raise InvalidValue("event 'message.delivered': status must be a non-empty string")
     for message in session.state.messages:
         if message.id in ids:
             message.status = status
     if event.data.get("remove"):
-        session.state.messages = [m for m in session.state.messages if m.id not in ids]
+        session.state.messages = [m for m in session.state.messages if m.id not in set(ids)]
     return session
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from orchcore import __version__
-from orchcore.cli.output import error
+from orchcore.cli.output import error, note
 from orchcore.errors import OrchError
 
 
@@ -31,39 +32,69 @@ class OrchGroup(TyperGroup):
         except OrchError as exc:
             error(str(exc))
             raise typer.Exit(exc.exit_code) from None
+        finally:
+            _warn_about_broken_plugins(ctx)
 
     def list_commands(self, ctx: typer.Context) -> list[str]:
         core = super().list_commands(ctx)
-        return core + sorted(n for n in self._plugin_commands(ctx) if n not in core)
+        try:
+            plugin_commands = self._plugin_commands(ctx)
+        except OrchError:
+            plugin_commands = {}  # help must keep working; running such a command shows the error
+        return core + sorted(n for n in plugin_commands if n not in core)
 
     def get_command(self, ctx: typer.Context, name: str) -> Any:
         command = super().get_command(ctx, name)
         if command is not None or ctx.parent is not None:
             return command
-        provided = self._plugin_commands(ctx).get(name)
+        try:
+            provided = self._plugin_commands(ctx).get(name)
+        except OrchError as exc:
+            error(str(exc))
+            raise typer.Exit(exc.exit_code) from None
         if provided is None:
             return None
-        try:
-            plugin_app = provided.spec.load()
-            command = typer.main.get_command(plugin_app)
-        except Exception as exc:
-            plugins = runtime_of(ctx).plugins
-            record = plugins.records.get(provided.plugin)
-            message = f"command {name!r} of plugin {provided.plugin!r} failed to load: {type(exc).__name__}: {exc}"
-            if record is not None:
-                plugins.record_failure(record, message, exc)
-            error(message)
-            raise typer.Exit(1) from None
-        command.name = name
-        if not command.help:
-            command.help = provided.spec.help
-        return command
+        return LazyPluginCommand(name, provided, runtime_of(ctx).plugins)
 
     def _plugin_commands(self, ctx: typer.Context) -> dict[str, Any]:
+        return runtime_of(ctx).plugins.collect("orch_cli_commands")
+
+
+class LazyPluginCommand(TyperGroup):
+    """Stands in for a plugin's sub-command group: help lists it, only running it loads it."""
+
+    def __init__(self, name: str, provided: Any, plugins: Any):
+        super().__init__(name=name, help=provided.spec.help)
+        self.provided = provided
+        self.plugins = plugins
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        return self.load().make_context(info_name, args, parent=parent, **extra)
+
+    def load(self) -> Any:
+        name, provided = self.name, self.provided
         try:
-            return runtime_of(ctx).plugins.collect("orch_cli_commands")
-        except OrchError:
-            return {}
+            command = typer.main.get_group(provided.spec.load())
+        except Exception as exc:
+            record = self.plugins.records.get(provided.plugin)
+            message = f"command {name!r} of plugin {provided.plugin!r} failed to load: {type(exc).__name__}: {exc}"
+            if record is not None:
+                self.plugins.record_failure(record, message, exc)  # raises when strict
+            raise OrchError(message) from None
+        command.name = name
+        command.help = command.help or provided.spec.help
+        return command
+
+
+def _warn_about_broken_plugins(ctx: typer.Context) -> None:
+    """Tell a person at a terminal that a plugin was skipped; scripts read `orch plugins list`."""
+    runtime = ctx.find_root().obj
+    if runtime is None or "plugins" not in vars(runtime) or not sys.stderr.isatty():
+        return
+    if ctx.invoked_subcommand == "plugins":
+        return
+    for record in runtime.plugins.failures():
+        note(f"warning: plugin {record.name!r} was skipped: {record.error} (see `orch plugins list`)")
 
 
 def _version(value: bool) -> None:

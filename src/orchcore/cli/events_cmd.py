@@ -52,7 +52,7 @@ def list_events(
         raise OrchError("--limit must be 0 (all) or more")
     runtime = runtime_of(ctx)
     session_id = resolve_session_id(session)
-    runtime.store.get(session_id)
+    runtime.store.require(session_id)
     events = runtime.store.events(session_id, after=after, types=types, limit=limit or None, newest=True)
     _print(events, as_json)
 
@@ -70,7 +70,7 @@ def tail(
     """The latest events; with --follow, new ones as they are committed."""
     runtime = runtime_of(ctx)
     session_id = resolve_session_id(session)
-    runtime.store.get(session_id)
+    runtime.store.require(session_id)
     events = runtime.store.events(session_id, limit=max(lines, 0) or None, newest=True) if lines else []
     last = events[-1].seq if events else _last(runtime, session_id)
     _emit_lines(events, as_json)

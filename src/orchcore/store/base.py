@@ -70,13 +70,25 @@ class SessionStore(abc.ABC):
     ) -> list[Event]:
         """Events with ``after < seq <= upto``, oldest first (the last ``limit`` when ``newest``)."""
 
+    def has_session(self, session_id: str) -> bool:
+        """Whether the session exists, without decoding its state (which may be corrupt)."""
+        return any(info.session_id == session_id for info in self.sessions())
+
+    def require(self, session_id: str) -> None:
+        """Raise UnknownSession unless the session exists."""
+        if not self.has_session(session_id):
+            raise self._unknown(session_id)
+
+    def _unknown(self, session_id: str) -> UnknownSession:
+        return UnknownSession(
+            f"no session {session_id} in {self.location or 'the store'}; "
+            "see `orch session list` or create it with `orch session create`"
+        )
+
     def get(self, session_id: str) -> Session:
         session = self.load(session_id)
         if session is None:
-            raise UnknownSession(
-                f"no session {session_id} in {self.location or 'the store'}; "
-                "see `orch session list` or create it with `orch session create`"
-            )
+            raise self._unknown(session_id)
         return session
 
     def close(self) -> None:
@@ -119,4 +131,8 @@ def apply_event(
     new_state = reduce(state, event)
     if not isinstance(new_state, Session) or new_state.session_id != session_id:
         raise InvalidValue(f"the reducer for {type!r} did not return this session's state")
-    return event, new_state
+    # A reducer may have put anything into the models; only a state that loads again is committed.
+    try:
+        return event, structure(unstructure(new_state), Session)
+    except InvalidValue as exc:
+        raise InvalidValue(f"event {type!r} would leave an invalid state: {exc}") from None

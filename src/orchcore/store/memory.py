@@ -12,7 +12,6 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from orchcore.errors import UnknownSession
 from orchcore.models import Event, Session
 from orchcore.store.base import (
     Reduce,
@@ -39,6 +38,9 @@ class MemoryStore(SessionStore):
         text = self._states.get(session_id)
         return None if text is None else decode_state(session_id, text, self.location)
 
+    def has_session(self, session_id: str) -> bool:
+        return session_id in self._states
+
     def sessions(self) -> list[SessionInfo]:
         return sorted(self._info.values(), key=lambda i: i.updated_at, reverse=True)
 
@@ -59,7 +61,7 @@ class MemoryStore(SessionStore):
             if e.seq > after and (upto is None or e.seq <= upto) and (not wanted or e.type in wanted)
         ]
         if limit is not None:
-            found = found[-limit:] if newest else found[:limit]
+            found = (found[-limit:] if limit > 0 else []) if newest else found[:limit]
         return found
 
     def append(
@@ -68,7 +70,7 @@ class MemoryStore(SessionStore):
         encoded = encode_data(type, data)
         with self._lock:
             if session_id not in self._states and not create:
-                raise UnknownSession(f"no session {session_id} in the memory store")
+                raise self._unknown(session_id)
             current = self.load(session_id)
             seq = len(self._events.get(session_id, [])) + 1
             event, state = apply_event(current, session_id, seq, type, json.loads(encoded), source, reduce)

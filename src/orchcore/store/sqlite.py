@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from orchcore.errors import StoreError, UnknownSession
+from orchcore.errors import StoreError
 from orchcore.models import Event, Session
 from orchcore.store.base import (
     Reduce,
@@ -169,6 +169,12 @@ class SqliteStore(SessionStore):
         )
         return None if row is None else decode_state(session_id, row[0], self.location)
 
+    def has_session(self, session_id: str) -> bool:
+        row = self._guard(
+            lambda: self.conn.execute("SELECT 1 FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
+        )
+        return row is not None
+
     def sessions(self) -> list[SessionInfo]:
         rows = self._guard(
             lambda: self.conn.execute(
@@ -239,10 +245,7 @@ class SqliteStore(SessionStore):
                 "SELECT state, last_seq FROM sessions WHERE session_id = ?", (session_id,)
             ).fetchone()
             if row is None and not create:
-                raise UnknownSession(
-                    f"no session {session_id} in {self.location}; "
-                    "see `orch session list` or create it with `orch session create`"
-                )
+                raise self._unknown(session_id)
             current = decode_state(session_id, row[0], self.location) if row else None
             seq = (row[1] if row else 0) + 1
             event, state = apply_event(current, session_id, seq, type, json.loads(encoded), source, reduce)
