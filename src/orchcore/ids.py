@@ -11,7 +11,7 @@ _SESSION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 
 
 def is_session_id(value: object) -> bool:
-    return isinstance(value, str) and bool(_SESSION_ID.match(value.lower()))
+    return isinstance(value, str) and bool(_SESSION_ID.fullmatch(value.lower()))
 
 
 def check_session_id(value: object) -> str:

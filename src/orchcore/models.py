@@ -28,6 +28,11 @@ def _extra() -> Any:
     return attrs.field(factory=dict, metadata={"orch_extra": True})
 
 
+def _not_empty(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if isinstance(value, str) and not value.strip():
+        raise InvalidValue(f"{attribute.name} must not be empty")
+
+
 @attrs.define
 class Agent:
     """An agent of the session: a Claude Code subagent or a defined team member."""
@@ -151,7 +156,7 @@ class Session:
     updated_at: str = ""
     ended_at: str | None = None
     orchestration_enabled: bool = False
-    mode: str = "default"
+    mode: str = attrs.field(default="default", validator=_not_empty)
     active_teams: list[str] = attrs.field(factory=list)
     current_epic: str | None = None
     current_sprint: str | None = None

@@ -73,8 +73,8 @@ class Runtime:
 
 def resolve_session_id(explicit: str | None) -> str:
     """--session, else CLAUDE_CODE_SESSION_ID (set by Claude Code for every command it runs)."""
-    value = explicit or os.environ.get("CLAUDE_CODE_SESSION_ID")
-    if not value:
+    value = explicit if explicit is not None else os.environ.get("CLAUDE_CODE_SESSION_ID")
+    if value is None or (explicit is None and not value):
         raise NoSession(
             "no session given: pass --session ID, or run inside Claude Code (it sets CLAUDE_CODE_SESSION_ID)"
         )

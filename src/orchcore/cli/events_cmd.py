@@ -68,6 +68,8 @@ def tail(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """The latest events; with --follow, new ones as they are committed."""
+    if lines < 0:
+        raise OrchError("--lines must be 0 or more")
     runtime = runtime_of(ctx)
     session_id = resolve_session_id(session)
     runtime.store.require(session_id)

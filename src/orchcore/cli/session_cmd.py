@@ -115,7 +115,9 @@ def create(
 ) -> None:
     """Start tracking a session (Claude Code's hooks do this on their own)."""
     runtime = runtime_of(ctx)
-    chosen = check_session_id(session_id or os.environ.get("CLAUDE_CODE_SESSION_ID") or new_session_id())
+    if session_id is None:
+        session_id = os.environ.get("CLAUDE_CODE_SESSION_ID") or new_session_id()
+    chosen = check_session_id(session_id)
     if runtime.store.load(chosen) is not None:
         raise OrchError(f"session {chosen} already exists; see `orch session show --session {chosen}`")
     fields: dict = {"orchestration_enabled": enable}
@@ -177,6 +179,8 @@ def activate_teams(
 ) -> None:
     """Activate teams for this session (checked against the installed team definitions)."""
     runtime = runtime_of(ctx)
+    session_id = resolve_session_id(session)
+    runtime.store.require(session_id)
     known = runtime.plugins.specs("orch_teams")
     if known:
         unknown = [t for t in teams if t not in known]
@@ -192,4 +196,4 @@ def activate_teams(
         for name, spec in known.items() if name in teams
     }
     data = {"teams": teams, "replace": replace, "definitions": definitions}
-    _emit(ctx, session, "session.teams", data, as_json, "active teams updated")
+    _emit(ctx, session_id, "session.teams", data, as_json, "active teams updated")
