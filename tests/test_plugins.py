@@ -31,6 +31,7 @@ from orchcore.plugins import (
     hookimpl,
 )
 from orchcore.runtime import Runtime
+from orchcore.testing import write_distribution
 from orchcore.specs import AgentSpec, ProgramSpec, TeamSpec
 
 BUILTINS = {
@@ -46,18 +47,9 @@ BUILTINS = {
 def install_distribution(
     site: Path, name: str, version: str, entry_points: dict[str, str], modules: dict[str, str]
 ) -> None:
-    """Write what ``pip install`` would: the modules and a ``.dist-info`` with METADATA and entry_points.txt."""
-    for module, source in modules.items():
-        path = site / (module.replace(".", "/") + ".py")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(source, encoding="utf-8")
-    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
-    (info / "entry_points.txt").write_text(
-        "[orchcore]\n" + "".join(f"{ep} = {value}\n" for ep, value in entry_points.items()), encoding="utf-8"
-    )
-    importlib.invalidate_caches()
+    """Install a fake distribution whose ``modules`` map module names to source."""
+    files = {module.replace(".", "/") + ".py": source for module, source in modules.items()}
+    write_distribution(site, name, version, entry_points, files)
 
 
 TEAMS_PLUGIN = """

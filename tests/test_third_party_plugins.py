@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from orchcore.testing import write_distribution
+
 ORCH = Path(sys.executable).with_name("orch")
 
 LOG_IMPORT = """
@@ -75,24 +77,11 @@ def orch_status_segments():
 """
 
 
-def install_distribution(site: Path, name: str, version: str, entry_points: dict[str, str], files: dict[str, str]):
-    for relative, source in files.items():
-        path = site / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(source, encoding="utf-8")
-    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
-    (info / "entry_points.txt").write_text(
-        "[orchcore]\n" + "".join(f"{ep} = {value}\n" for ep, value in entry_points.items()), encoding="utf-8"
-    )
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("site-packages")
-    install_distribution(site, "orchtest-broken", "0.1", {"broken": "broken_plugin"}, {"broken_plugin.py": BROKEN_PLUGIN})
-    install_distribution(
+    write_distribution(site, "orchtest-broken", "0.1", {"broken": "broken_plugin"}, {"broken_plugin.py": BROKEN_PLUGIN})
+    write_distribution(
         site, "orchtest-good", "1.2.3",
         {"good": "orchtest_good.plugin", "good-segments": "orchtest_good.segments"},
         {"orchtest_good/__init__.py": "", "orchtest_good/plugin.py": GOOD_PLUGIN,

@@ -153,3 +153,29 @@ def orch_executable() -> str:
 def orch_env(orch_project: Path) -> dict[str, str]:
     """An environment for running ``orch`` as a subprocess against the test's project."""
     return dict(os.environ)
+
+
+def write_distribution(
+    site: Path, name: str, version: str, entry_points: dict[str, str], files: dict[str, str]
+) -> Path:
+    """Write what ``pip install`` would into ``site``: the files and a ``.dist-info``.
+
+    ``entry_points`` maps plugin names to ``module`` or ``module:attribute``
+    in the ``orchcore`` group; ``files`` maps paths relative to ``site`` to
+    their source. Put ``site`` on ``sys.path`` (or ``PYTHONPATH`` for a child
+    process) and orchcore finds the plugin exactly as if it were installed.
+    """
+    import importlib
+
+    for relative, source in files.items():
+        path = site / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(
+        "[orchcore]\n" + "".join(f"{ep} = {value}\n" for ep, value in entry_points.items()), encoding="utf-8"
+    )
+    importlib.invalidate_caches()
+    return info
