@@ -10,8 +10,38 @@ from __future__ import annotations
 import sys
 
 
+def hook() -> int:
+    """``orch hook``: the gate answers sessions whose orchestration is off; the router the rest."""
+    import os
+
+    from orchcore import gate
+
+    try:
+        data = sys.stdin.buffer.read(gate.MAX_INPUT_BYTES + 1)
+    except (AttributeError, OSError, ValueError):
+        data = b""  # no usable stdin: the router logs it and passes through
+    if gate.pass_off_session(data, os.environ):
+        return 0
+    from orchcore.router import run_as_command
+
+    return run_as_command(data)
+
+
+def run_hook(data: bytes, env: dict, stdout, stderr, runtime=None) -> int:
+    """The same path as ``orch hook``, in-process (``orchcore.testing``'s ``orch_hook`` uses it)."""
+    from orchcore import gate
+
+    if gate.pass_off_session(data, env):
+        return 0
+    from orchcore.router import main as route
+
+    return route(data, stdout=stdout, stderr=stderr, env=env, runtime=runtime)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["hook"] and not set(args[1:]) & {"-h", "--help"}:
+        return hook()
     from orchcore.cli import run
 
     return run(args)

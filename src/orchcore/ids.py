@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 from orchcore.errors import InvalidSessionId
 
@@ -26,4 +25,6 @@ def check_session_id(value: object) -> str:
 
 
 def new_session_id() -> str:
+    import uuid
+
     return str(uuid.uuid4())

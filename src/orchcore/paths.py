@@ -8,22 +8,16 @@ from pathlib import Path
 
 def project_dir(cwd: Path | None = None) -> Path:
     """CLAUDE_PROJECT_DIR, else the nearest folder upward holding .claude/ or .git, else cwd."""
-    env = os.environ.get("CLAUDE_PROJECT_DIR")
-    if env:
-        return Path(env)
-    start = (cwd or Path.cwd()).resolve()
-    for folder in (start, *start.parents):
-        if (folder / ".claude").is_dir() or (folder / ".git").exists():
-            return folder
-    return start
+    from orchcore import gate
+
+    return Path(gate.find_project(os.environ, str(cwd) if cwd else None))
 
 
 def state_dir(project: Path | None = None) -> Path:
     """ORCH_STATE_DIR, else <project>/.claude/state."""
-    env = os.environ.get("ORCH_STATE_DIR")
-    if env:
-        return Path(env)
-    return (project or project_dir()) / ".claude" / "state"
+    from orchcore import gate
+
+    return Path(gate.state_dir(os.environ, str(project or project_dir())))
 
 
 def cache_dir() -> Path:

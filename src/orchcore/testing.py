@@ -141,6 +141,40 @@ def orch_cli(orch_runtime, monkeypatch: pytest.MonkeyPatch):
     return invoke
 
 
+@attrs.frozen
+class HookRun:
+    """What ``orch hook`` did with one payload: exit code, stdout, stderr."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def answer(self) -> Any:
+        """The JSON answer, or None when the hook answered nothing (a pass-through)."""
+        return json.loads(self.stdout) if self.stdout.strip() else None
+
+
+@pytest.fixture
+def orch_hook(orch_runtime):
+    """Feed one Claude Code payload (a dict, or raw bytes) through the gate and router, in-process.
+
+    ``orch_hook({"session_id": sid, "hook_event_name": "PreToolUse", ...}).answer``
+    is the parsed answer; the test's plugin manager and store are used.
+    """
+    from orchcore.entry import run_hook
+
+    def run(payload: Any, env: dict[str, str] | None = None) -> HookRun:
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
+        environ = dict(os.environ)
+        environ.update(env or {})
+        out, err = io.StringIO(), io.StringIO()
+        code = run_hook(data, environ, out, err, runtime=orch_runtime)
+        return HookRun(exit_code=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+    return run
+
+
 def orch_executable() -> str:
     """The ``orch`` script next to the running interpreter (for subprocess tests)."""
     import sys

@@ -78,6 +78,11 @@ def session_teams(session: Session, event: Event) -> Session:
     return session
 
 
+def session_started(session: Session, event: Event) -> Session:
+    session.ended_at = None  # a resumed session is live again
+    return session
+
+
 def session_ended(session: Session, event: Event) -> Session:
     session.ended_at = event.ts
     return session
@@ -262,6 +267,35 @@ def metric_recorded(session: Session, event: Event) -> Session:
     return session
 
 
+def hook_handled(session: Session, event: Event) -> Session:
+    """Counts per hook event, and calls, failures and latency per handler."""
+    name = _need(event, "event")
+    metrics = session.state.metrics
+    counts = metrics.setdefault("hook_events", {})
+    counts[name] = counts.get(name, 0) + 1
+    handlers = event.data.get("handlers") or {}
+    if not isinstance(handlers, dict):
+        raise InvalidValue("event 'hook.handled': handlers must map handler names to timings")
+    stats = metrics.setdefault("handlers", {})
+    for handler, run in handlers.items():
+        if not isinstance(run, dict) or not isinstance(run.get("ms"), (int, float)):
+            raise InvalidValue("event 'hook.handled': each handler needs its 'ms'")
+        entry = stats.setdefault(handler, {"calls": 0, "failures": 0, "total_ms": 0.0, "max_ms": 0.0})
+        entry["calls"] += 1
+        entry["failures"] += 0 if run.get("ok", True) else 1
+        entry["total_ms"] = round(entry["total_ms"] + run["ms"], 3)
+        entry["max_ms"] = max(entry["max_ms"], run["ms"])
+    return session
+
+
+def failure_reported(session: Session, event: Event) -> Session:
+    reported = session.plugins.setdefault("router", {}).setdefault("reported", [])
+    handler = _need(event, "handler")
+    if handler not in reported:
+        reported.append(handler)
+    return session
+
+
 def plugin_error(session: Session, event: Event) -> Session:
     plugin = _need(event, "plugin")
     errors = session.state.metrics.setdefault("plugin_errors", {})
@@ -275,7 +309,10 @@ CORE_EVENT_TYPES = [
     EventType("session.orchestration", session_orchestration, "orchestration turned on or off: {enabled}"),
     EventType("session.mode", session_mode, "the session's mode (program) changes: {mode, output_style?}"),
     EventType("session.teams", session_teams, "teams activated: {teams, replace?, definitions?}"),
+    EventType("session.started", session_started, "Claude Code started or resumed the session: {source}"),
     EventType("session.ended", session_ended, "Claude Code ended the session: {reason?}"),
+    EventType("hook.handled", hook_handled, "a hook event was routed: {event, tool_name?, agent_id?, handlers, answer?}"),
+    EventType("hook.failure_reported", failure_reported, "the user was told once that a handler failed: {handler}"),
     EventType("state.set", state_set, "a value written at a state path: {path, value}"),
     EventType("agent.upserted", agent_upserted, "an agent appears or changes: {id, ...fields}"),
     EventType("agent.status", agent_status, "an agent's status changes: {id, status}"),

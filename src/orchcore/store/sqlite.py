@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from orchcore.errors import StoreError
+from orchcore.gate import clear_flags, write_flag
 from orchcore.models import Event, Session
+from orchcore.store.layout import DB_NAME, MIGRATIONS, SCHEMA_VERSION
 from orchcore.store.base import (
     Reduce,
     SessionInfo,
@@ -32,35 +34,6 @@ from orchcore.store.base import (
 )
 
 T = TypeVar("T")
-
-DB_NAME = "orchcore.db"
-SCHEMA_VERSION = 1
-
-# Each entry upgrades the schema from its index to the next version.
-MIGRATIONS: list[str] = [
-    """
-    CREATE TABLE IF NOT EXISTS sessions (
-        session_id TEXT PRIMARY KEY,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        last_seq INTEGER NOT NULL,
-        orchestration_enabled INTEGER NOT NULL,
-        mode TEXT NOT NULL,
-        state TEXT NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS events (
-        session_id TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        ts TEXT NOT NULL,
-        type TEXT NOT NULL,
-        source TEXT NOT NULL,
-        data TEXT NOT NULL,
-        PRIMARY KEY (session_id, seq)
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS events_by_type ON events (session_id, type, seq);
-    """,
-]
-
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
@@ -242,7 +215,7 @@ class SqliteStore(SessionStore):
         conn.execute("BEGIN IMMEDIATE")
         try:
             row = conn.execute(
-                "SELECT state, last_seq FROM sessions WHERE session_id = ?", (session_id,)
+                "SELECT state, last_seq, orchestration_enabled FROM sessions WHERE session_id = ?", (session_id,)
             ).fetchone()
             if row is None and not create:
                 raise self._unknown(session_id)
@@ -264,6 +237,12 @@ class SqliteStore(SessionStore):
                     int(state.orchestration_enabled), state.mode, encode_state(state),
                 ),
             )
+            if row is None or bool(row[2]) != state.orchestration_enabled:
+                # Under the write lock, so flag files change in commit order (see orchcore.gate).
+                try:
+                    write_flag(str(self.path.parent), session_id, state.orchestration_enabled)
+                except OSError:
+                    clear_flags(str(self.path.parent), session_id)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

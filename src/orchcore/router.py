@@ -1,0 +1,280 @@
+"""``orch hook``: the one router for every Claude Code hook event.
+
+parse stdin → find or create the session → (orchestration off: note the
+activity, answer nothing) → dispatch to hook-handler plugins → merge their
+results → answer in Claude Code's JSON protocol.
+
+Claude Code must never be broken by us: malformed input, a corrupt store, a
+plugin that raises or runs over its time budget, all end in a pass-through
+(exit 0, no output) with the reason logged to ``.claude/state/hook.log``.
+The only other exit code is a deliberate 2 for a handler's block on the
+events where only an exit code can block (TaskCreated, ConfigChange …).
+
+An event of a session whose orchestration is off never gets here: the gate
+(``orchcore.gate``) answers it before anything is imported. This module
+imports only the standard library at the top; typer and rich never load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: importing typing costs milliseconds on every hook
+    from threading import Thread
+    from typing import Any
+
+from orchcore import gate
+from orchcore.ids import is_session_id
+
+MAX_INPUT_BYTES = gate.MAX_INPUT_BYTES
+LOG_NAME = "hook.log"
+LOG_MAX_BYTES = 1024 * 1024
+
+# Handlers still running past their budget: the process must not wait for them at exit.
+_abandoned: list[Thread] = []
+
+
+class Reply:
+    """What the process prints and how it exits."""
+
+    def __init__(self, answer: dict[str, Any] | None = None, exit_code: int = 0, stderr: str = ""):
+        self.answer = answer
+        self.exit_code = exit_code
+        self.stderr = stderr
+
+
+def main(
+    data: bytes, stdout: Any = None, stderr: Any = None, env: dict[str, str] | None = None, runtime: Any = None
+) -> int:
+    """Route one payload (the bytes Claude Code wrote to stdin); returns the exit code.
+
+    ``runtime``: tests pass one with their own plugins and store; normally the
+    router builds it for the project the event belongs to.
+    """
+    env = dict(os.environ) if env is None else env
+    stdout = stdout if stdout is not None else sys.stdout
+    stderr = stderr if stderr is not None else sys.stderr
+    payload, problem = parse_payload(data)
+    cwd = payload.get("cwd") if payload and isinstance(payload.get("cwd"), str) else None
+    project = gate.find_project(env, cwd)
+    if payload is None:
+        log(env, project, f"passed through: {problem}")
+        return 0
+    try:
+        reply = route(payload, project, env, runtime)
+    except Exception as exc:  # our bug must never become Claude Code's problem
+        log(env, project, f"passed through {payload.get('hook_event_name')}: {type(exc).__name__}: {exc}", exc)
+        if _strict(env):
+            stderr.write(f"orch hook: {type(exc).__name__}: {exc}\n")
+            return 1
+        return 0
+    if reply.answer is not None:
+        stdout.write(json.dumps(reply.answer, ensure_ascii=False) + "\n")
+    if reply.stderr:
+        stderr.write(reply.stderr.rstrip("\n") + "\n")
+    return reply.exit_code
+
+
+def parse_payload(data: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """The hook payload, or None and why it cannot be routed."""
+    if len(data) > MAX_INPUT_BYTES:
+        return None, f"payload larger than {MAX_INPUT_BYTES} bytes"
+    if not data.strip():
+        return None, "empty input"
+    try:
+        payload = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        return None, f"input is not JSON ({str(exc)[:120]})"
+    if not isinstance(payload, dict):
+        return None, f"input is a JSON {type(payload).__name__}, not an object"
+    name = payload.get("hook_event_name")
+    if not isinstance(name, str) or not name:
+        return None, "no hook_event_name"
+    if not is_session_id(payload.get("session_id")):
+        return None, f"{name}: session_id is not a Claude Code session id"
+    return payload, None
+
+
+def route(payload: dict[str, Any], project: str, env: dict[str, str], given_runtime: Any = None) -> Reply:
+    """The full path: runtime, session, handlers, merged answer."""
+    from pathlib import Path
+
+    from orchcore.protocol import HookEvent, answer, blocks_by_exit_code, merge
+    from orchcore.runtime import Runtime
+
+    event = HookEvent.from_payload(payload)
+    name = event.hook_event_name
+    session_id = event.session_id.lower()
+    override = gate.env_override(env)
+    directory = gate.state_dir(env, project)
+    runtime = given_runtime or Runtime(project=Path(project), state_dir=Path(directory))
+    directory = str(runtime.state_dir)
+    try:
+        bus = runtime.bus
+        default_on = runtime.config.get("orchestration.enabled", False) is True
+        session = bus.ensure_session(session_id, source="hook", orchestration_enabled=default_on)
+        if name == "SessionStart":
+            session = bus.emit(session_id, "session.started", {"source": event.source or ""}, "hook")[1]
+        elif name == "SessionEnd":
+            session = bus.emit(session_id, "session.ended", {"reason": event.reason or ""}, "hook")[1]
+        enabled = session.orchestration_enabled if override is None else override
+        if runtime.store.name == "sqlite" and not gate.touch(directory, session_id, session.orchestration_enabled):
+            gate.write_flag(directory, session_id, session.orchestration_enabled)  # heal a missing flag file
+        if not enabled:
+            return Reply()
+        results, runs, failures = run_handlers(runtime, event, session, env)
+        merged = merge(results)
+        result = merged.result
+        notices = _report_failures(bus, session, failures, merged.conflicts)
+        if notices:
+            joined = "\n".join(filter(None, [result.system_message, notices]))
+            result = _with_message(result, joined)
+        bus.emit(session_id, "hook.handled", _summary(event, runs, result), "hook")
+        if blocks_by_exit_code(name, result):
+            return Reply(exit_code=2, stderr=result.reason or "blocked by orchcore")
+        return Reply(answer=answer(name, result))
+    finally:
+        if given_runtime is None:
+            runtime.close()
+
+
+def run_handlers(runtime: Any, event: Any, session: Any, env: dict[str, str]) -> tuple[list, dict, list]:
+    """Call each matching handler within its time budget; returns results, timings and failures."""
+    from orchcore.protocol import HookContext, HookResult, matches
+
+    results: list[tuple[str, Any]] = []
+    runs: dict[str, dict[str, Any]] = {}
+    failures: list[tuple[str, str, str]] = []  # (handler, plugin, why)
+    for handler_name, provided in runtime.plugins.collect("orch_hook_handlers").items():
+        spec = provided.spec
+        if not spec.handles(event.hook_event_name) or not matches(spec.matcher, event):
+            continue
+        context = HookContext(session=session, plugin=provided.plugin, handler=handler_name, config=runtime.config)
+        started = time.perf_counter()
+        value, error = _call_with_budget(spec.handler, event, context, spec.timeout_ms)
+        elapsed = round((time.perf_counter() - started) * 1000, 3)
+        if error is None and value is not None and not isinstance(value, HookResult):
+            error = f"returned {type(value).__name__}, not a HookResult"
+        runs[handler_name] = {"ms": elapsed, "ok": error is None}
+        if error is not None:
+            failures.append((handler_name, provided.plugin, error))
+            _record_plugin_failure(runtime, provided.plugin, f"hook handler {handler_name!r} {error}", env)
+            continue
+        for event_type, data in context.emitted:
+            runtime.bus.emit(session.session_id, event_type, data, source=f"handler:{handler_name}")
+        if value is not None:
+            results.append((handler_name, value))
+    return results, runs, failures
+
+
+def _call_with_budget(function: Any, event: Any, context: Any, timeout_ms: int) -> tuple[Any, str | None]:
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            box["value"] = function(event, context)
+        except BaseException as exc:  # isolated: reported, never raised
+            box["error"] = f"raised {type(exc).__name__}: {exc}"
+
+    worker = threading.Thread(target=call, name="orch-hook-handler", daemon=True)
+    worker.start()
+    worker.join(max(timeout_ms, 1) / 1000)
+    if worker.is_alive():
+        _abandoned.append(worker)
+        return None, f"ran over its {timeout_ms} ms budget"
+    if "error" in box:
+        return None, box["error"]
+    return box.get("value"), None
+
+
+def _record_plugin_failure(runtime: Any, plugin: str, message: str, env: dict[str, str]) -> None:
+    record = runtime.plugins.records.get(plugin)
+    if record is not None:
+        record.status, record.error = "error", message
+    if _strict(env):
+        from orchcore.errors import PluginError
+
+        raise PluginError(f"plugin {plugin!r}: {message}")
+
+
+def _report_failures(bus: Any, session: Any, failures: list, conflicts: tuple[str, ...]) -> str:
+    """Record each failure as an event; tell the user once per session and handler."""
+    reported = set(session.plugins.get("router", {}).get("reported", []))
+    lines = []
+    for handler, plugin, why in failures:
+        bus.emit(
+            session.session_id, "plugin.error",
+            {"plugin": plugin, "where": f"hook handler {handler}", "error": why}, "hook",
+        )
+        if handler not in reported:
+            reported.add(handler)
+            bus.emit(session.session_id, "hook.failure_reported", {"handler": handler}, "hook")
+            lines.append(
+                f"orchcore: hook handler {handler!r} (plugin {plugin!r}) {why}; it was skipped. "
+                "See `orch events list --type plugin.error`."
+            )
+    for conflict in conflicts:
+        bus.emit(session.session_id, "plugin.error", {"plugin": "orchcore", "where": "merge", "error": conflict}, "hook")
+    return "\n".join(lines)
+
+
+def _with_message(result: Any, message: str) -> Any:
+    import attrs
+
+    return attrs.evolve(result, system_message=message or None)
+
+
+def _summary(event: Any, runs: dict, result: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"event": event.hook_event_name, "handlers": runs}
+    for key in ("tool_name", "tool_use_id", "agent_id", "agent_type", "source", "reason"):
+        value = event.raw.get(key)
+        if isinstance(value, str):
+            data[key] = value
+    if event.prompt:
+        data["prompt"] = event.prompt[:200]
+    if result.permission:
+        data["permission"] = result.permission
+    if result.block:
+        data["block"] = True
+    return data
+
+
+def _strict(env: dict[str, str]) -> bool:
+    return env.get("ORCH_STRICT_PLUGINS", "") not in ("", "0", "false", "no")
+
+
+def log(env: dict[str, str], project: str, message: str, exc: BaseException | None = None) -> None:
+    """Append one line (and a traceback for our own errors) to the hook log; never raise."""
+    try:
+        folder = gate.state_dir(env, project)
+        if not os.path.isdir(os.path.join(project, ".claude")) and "ORCH_STATE_DIR" not in env:
+            return  # not an orchcore project: leave no files behind
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, LOG_NAME)
+        if os.path.exists(path) and os.path.getsize(path) > LOG_MAX_BYTES:
+            os.replace(path, path + ".1")
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{stamp} pid={os.getpid()} {message}\n")
+            if exc is not None:
+                import traceback
+
+                f.write("".join(traceback.format_exception(exc)))
+    except OSError:
+        pass
+
+
+def run_as_command(data: bytes) -> int:
+    """Entry for ``orch hook``: route, flush, and do not wait for abandoned handlers."""
+    code = main(data)
+    if _abandoned:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

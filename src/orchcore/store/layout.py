@@ -1,0 +1,33 @@
+"""The SQLite schema of the embedded store, as plain data.
+
+Kept apart from the store's code so tools (and tests) can read the schema
+without loading models or plugins.
+"""
+
+DB_NAME = "orchcore.db"
+SCHEMA_VERSION = 1
+
+# MIGRATIONS[n] upgrades the schema from version n to n + 1.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE IF NOT EXISTS sessions (
+        session_id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        last_seq INTEGER NOT NULL,
+        orchestration_enabled INTEGER NOT NULL,
+        mode TEXT NOT NULL,
+        state TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS events (
+        session_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        ts TEXT NOT NULL,
+        type TEXT NOT NULL,
+        source TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (session_id, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS events_by_type ON events (session_id, type, seq);
+    """,
+]
