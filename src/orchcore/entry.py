@@ -27,6 +27,17 @@ def hook() -> int:
     return run_as_command(data)
 
 
+def statusline() -> int:
+    """``orch statusline``: never imports typer; see ``orchcore.statusline``."""
+    from orchcore.statusline import main as render
+
+    try:
+        data = sys.stdin.buffer.read(1024 * 1024)
+    except (AttributeError, OSError, ValueError):
+        data = b""
+    return render(data)
+
+
 def run_hook(data: bytes, env: dict, stdout, stderr, runtime=None) -> int:
     """The same path as ``orch hook``, in-process (``orchcore.testing``'s ``orch_hook`` uses it)."""
     from orchcore import gate
@@ -42,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["hook"] and not set(args[1:]) & {"-h", "--help"}:
         return hook()
+    if args[:1] == ["statusline"] and not set(args[1:]) & {"-h", "--help"}:
+        return statusline()
     from orchcore.cli import run
 
     return run(args)
