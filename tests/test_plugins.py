@@ -9,7 +9,6 @@ on ``sys.path`` (exactly what ``pip install`` leaves in site-packages).
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import sys

@@ -1,0 +1,105 @@
+"""``orch install``, ``orch uninstall`` and ``orch doctor``: printing only; the logic is in
+``orchcore.install`` and ``orchcore.doctor``.
+
+Registered on the root app in ``make_app`` as plain commands.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from orchcore import doctor as checks_logic
+from orchcore import install as logic
+from orchcore.cli.app import runtime_of
+from orchcore.cli.output import print_json, table
+
+ScopeOption = Annotated[
+    str,
+    typer.Option("--scope", help="Which settings: project (.claude/settings.json), user (~/.claude) or local "
+                 "(.claude/settings.local.json)."),
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Print the diff of every file it would change; change nothing.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary.")]
+
+
+def install(
+    ctx: typer.Context,
+    scope: ScopeOption = "project",
+    dry_run: DryRunOption = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace another status line, and files orch install did not write or you edited."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Wire orchcore into Claude Code's settings and write what plugins provide into .claude/."""
+    plan = logic.plan_install(runtime_of(ctx), scope, force=force)
+    _finish(plan, dry_run, as_json)
+
+
+def uninstall(
+    ctx: typer.Context,
+    scope: ScopeOption = "project",
+    dry_run: DryRunOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove exactly what orch install added (files you edited are kept)."""
+    plan = logic.plan_uninstall(runtime_of(ctx), scope)
+    _finish(plan, dry_run, as_json)
+
+
+def doctor(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Check the wiring, the plugins, the store and the hook router; exit 1 when a check fails."""
+    checks = checks_logic.run_checks(runtime_of(ctx))
+    failed = any(c.status == checks_logic.FAIL for c in checks)
+    if as_json:
+        print_json({"ok": not failed, "checks": [c.as_row() for c in checks]})
+    else:
+        table(None, ["check", "status", "detail"], [[c.name, c.status, c.detail] for c in checks])
+    if failed:
+        raise typer.Exit(1)
+
+
+def _finish(plan: Any, dry_run: bool, as_json: bool) -> None:
+    if not dry_run:
+        logic.apply(plan)
+    if as_json:
+        summary = dict(plan.summary, dry_run=dry_run)
+        if dry_run:
+            summary["diff"] = plan.diff()
+        print_json(summary)
+    elif dry_run:
+        typer.echo(plan.diff() or "nothing to change", nl=False if plan.changed else True)
+    else:
+        _print_summary(plan.summary)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    verb = summary["command"]
+    if not summary["changed"]:
+        typer.echo(f"{summary['settings']}: nothing to change")
+    else:
+        typer.echo(f"{summary['settings']}: updated ({verb}, {summary['scope']} scope)")
+    hooks = summary["hooks"]
+    for key in ("added", "updated", "removed"):
+        if set(hooks[key]) == set(logic.WIRED_EVENTS):
+            typer.echo(f"  hooks {key}: all {len(logic.WIRED_EVENTS)} events")
+        elif hooks[key]:
+            typer.echo(f"  hooks {key}: {', '.join(hooks[key])}")
+    status = summary["status_line"]
+    if status == "kept foreign":
+        typer.echo("  statusLine: kept the existing one (not orchcore's); --force replaces it")
+    elif status != "unchanged":
+        typer.echo(f"  statusLine: {status}")
+    files = summary["files"]
+    for key in ("written", "updated", "removed"):
+        for path in files[key]:
+            typer.echo(f"  {key} {path}")
+    for skipped in files["skipped"]:
+        typer.echo(f"  skipped {skipped['path']}: {skipped['reason']}")
+    if summary.get("backup"):
+        typer.echo(f"  backup: {summary['backup']}")

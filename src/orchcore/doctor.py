@@ -1,0 +1,222 @@
+"""``orch doctor``: is orchcore wired into Claude Code, and does it work?
+
+Checks, in the order a person would fix things: the project config, the
+settings wiring of every scope, plugin errors, the store's health, and one
+synthetic event through the real router (in a throwaway state folder).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from orchcore.errors import OrchError
+from orchcore.install import (
+    SCOPES,
+    WIRED_EVENTS,
+    _handlers,
+    entry_kind,
+    orch_launcher,
+    parse_settings,
+    read_text,
+    settings_file,
+)
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+
+
+@attrs.frozen
+class Check:
+    name: str
+    status: str
+    detail: str
+
+    def as_row(self) -> dict[str, str]:
+        return {"name": self.name, "status": self.status, "detail": self.detail}
+
+
+def run_checks(runtime: Any) -> list[Check]:
+    """Every doctor check, in the order a person would fix things."""
+    checks = [check_config(runtime)]
+    checks += check_settings(Path(runtime.project))
+    checks.append(check_plugins(runtime))
+    checks.append(check_store(runtime))
+    checks.append(check_router(orch_launcher(), Path(runtime.project)))
+    return checks
+
+
+def check_config(runtime: Any) -> Check:
+    try:
+        config = runtime.config
+    except OrchError as exc:
+        return Check("config", FAIL, str(exc))
+    where = config.path if config.path is not None and config.path.exists() else "none (defaults)"
+    return Check("config", OK, f"{where}")
+
+
+def _executable(command: str) -> str | None:
+    """Why the command's program cannot run, or None when it can."""
+    try:
+        program = shlex.split(command)[0]
+    except (ValueError, IndexError):
+        return f"cannot parse the command {command!r}"
+    if not os.path.isabs(program):
+        return f"{program} is not an absolute path"
+    if not os.path.isfile(program):
+        return f"{program} does not exist"
+    if not os.access(program, os.X_OK):
+        return f"{program} is not executable"
+    return None
+
+
+def check_settings(project: Path) -> list[Check]:
+    """Per scope: are all wired events there and does their command run; plus the status line."""
+    checks = []
+    wired_in = []
+    status_lines: dict[str, Any] = {}
+    for scope in SCOPES:
+        path = settings_file(scope, project)
+        name = f"settings ({scope})"
+        try:
+            data = parse_settings(path, read_text(path))
+        except OrchError as exc:
+            checks.append(Check(name, FAIL, str(exc)))
+            continue
+        if "statusLine" in data:
+            status_lines[scope] = data["statusLine"]
+        commands = {}
+        for event, entries in data.get("hooks", {}).items():
+            for group in entries:
+                for handler in _handlers(group):
+                    if entry_kind(handler) == "hook":
+                        commands[event] = handler["command"]
+        if not commands:
+            checks.append(Check(name, OK, f"{path}: orchcore not installed in this scope"))
+            continue
+        wired_in.append(scope)
+        problems = []
+        missing = [e for e in WIRED_EVENTS if e not in commands]
+        if missing:
+            problems.append(f"events not wired: {', '.join(missing)}")
+        extra = [e for e in commands if e not in WIRED_EVENTS]
+        for command in sorted(set(commands.values())):
+            why = _executable(command)
+            if why:
+                problems.append(why)
+        if problems:
+            checks.append(Check(name, FAIL, f"{path}: {'; '.join(problems)}; run `orch install --scope {scope}`"))
+        elif extra:
+            checks.append(Check(name, WARN, f"{path}: also wired to {', '.join(extra)}; `orch install` removes them"))
+        elif set(commands.values()) != {f"{orch_launcher()} hook"}:
+            others = ", ".join(sorted(set(commands.values())))
+            checks.append(Check(name, WARN, f"{path}: runs {others}, not this orch ({orch_launcher()}); "
+                                f"`orch install --scope {scope}` points it here"))
+        else:
+            checks.append(Check(name, OK, f"{path}: {len(WIRED_EVENTS)} events wired"))
+    if not wired_in:
+        checks.append(Check("wiring", FAIL, "orchcore is not wired into Claude Code; run `orch install`"))
+    elif len(wired_in) == 1:
+        checks.append(Check("wiring", OK, f"wired in {wired_in[0]} settings"))
+    elif len(wired_in) > 1:
+        checks.append(Check(
+            "wiring", WARN,
+            f"wired in {' and '.join(wired_in)} settings: Claude Code runs `orch hook` once per scope for each event; "
+            "keep one (`orch uninstall --scope …`)",
+        ))
+    checks.append(_check_status_line(status_lines))
+    return checks
+
+
+def _check_status_line(status_lines: dict[str, Any]) -> Check:
+    """The status line Claude Code uses is the one of the highest-precedence scope (local > project > user)."""
+    for scope in ("local", "project", "user"):
+        if scope in status_lines:
+            current = status_lines[scope]
+            if entry_kind(current) != "statusline":
+                shown = current.get("command") if isinstance(current, dict) else current
+                return Check("status line", WARN, f"{scope} settings use another status line ({shown!r}); "
+                             f"`orch install --scope {scope} --force` replaces it")
+            why = _executable(current["command"])
+            if why:
+                return Check("status line", FAIL, f"{scope} settings: {why}")
+            return Check("status line", OK, f"from {scope} settings")
+    return Check("status line", WARN, "no status line is set; `orch install` sets orchcore's")
+
+
+def check_plugins(runtime: Any) -> Check:
+    from orchcore.plugins import hook_names
+
+    try:
+        plugins = runtime.plugins
+        plugins.load()
+        for hook in hook_names():
+            plugins.collect(hook)  # so name conflicts count as errors too
+    except OrchError as exc:
+        return Check("plugins", FAIL, str(exc))
+    failures = plugins.failures()
+    if failures:
+        return Check("plugins", FAIL, "; ".join(f"{r.name}: {r.error}" for r in failures))
+    active = sum(r.status == "active" for r in plugins.records.values())
+    return Check("plugins", OK, f"{active} active")
+
+
+def check_store(runtime: Any) -> Check:
+    try:
+        store = runtime.store
+        path = getattr(store, "path", None)
+        if isinstance(path, Path) and not path.exists():
+            return Check("store", OK, f"{store.name}: {path} not created yet (the first session creates it)")
+        conn = getattr(store, "conn", None)
+        if conn is not None and store.name == "sqlite":
+            result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            if result != "ok":
+                return Check("store", FAIL, f"{path}: integrity check says {result!r}")
+        count = len(store.sessions())
+    except OrchError as exc:
+        return Check("store", FAIL, str(exc))
+    except Exception as exc:  # sqlite3.DatabaseError and friends: report, never a traceback
+        return Check("store", FAIL, f"{type(exc).__name__}: {exc}")
+    return Check("store", OK, f"{store.name} at {store.location or '-'}: {count} session(s)")
+
+
+def check_router(command: str, project: Path, timeout_s: float = 30) -> Check:
+    """Send a synthetic Notification through `orch hook`, with state in a throwaway folder."""
+    payload = {
+        "session_id": str(uuid.uuid4()),
+        "transcript_path": "",
+        "cwd": str(project),
+        "hook_event_name": "Notification",
+        "message": "orch doctor",
+        "notification_type": "doctor",
+    }
+    with tempfile.TemporaryDirectory(prefix="orch-doctor-") as state:
+        env = {**os.environ, "ORCH_STATE_DIR": state, "CLAUDE_PROJECT_DIR": str(project)}
+        try:
+            done = subprocess.run(
+                [*shlex.split(command), "hook"], input=json.dumps(payload), env=env,
+                capture_output=True, text=True, timeout=timeout_s,
+            )
+        except (OSError, ValueError) as exc:
+            return Check("router", FAIL, f"cannot run {command} hook: {exc}")
+        except subprocess.TimeoutExpired:
+            return Check("router", FAIL, f"{command} hook did not answer within {timeout_s:g} s")
+    if done.returncode != 0:
+        said = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return Check("router", FAIL, f"`orch hook` exited {done.returncode}: {said}")
+    out = done.stdout.strip()
+    if out:
+        try:
+            answer = json.loads(out)
+        except json.JSONDecodeError:
+            answer = None
+        if not isinstance(answer, dict):
+            return Check("router", FAIL, f"`orch hook` printed something that is not one JSON object: {out[:80]!r}")
+    return Check("router", OK, "a synthetic Notification went through `orch hook`")

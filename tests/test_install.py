@@ -1,0 +1,720 @@
+"""``orch install``, ``orch uninstall`` and ``orch doctor``.
+
+Install wires one hook entry per Claude Code event and the status line into the
+scope's settings file, and renders what plugins provide (output styles, slash
+commands, agents) under ``.claude/``. It keeps everything else in the file, is
+idempotent, and records what it added in ``.claude/orchcore-manifest.json`` so
+that uninstall removes exactly that, and never a file the user edited.
+
+Every test runs with ``HOME`` and ``CLAUDE_CONFIG_DIR`` in throwaway folders,
+so the user scope never touches the real ``~/.claude``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchcore import doctor, install
+from orchcore.plugins import hookimpl
+from orchcore.specs import AgentSpec, CommandSpec, ProgramSpec
+
+ORCH = install.orch_launcher()
+HOOK = f"{ORCH} hook"
+STATUS = f"{ORCH} statusline"
+
+OTHER_HOOK = {"matcher": "Bash", "hooks": [{"type": "command", "command": "guard.sh", "timeout": 5}]}
+FOREIGN_STATUS = {"type": "command", "command": "~/bin/my-status"}
+
+
+# -- helpers and fixtures ------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch) -> Path:
+    """A throwaway HOME and CLAUDE_CONFIG_DIR: the user scope writes there."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home / "claude-config"))
+    return home
+
+
+def ok(result):
+    assert result.exit_code == 0, f"exit {result.exit_code}: {result.stderr}"
+    assert "Traceback" not in result.stdout + result.stderr
+    return result
+
+
+def assert_one_line_error(result, *fragments: str) -> None:
+    assert result.exit_code != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stderr.startswith("orch: error: ") and result.stderr.count("\n") == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+def settings_path(project: Path) -> Path:
+    return project / ".claude" / "settings.json"
+
+
+def read_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes (state/ is the store's, not ours)."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "state" not in p.relative_to(folder).parts
+    }
+
+
+def folders(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir()}
+
+
+def our_commands(data: dict, event: str) -> list[str]:
+    return [
+        h["command"]
+        for group in data["hooks"].get(event, [])
+        for h in group["hooks"]
+        if install.entry_kind(h) == "hook"
+    ]
+
+
+class Provides:
+    """A plugin with one output style, one slash command and one agent."""
+
+    @hookimpl
+    def orch_programs(self):
+        return [ProgramSpec(name="dashboard", description="Team dashboard: live state",
+                            output_style="You are the team's dashboard.\n", keep_coding_instructions=True)]
+
+    @hookimpl
+    def orch_commands(self):
+        return [CommandSpec(command="status", description="Show the session's state",
+                            body="Mode: !`orch state get mode`", allowed_tools=["Bash(orch:*)", "Read"],
+                            argument_hint="[section]")]
+
+    @hookimpl
+    def orch_agents(self):
+        return [AgentSpec(name="qa-tester", description="Writes and runs tests", tools=["Read", "Bash"],
+                          model="sonnet", prompt="You test the change you are given.")]
+
+
+@pytest.fixture
+def provides(register_plugin) -> str:
+    return register_plugin(Provides(), name="provides")
+
+
+STYLE = "output-styles/dashboard.md"
+COMMAND = "commands/orchestration/status.md"
+AGENT = "agents/qa-tester.md"
+
+
+# -- what install writes -----------------------------------------------------
+
+
+def test_install_into_an_empty_project_wires_every_event_and_the_status_line(orch_cli, orch_project):
+    summary = ok(orch_cli("install", "--json")).json()
+    data = read_json(settings_path(orch_project))
+    assert list(data) == ["hooks", "statusLine"]
+    assert list(data["hooks"]) == list(install.WIRED_EVENTS)
+    for event in install.WIRED_EVENTS:
+        (entry,) = data["hooks"][event]
+        assert entry["hooks"] == [{"type": "command", "command": HOOK, "timeout": 30}]
+        if event in install.NO_MATCHER_EVENTS:
+            assert "matcher" not in entry
+        else:
+            assert entry["matcher"] == "*"
+    assert data["statusLine"] == {"type": "command", "command": STATUS, "padding": 0}
+    assert summary["hooks"]["added"] == list(install.WIRED_EVENTS)
+    assert summary["status_line"] == "added"
+    assert summary["backup"] is None  # there was no previous file
+    assert not (orch_project / ".claude" / "settings.json.orchcore-backup").exists()
+
+
+def test_worktree_create_and_message_display_are_never_wired():
+    assert "WorktreeCreate" not in install.WIRED_EVENTS
+    assert "MessageDisplay" not in install.WIRED_EVENTS
+    assert len(set(install.WIRED_EVENTS)) == len(install.WIRED_EVENTS) == 26
+
+
+def test_the_hook_command_is_absolute_and_runs_without_an_activated_venv():
+    script = Path(sys.executable).with_name("orch")
+    assert script.exists()
+    assert ORCH == str(script)
+    assert Path(ORCH).is_absolute() and os.access(ORCH, os.X_OK)
+
+
+def test_without_an_orch_script_the_command_is_python_dash_m_orchcore(tmp_path, monkeypatch):
+    python = tmp_path / "my envs" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    monkeypatch.setattr(sys, "executable", str(python))
+    launcher = install.orch_launcher()
+    assert launcher == f"'{python}' -m orchcore"  # quoted: the path has a space
+    assert install.command_kind(f"{launcher} hook") == "hook"
+
+
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        ("/opt/venv/bin/orch hook", "hook"),
+        ("/opt/venv/bin/orch statusline", "statusline"),
+        ("'/home/me/my env/bin/orch' hook", "hook"),
+        ("/usr/bin/python3 -m orchcore hook", "hook"),
+        ("orch hook", "hook"),
+        ("/opt/venv/bin/orch session list", None),
+        ("/opt/venv/bin/orchestrate hook", None),
+        ("guard.sh hook", None),
+        ("/opt/venv/bin/orch hook --verbose", None),
+        ("'unbalanced hook", None),
+        (None, None),
+    ],
+)
+def test_our_entries_are_recognised_by_their_command(command, kind):
+    assert install.command_kind(command) == kind
+
+
+def test_install_keeps_other_hooks_other_keys_their_order_and_four_space_indent(orch_cli, orch_project):
+    original = {
+        "permissions": {"allow": ["Bash(ls)"]},
+        "hooks": {"PreToolUse": [OTHER_HOOK], "WorktreeCreate": [{"hooks": [{"type": "command", "command": "wt.sh"}]}]},
+        "model": "sonnet",
+    }
+    settings_path(orch_project).write_text(json.dumps(original, indent=4) + "\n", encoding="utf-8")
+    ok(orch_cli("install"))
+    text = settings_path(orch_project).read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert text == json.dumps(data, indent=4) + "\n"  # same indentation, trailing newline kept
+    assert list(data) == ["permissions", "hooks", "model", "statusLine"]
+    assert data["permissions"] == original["permissions"] and data["model"] == "sonnet"
+    assert data["hooks"]["PreToolUse"][0] == OTHER_HOOK  # theirs first, ours appended
+    assert our_commands(data, "PreToolUse") == [HOOK]
+    assert data["hooks"]["WorktreeCreate"] == original["hooks"]["WorktreeCreate"]
+    assert list(data["hooks"])[:2] == ["PreToolUse", "WorktreeCreate"]
+    backup = orch_project / ".claude" / "settings.json.orchcore-backup"
+    assert backup.read_text(encoding="utf-8") == json.dumps(original, indent=4) + "\n"
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        pytest.param(lambda d: json.dumps(d, indent="\t"), id="tabs-no-final-newline"),
+        pytest.param(lambda d: json.dumps(d, indent=2) + "\n", id="two-spaces"),
+        pytest.param(lambda d: (json.dumps(d, indent=2) + "\n").replace("\n", "\r\n"), id="crlf"),
+    ],
+)
+def test_install_writes_in_the_files_own_layout(orch_cli, orch_project, layout):
+    settings_path(orch_project).write_bytes(layout({"model": "opus"}).encode())
+    ok(orch_cli("install"))
+    data = read_json(settings_path(orch_project))
+    assert settings_path(orch_project).read_bytes() == layout(data).encode()
+
+
+def test_a_second_install_changes_nothing_and_writes_no_new_backup(orch_cli, orch_project, provides):
+    settings_path(orch_project).write_text(json.dumps({"hooks": {"PreToolUse": [OTHER_HOOK]}}, indent=2) + "\n")
+    ok(orch_cli("install"))
+    claude = orch_project / ".claude"
+    before = tree(claude)
+    backup = claude / "settings.json.orchcore-backup"
+    stamp = backup.stat().st_mtime_ns
+    summary = ok(orch_cli("install", "--json")).json()
+    assert summary["changed"] is False
+    assert summary["hooks"] == {"added": [], "updated": [], "removed": []}
+    assert summary["files"]["written"] == summary["files"]["updated"] == []
+    assert tree(claude) == before
+    assert backup.stat().st_mtime_ns == stamp
+    assert "nothing to change" in ok(orch_cli("install")).stdout
+
+
+def test_a_moved_orch_is_updated_in_place_not_duplicated(orch_cli, orch_project):
+    old = {"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "/old/venv/bin/orch hook", "timeout": 30}]}]},
+           "statusLine": {"type": "command", "command": "/old/venv/bin/orch statusline", "padding": 0}}
+    settings_path(orch_project).write_text(json.dumps(old, indent=2))
+    summary = ok(orch_cli("install", "--json")).json()
+    data = read_json(settings_path(orch_project))
+    assert data["hooks"]["Stop"] == [{"hooks": [{"type": "command", "command": HOOK, "timeout": 30}]}]
+    assert data["statusLine"]["command"] == STATUS
+    assert summary["hooks"]["updated"] == ["Stop"]
+    assert summary["status_line"] == "updated"
+
+
+def test_install_unwires_events_that_must_not_be_wired(orch_cli, orch_project):
+    stray = {"hooks": {"WorktreeCreate": [{"hooks": [{"type": "command", "command": "/x/bin/orch hook"}]}]}}
+    settings_path(orch_project).write_text(json.dumps(stray, indent=2))
+    summary = ok(orch_cli("install", "--json")).json()
+    assert summary["hooks"]["removed"] == ["WorktreeCreate"]
+    assert "WorktreeCreate" not in read_json(settings_path(orch_project))["hooks"]
+
+
+def test_install_keeps_the_files_mode(orch_cli, orch_project):
+    settings_path(orch_project).write_text("{}")
+    settings_path(orch_project).chmod(0o600)
+    ok(orch_cli("install"))
+    assert settings_path(orch_project).stat().st_mode & 0o777 == 0o600
+
+
+def test_a_symlinked_settings_file_is_written_at_its_target(orch_cli, orch_project, tmp_path):
+    target = tmp_path / "dotfiles" / "settings.json"
+    target.parent.mkdir()
+    target.write_text("{}")
+    settings_path(orch_project).symlink_to(target)
+    ok(orch_cli("install"))
+    assert settings_path(orch_project).is_symlink()
+    assert our_commands(read_json(target), "Stop") == [HOOK]
+
+
+def test_install_tells_a_person_what_it_did(orch_cli, orch_project):
+    out = ok(orch_cli("install")).stdout
+    assert out.splitlines() == [
+        f"{settings_path(orch_project)}: updated (install, project scope)",
+        "  hooks added: all 26 events",
+        "  statusLine: added",
+    ]
+
+
+# -- install, then uninstall ---------------------------------------------------
+
+
+def test_uninstall_restores_a_preexisting_file_byte_for_byte(orch_cli, orch_project, provides):
+    original = json.dumps({"hooks": {"PreToolUse": [OTHER_HOOK], "Stop": []}, "env": {"A": "é"}}, indent=4,
+                          ensure_ascii=False) + "\n"
+    settings_path(orch_project).write_text(original, encoding="utf-8")
+    before = tree(orch_project / ".claude")
+    ok(orch_cli("install"))
+    ok(orch_cli("uninstall"))
+    assert settings_path(orch_project).read_text(encoding="utf-8") == original
+    after = tree(orch_project / ".claude")
+    after.pop("settings.json.orchcore-backup")  # the safety copy stays
+    assert after == before
+
+
+def test_uninstall_restores_even_a_hand_formatted_file(orch_cli, orch_project):
+    original = '{\n  "permissions": { "allow": ["Bash(ls)", "Read"] },\n  "model" : "opus"\n}\n'
+    settings_path(orch_project).write_text(original)
+    ok(orch_cli("install"))
+    ok(orch_cli("uninstall"))
+    assert settings_path(orch_project).read_text() == original
+
+
+def test_uninstall_deletes_the_file_install_created_and_everything_it_wrote(orch_cli, orch_project, provides):
+    claude = orch_project / ".claude"
+    before_files, before_folders = tree(claude), folders(claude)
+    ok(orch_cli("install"))
+    assert (claude / STYLE).exists() and (claude / COMMAND).exists() and (claude / AGENT).exists()
+    summary = ok(orch_cli("uninstall", "--json")).json()
+    assert summary["status_line"] == "removed"
+    assert tree(claude) == before_files
+    assert folders(claude) == before_folders
+    assert claude.is_dir()
+
+
+def test_uninstall_keeps_what_was_added_to_the_file_after_install(orch_cli, orch_project):
+    ok(orch_cli("install"))
+    data = read_json(settings_path(orch_project))
+    data["hooks"]["PreToolUse"].insert(0, OTHER_HOOK)
+    data["model"] = "opus"
+    settings_path(orch_project).write_text(json.dumps(data, indent=2) + "\n")
+    ok(orch_cli("uninstall"))
+    assert read_json(settings_path(orch_project)) == {"hooks": {"PreToolUse": [OTHER_HOOK]}, "model": "opus"}
+
+
+def test_uninstall_when_nothing_is_installed_changes_nothing(orch_cli, orch_project):
+    settings_path(orch_project).write_text('{"model": "opus"}')
+    result = ok(orch_cli("uninstall", "--json")).json()
+    assert result["changed"] is False
+    assert settings_path(orch_project).read_text() == '{"model": "opus"}'
+    assert not (orch_project / ".claude" / install.MANIFEST_NAME).exists()
+
+
+# -- files rendered from plugins ---------------------------------------------
+
+
+def test_install_renders_output_styles_commands_and_agents(orch_cli, orch_project, provides):
+    summary = ok(orch_cli("install", "--json")).json()
+    claude = orch_project / ".claude"
+    assert (claude / STYLE).read_text() == (
+        "---\nname: dashboard\ndescription: \"Team dashboard: live state\"\nkeep-coding-instructions: true\n---\n\n"
+        "You are the team's dashboard.\n"
+    )
+    assert (claude / COMMAND).read_text() == (
+        "---\ndescription: Show the session's state\nallowed-tools: Bash(orch:*), Read\nargument-hint: \"[section]\"\n"
+        "---\n\nMode: !`orch state get mode`\n"
+    )
+    assert (claude / AGENT).read_text() == (
+        "---\nname: qa-tester\ndescription: Writes and runs tests\ntools: Read, Bash\nmodel: sonnet\n---\n\n"
+        "You test the change you are given.\n"
+    )
+    assert sorted(summary["files"]["written"]) == sorted(str(claude / p) for p in (STYLE, COMMAND, AGENT))
+    manifest = read_json(claude / install.MANIFEST_NAME)
+    assert set(manifest["files"]) == {STYLE, COMMAND, AGENT}
+    assert manifest["files"][AGENT] == install.sha256((claude / AGENT).read_text())
+    assert manifest["settings"]["project"]["created_file"] is True
+
+
+def test_optional_frontmatter_is_left_out():
+    agent = install.render_agent(AgentSpec(name="plain", description="No extras"))
+    assert agent == "---\nname: plain\ndescription: No extras\n---\n"
+    command = install.render_command(CommandSpec(command="c", description="d", body="b", folder=""))
+    assert command == "---\ndescription: d\n---\n\nb\n"
+    style = install.render_output_style(ProgramSpec(name="s", description="d", output_style="x"))
+    assert "keep-coding-instructions" not in style
+
+
+def test_a_command_without_a_folder_goes_straight_into_commands(orch_cli, orch_project, register_plugin):
+    class Flat:
+        @hookimpl
+        def orch_commands(self):
+            return [CommandSpec(command="hello", description="Say hello", body="Hello", folder="")]
+
+    register_plugin(Flat(), name="flat")
+    ok(orch_cli("install"))
+    assert (orch_project / ".claude" / "commands" / "hello.md").exists()
+
+
+def test_a_spec_whose_name_is_not_a_file_name_is_skipped(orch_cli, orch_project, register_plugin):
+    class Evil:
+        @hookimpl
+        def orch_agents(self):
+            return [AgentSpec(name="../../escape", description="x"), AgentSpec(name="fine", description="y")]
+
+    register_plugin(Evil(), name="evil")
+    summary = ok(orch_cli("install", "--json")).json()
+    assert [s["path"] for s in summary["files"]["skipped"]] == ["../../escape"]
+    assert (orch_project / ".claude" / "agents" / "fine.md").exists()
+    assert not (orch_project.parent / "escape.md").exists()
+
+
+def test_a_file_the_user_edited_is_neither_overwritten_nor_removed(orch_cli, orch_project, provides,
+                                                                   orch_plugin_manager):
+    claude = orch_project / ".claude"
+    ok(orch_cli("install"))
+    (claude / AGENT).write_text("my own agent\n")
+    summary = ok(orch_cli("install", "--json")).json()
+    assert (claude / AGENT).read_text() == "my own agent\n"
+    assert summary["files"]["skipped"] == [
+        {"path": str(claude / AGENT), "reason": "edited since orch install wrote it; --force overwrites it"}
+    ]
+    ok(orch_cli("uninstall"))
+    assert (claude / AGENT).read_text() == "my own agent\n"  # kept
+    assert not (claude / STYLE).exists()  # unedited: removed
+
+
+def test_force_overwrites_an_edited_file_and_keeps_a_backup(orch_cli, orch_project, provides):
+    claude = orch_project / ".claude"
+    ok(orch_cli("install"))
+    (claude / AGENT).write_text("my own agent\n")
+    summary = ok(orch_cli("install", "--force", "--json")).json()
+    assert summary["files"]["updated"] == [str(claude / AGENT)]
+    assert (claude / AGENT).read_text().startswith("---\nname: qa-tester\n")
+    assert (claude / (AGENT + ".orchcore-backup")).read_text() == "my own agent\n"
+
+
+def test_a_file_install_did_not_write_is_skipped(orch_cli, orch_project, provides):
+    claude = orch_project / ".claude"
+    (claude / "agents").mkdir()
+    (claude / AGENT).write_text("hand-written\n")
+    summary = ok(orch_cli("install", "--json")).json()
+    assert summary["files"]["skipped"][0]["reason"].startswith("not written by orch install")
+    assert (claude / AGENT).read_text() == "hand-written\n"
+    ok(orch_cli("uninstall"))
+    assert (claude / AGENT).read_text() == "hand-written\n"
+
+
+def test_a_file_no_plugin_provides_any_more_is_removed(orch_cli, orch_project, provides, orch_plugin_manager):
+    claude = orch_project / ".claude"
+    ok(orch_cli("install"))
+    orch_plugin_manager.unregister_plugin(provides)
+    summary = ok(orch_cli("install", "--json")).json()
+    assert sorted(summary["files"]["removed"]) == sorted(str(claude / p) for p in (STYLE, COMMAND, AGENT))
+    assert not (claude / "agents").exists() and not (claude / "commands").exists()
+    assert read_json(claude / install.MANIFEST_NAME)["files"] == {}
+
+
+# -- refusing bad settings ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ('{"hooks": {', "is not valid JSON (line 1"),
+        ("[1, 2]", "must hold a JSON object, not a list"),
+        ('{"hooks": []}', '"hooks" in'),
+        ('{"hooks": {"Stop": {"command": "x"}}}', '"hooks.Stop" in'),
+    ],
+)
+@pytest.mark.parametrize("command", ["install", "uninstall"])
+def test_settings_that_cannot_be_merged_are_refused_and_left_untouched(orch_cli, orch_project, content, fragment,
+                                                                       command):
+    settings_path(orch_project).write_text(content)
+    before = tree(orch_project / ".claude")
+    result = orch_cli(command)
+    assert_one_line_error(result, fragment, str(settings_path(orch_project)))
+    assert result.stdout == ""
+    assert tree(orch_project / ".claude") == before
+
+
+def test_an_unknown_scope_is_a_one_line_error(orch_cli):
+    assert_one_line_error(orch_cli("install", "--scope", "global"), "unknown scope 'global'")
+
+
+def test_a_damaged_manifest_is_a_one_line_error(orch_cli, orch_project):
+    (orch_project / ".claude" / install.MANIFEST_NAME).write_text("{nope")
+    assert_one_line_error(orch_cli("install"), "is damaged")
+
+
+# -- --dry-run -------------------------------------------------------------------
+
+
+def test_dry_run_prints_the_diff_and_changes_nothing(orch_cli, orch_project, provides):
+    settings_path(orch_project).write_text(json.dumps({"model": "opus"}, indent=2) + "\n")
+    claude = orch_project / ".claude"
+    before = tree(claude), folders(claude)
+    out = ok(orch_cli("install", "--dry-run")).stdout
+    assert (tree(claude), folders(claude)) == before
+    assert f"--- {settings_path(orch_project)}\n+++ {settings_path(orch_project)}\n" in out
+    assert '+  "statusLine": {' in out
+    assert f'+            "command": "{HOOK}",' in out
+    assert f"--- /dev/null\n+++ {claude / AGENT}\n" in out
+    assert f"+++ {claude / install.MANIFEST_NAME}" in out
+
+
+def test_dry_run_of_uninstall_shows_the_removals_and_changes_nothing(orch_cli, orch_project, provides):
+    ok(orch_cli("install"))
+    claude = orch_project / ".claude"
+    before = tree(claude)
+    result = ok(orch_cli("uninstall", "--dry-run", "--json")).json()
+    assert tree(claude) == before
+    assert result["dry_run"] is True
+    assert f"--- {claude / AGENT}\n+++ /dev/null\n" in result["diff"]
+
+
+def test_dry_run_with_nothing_to_do_says_so(orch_cli):
+    ok(orch_cli("install"))
+    assert ok(orch_cli("install", "--dry-run")).stdout == "nothing to change\n"
+
+
+# -- the status line ---------------------------------------------------------------
+
+
+def test_a_foreign_status_line_is_kept_and_reported(orch_cli, orch_project):
+    settings_path(orch_project).write_text(json.dumps({"statusLine": FOREIGN_STATUS}, indent=2))
+    result = ok(orch_cli("install"))
+    assert "kept the existing one" in result.stdout
+    data = read_json(settings_path(orch_project))
+    assert data["statusLine"] == FOREIGN_STATUS
+    assert our_commands(data, "Stop") == [HOOK]  # the hooks are wired all the same
+    summary = ok(orch_cli("install", "--json")).json()
+    assert summary["status_line"] == "kept foreign"
+    assert summary["foreign_status_line"] == FOREIGN_STATUS
+
+
+def test_force_replaces_a_foreign_status_line_and_uninstall_brings_it_back(orch_cli, orch_project):
+    original = json.dumps({"statusLine": FOREIGN_STATUS}, indent=2) + "\n"
+    settings_path(orch_project).write_text(original)
+    assert ok(orch_cli("install", "--force", "--json")).json()["status_line"] == "replaced"
+    assert read_json(settings_path(orch_project))["statusLine"]["command"] == STATUS
+    assert ok(orch_cli("uninstall", "--json")).json()["status_line"] == "restored"
+    assert settings_path(orch_project).read_text() == original
+
+
+# -- scopes -------------------------------------------------------------------------
+
+
+def test_local_scope_writes_settings_local_json_and_the_projects_files(orch_cli, orch_project, provides):
+    ok(orch_cli("install", "--scope", "local"))
+    claude = orch_project / ".claude"
+    assert our_commands(read_json(claude / "settings.local.json"), "PreToolUse") == [HOOK]
+    assert not (claude / "settings.json").exists()
+    assert (claude / AGENT).exists()
+    assert list(read_json(claude / install.MANIFEST_NAME)["settings"]) == ["local"]
+
+
+def test_rendered_files_stay_while_another_scope_of_the_project_is_installed(orch_cli, orch_project, provides):
+    claude = orch_project / ".claude"
+    ok(orch_cli("install", "--scope", "project"))
+    ok(orch_cli("install", "--scope", "local"))
+    ok(orch_cli("uninstall", "--scope", "local"))
+    assert not (claude / "settings.local.json").exists()
+    assert (claude / AGENT).exists()
+    ok(orch_cli("uninstall", "--scope", "project"))
+    assert not (claude / AGENT).exists()
+    assert not (claude / install.MANIFEST_NAME).exists()
+
+
+def test_user_scope_writes_into_claude_config_dir(orch_cli, orch_project, provides, isolated_home):
+    config = isolated_home / "claude-config"
+    ok(orch_cli("install", "--scope", "user"))
+    assert our_commands(read_json(config / "settings.json"), "SessionStart") == [HOOK]
+    assert (config / AGENT).exists()
+    assert (config / install.MANIFEST_NAME).exists()
+    assert not settings_path(orch_project).exists()
+    assert not (orch_project / ".claude" / AGENT).exists()
+    ok(orch_cli("uninstall", "--scope", "user"))
+    assert not (config / "settings.json").exists()
+    assert tree(config) == {}
+
+
+def test_user_scope_without_claude_config_dir_is_home_dot_claude(orch_cli, isolated_home, monkeypatch):
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR")
+    ok(orch_cli("install", "--scope", "user"))
+    assert (isolated_home / ".claude" / "settings.json").exists()
+
+
+# -- orch doctor --------------------------------------------------------------------
+
+
+def checks(result) -> dict[str, dict]:
+    return {c["name"]: c for c in result.json()["checks"]}
+
+
+def test_doctor_on_a_fresh_install_passes_every_check_but_the_router(orch_cli, orch_project):
+    ok(orch_cli("install"))
+    result = orch_cli("doctor", "--json")
+    found = checks(result)
+    for name in ("config", "settings (project)", "settings (user)", "settings (local)", "wiring", "status line",
+                 "plugins", "store"):
+        assert found[name]["status"] == "ok", found[name]
+    assert "26 events wired" in found["settings (project)"]["detail"]
+    # `orch hook` is checked too; whether it passes depends on the router, tested on its own below
+    assert result.exit_code == (0 if found["router"]["status"] == "ok" else 1)
+
+
+def test_doctor_fails_when_orchcore_is_not_wired(orch_cli):
+    result = orch_cli("doctor", "--json")
+    assert result.exit_code == 1
+    assert result.json()["ok"] is False
+    assert checks(result)["wiring"]["status"] == "fail"
+    assert "run `orch install`" in checks(result)["wiring"]["detail"]
+
+
+def test_doctor_fails_on_broken_wiring(orch_cli, orch_project):
+    ok(orch_cli("install"))
+    data = read_json(settings_path(orch_project))
+    del data["hooks"]["Stop"]
+    data["hooks"]["PreToolUse"][0]["hooks"][0]["command"] = "/nowhere/bin/orch hook"
+    settings_path(orch_project).write_text(json.dumps(data, indent=2))
+    result = orch_cli("doctor", "--json")
+    assert result.exit_code == 1
+    detail = checks(result)["settings (project)"]
+    assert detail["status"] == "fail"
+    assert "events not wired: Stop" in detail["detail"]
+    assert "/nowhere/bin/orch does not exist" in detail["detail"]
+
+
+def test_doctor_warns_when_the_wiring_runs_another_orch(orch_cli, orch_project, tmp_path):
+    other = tmp_path / "other-venv" / "bin" / "orch"
+    other.parent.mkdir(parents=True)
+    other.write_text("#!/bin/sh\n")
+    other.chmod(0o755)
+    ok(orch_cli("install"))
+    text = settings_path(orch_project).read_text().replace(f'"{HOOK}"', f'"{other} hook"')
+    settings_path(orch_project).write_text(text)
+    detail = checks(orch_cli("doctor", "--json"))["settings (project)"]
+    assert detail["status"] == "warn"
+    assert f"runs {other} hook, not this orch" in detail["detail"]
+
+
+def test_doctor_fails_on_settings_that_are_not_json(orch_cli, orch_project):
+    (orch_project / ".claude" / "settings.local.json").write_text("{oops")
+    result = orch_cli("doctor", "--json")
+    assert checks(result)["settings (local)"]["status"] == "fail"
+    assert "is not valid JSON" in checks(result)["settings (local)"]["detail"]
+
+
+def test_doctor_warns_about_a_foreign_status_line_and_double_wiring(orch_cli, orch_project):
+    ok(orch_cli("install", "--scope", "user"))
+    ok(orch_cli("install", "--scope", "project"))
+    (orch_project / ".claude" / "settings.local.json").write_text(json.dumps({"statusLine": FOREIGN_STATUS}))
+    found = checks(orch_cli("doctor", "--json"))
+    assert found["status line"]["status"] == "warn"
+    assert "local settings use another status line" in found["status line"]["detail"]
+    assert found["wiring"]["status"] == "warn"
+    assert "project and user" in found["wiring"]["detail"]
+
+
+def test_doctor_reports_plugin_errors(orch_cli, register_plugin):
+    class Broken:
+        @hookimpl
+        def orch_agents(self):
+            raise RuntimeError("agents are on strike")
+
+    register_plugin(Broken(), name="broken")
+    ok(orch_cli("install"))  # a broken plugin does not stop install
+    result = orch_cli("doctor", "--json")
+    assert result.exit_code == 1
+    plugins = checks(result)["plugins"]
+    assert plugins["status"] == "fail"
+    assert "broken: orch_agents raised RuntimeError: agents are on strike" in plugins["detail"]
+
+
+def test_doctor_counts_sessions_and_checks_the_store(orch_cli, session_id):
+    ok(orch_cli("session", "create", session_id))
+    store = checks(orch_cli("doctor", "--json"))["store"]
+    assert store["status"] == "ok"
+    assert "1 session(s)" in store["detail"]
+
+
+def test_doctor_prints_a_table(orch_cli):
+    result = orch_cli("doctor")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "wiring" in result.stdout and "fail" in result.stdout
+
+
+def test_doctor_reports_an_invalid_project_config_without_a_traceback(orch_cli, orch_project):
+    (orch_project / ".claude" / "orchcore.json").write_text("{bad")
+    result = orch_cli("doctor", "--json")
+    assert result.exit_code == 1
+    assert checks(result)["config"]["status"] == "fail"
+
+
+def fake_router(tmp_path: Path, body: str) -> str:
+    """A stand-in for `orch`: a script that records its environment and input, then runs ``body``."""
+    script = tmp_path / "bin" / "orch"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$1 $ORCH_STATE_DIR" > "{tmp_path}/called"\n'
+        f'cat > "{tmp_path}/stdin"\n'
+        f"{body}\n"
+    )
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ("exit 0", "ok"),
+        ("echo '{\"suppressOutput\": true}'", "ok"),
+        ("echo 'not json'", "fail"),
+        ("echo '[1]'", "fail"),
+        ("echo oops >&2; exit 2", "fail"),
+    ],
+)
+def test_the_router_check_sends_a_synthetic_notification(tmp_path, orch_project, body, status):
+    check = doctor.check_router(fake_router(tmp_path, body), orch_project)
+    assert check.status == status, check.detail
+    argument, state_dir = (tmp_path / "called").read_text().split()
+    assert argument == "hook"
+    assert not Path(state_dir).exists()  # a throwaway state folder, removed afterwards
+    assert state_dir != str(orch_project / ".claude" / "state")
+    payload = json.loads((tmp_path / "stdin").read_text())
+    assert payload["hook_event_name"] == "Notification"
+    assert payload["cwd"] == str(orch_project)
+    assert payload["notification_type"] == "doctor"
+
+
+def test_the_router_check_reports_a_missing_program(tmp_path, orch_project):
+    check = doctor.check_router(str(tmp_path / "missing" / "orch"), orch_project)
+    assert check.status == "fail"
+    assert "cannot run" in check.detail
