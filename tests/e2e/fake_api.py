@@ -21,20 +21,20 @@ Script forms (``FakeAnthropicAPI(script=...)`` or ``fake.script = ...``):
           (lambda r: r.tool_results, text("done")),
       )
 
-Which requests are "main"? Claude Code also sends side requests: non-streaming
-or tool-less calls to the small model (session titles, topic detection, Bash
-command-prefix checks, ...), and subagents (the ``Agent`` tool) run their own
-conversations. Every recorded :class:`MessagesRequest` has ``kind``:
+Which requests are "main"? Claude Code also sends side requests (non-streaming
+or tool-less calls, e.g. session titles in interactive mode), and subagents (the
+``Agent`` tool) run their own conversations against the same endpoint. Every
+recorded :class:`MessagesRequest` has ``kind``:
 
-* ``"main"``: the main agent's conversation (a streaming request with tools
-  whose first user message matches the first such request of this fake);
-* ``"subagent"``: a streaming request with tools but a different conversation;
-* ``"side"``: everything else sent to ``/v1/messages``.
+* ``"subagent"``: the request carries the header ``x-claude-code-agent-id``
+  (seen in 2.1.328; its system prompt's billing line also says
+  ``cc_is_subagent=true``); ``request.agent_id`` is that id;
+* ``"side"``: a non-streaming request, or one without tools;
+* ``"main"``: everything else, i.e. the main agent's turns.
 
 Subagent and side requests get ``subagent_script`` / ``side_script`` (same forms
-as ``script``; side default: a short text, subagent default: ``"subagent done"``).
-Set ``main_first_user_text`` to pin the main conversation explicitly, or
-``classify`` to replace the classification.
+as ``script``; defaults: ``"subagent done"`` and a short text). Set ``classify``
+to replace the classification.
 """
 
 from __future__ import annotations
@@ -116,7 +116,9 @@ def reply(*blocks: Reply | str, stop_reason: str | None = None, delay: float = 0
 
 def api_error(status: int = 400, error_type: str = "invalid_request_error",
               message: str = "fake error") -> Reply:
-    """Answer with an HTTP error. 400 is not retried; 429/5xx/529 are retried by Claude Code."""
+    """Answer with an HTTP error. 400 is not retried. 429/5xx/529 are retried by Claude Code
+    with growing back-off (10 times by default: set ``CLAUDE_CODE_MAX_RETRIES=0`` in the
+    environment to see the error at once; one retry took ~0.5 s)."""
     return Reply(error_status=status, error_type=error_type, error_message=message)
 
 
@@ -198,6 +200,16 @@ class MessagesRequest(RecordedRequest):
         return data if isinstance(data, dict) else {}
 
     @property
+    def agent_id(self) -> str | None:
+        """The subagent's id (header ``x-claude-code-agent-id``), None on the main thread."""
+        return self.headers.get("x-claude-code-agent-id") or None
+
+    @property
+    def session_id(self) -> str | None:
+        """Claude Code's session id (header ``x-claude-code-session-id``)."""
+        return self.headers.get("x-claude-code-session-id") or None
+
+    @property
     def model(self) -> str:
         return self.data.get("model", "")
 
@@ -251,6 +263,20 @@ class MessagesRequest(RecordedRequest):
         return "\n".join(_message_text(m) for m in self.messages)
 
     @property
+    def system_messages_text(self) -> str:
+        """Text of the ``role: "system"`` messages inside ``messages`` (2.1.328 sends the
+        environment, output style and hook ``additionalContext`` there)."""
+        return "\n".join(_message_text(m) for m in self.messages if m.get("role") == "system")
+
+    def locate(self, needle: str) -> list[str]:
+        """Where ``needle`` occurs: ``"system"`` (top-level prompt) and/or
+        ``"messages[i]:<role>"`` entries."""
+        where = ["system"] if needle in self.system_text else []
+        where += [f"messages[{i}]:{m.get('role')}" for i, m in enumerate(self.messages)
+                  if needle in _message_text(m)]
+        return where
+
+    @property
     def all_text(self) -> str:
         """System prompt plus every message: the place to look for a marker."""
         return self.system_text + "\n" + self.messages_text
@@ -261,11 +287,16 @@ class MessagesRequest(RecordedRequest):
 
     @property
     def tool_results(self) -> list[dict[str, Any]]:
-        """The tool_result blocks of the last user message (results of the previous turn)."""
-        last = self.last_message
-        if last.get("role") != "user" or not isinstance(last.get("content"), list):
-            return []
-        return [b for b in last["content"] if isinstance(b, dict) and b.get("type") == "tool_result"]
+        """The tool_result blocks sent since the last assistant message (the results of
+        the previous answer's tool calls; system messages may follow them)."""
+        out: list[dict[str, Any]] = []
+        for m in reversed(self.messages):
+            if m.get("role") == "assistant":
+                break
+            if m.get("role") == "user" and isinstance(m.get("content"), list):
+                out[:0] = [b for b in m["content"]
+                           if isinstance(b, dict) and b.get("type") == "tool_result"]
+        return out
 
     @property
     def all_tool_results(self) -> list[dict[str, Any]]:
@@ -345,7 +376,6 @@ class FakeAnthropicAPI:
         self._changed = threading.Condition(self._lock)
         self.requests: list[RecordedRequest] = []
         self.errors: list[str] = []
-        self.main_first_user_text: str | None = None
         self.classify: Callable[[MessagesRequest], str] | None = None
         self.model_name = model_name  # echo the request's model when None
         self._main = _Runner(script, None)
@@ -478,14 +508,11 @@ class FakeAnthropicAPI:
     def _classify(self, request: MessagesRequest) -> str:
         if self.classify is not None:
             return self.classify(request)
+        if request.agent_id or "cc_is_subagent=true" in request.system_text:
+            return "subagent"
         if not request.stream or not request.tools:
             return "side"
-        first = request.first_user_text
-        if self.main_first_user_text is None:
-            self.main_first_user_text = first
-        if first == self.main_first_user_text:
-            return "main"
-        return "subagent"
+        return "main"
 
     def _record(self, handler: BaseHTTPRequestHandler, body: bytes) -> RecordedRequest:
         parts = urlsplit(handler.path)
