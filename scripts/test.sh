@@ -6,6 +6,27 @@ source "$(dirname "$0")/lib.sh"
 ensure_venv
 cd "$ROOT"
 
+# The end-to-end tests drive the real Claude Code (installed from npm into a
+# cache) and its interactive mode under tmux. Under CI a missing piece is a
+# failure; elsewhere those tests are skipped with the reason.
+ensure_e2e_tools() {
+  if ! command -v tmux >/dev/null 2>&1; then
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "==> installing tmux (for the status-line end-to-end test)" >&2
+    { $sudo apt-get update -qq && $sudo apt-get install -y -qq tmux; } >&2 || echo "(could not install tmux)" >&2
+  fi
+  echo "==> the pinned Claude Code binary" >&2
+  if ! "$PY" tests/e2e/claude_binary.py >&2; then
+    if [ -n "${CI:-}" ]; then
+      echo "the Claude Code binary could not be installed; the end-to-end tests cannot run" >&2
+      exit 1
+    fi
+    echo "(continuing: the end-to-end tests will be skipped)" >&2
+  fi
+}
+ensure_e2e_tools
+
 status=0
 run_pytest() {
   local rc=0

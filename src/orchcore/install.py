@@ -652,12 +652,19 @@ def _settings_change(path: Path, text: str | None, data: dict[str, Any], created
 # -- install and uninstall ---------------------------------------------------
 
 
-def plan_install(runtime: Any, scope: str, force: bool = False) -> Plan:
-    """Everything ``orch install`` would change for this scope."""
+def plan_install(runtime: Any, scope: str, force: bool = False, launcher: str | None = None) -> Plan:
+    """Everything ``orch install`` would change for this scope.
+
+    ``launcher`` replaces the absolute path of this environment's ``orch`` in
+    the wiring, e.g. ``"$CLAUDE_PROJECT_DIR"/.venv/bin/orch`` for settings
+    committed with a project (Claude Code runs hook commands through a shell).
+    """
     project = Path(runtime.project)
     path = settings_file(check_scope(scope), project)
     folder = claude_dir(scope, project)
-    command = orch_launcher()
+    command = launcher or orch_launcher()
+    if command_kind(f"{command} hook") != "hook":
+        raise OrchError(f"--launcher {command!r} does not start orch (its program must be named orch)")
     text = read_text(path)
     data = parse_settings(path, text)
     manifest = read_manifest(folder)

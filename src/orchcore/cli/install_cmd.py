@@ -34,10 +34,15 @@ def install(
         bool,
         typer.Option("--force", help="Replace another status line, and files orch install did not write or you edited."),
     ] = False,
+    launcher: Annotated[
+        str | None,
+        typer.Option("--launcher", help="How the wiring starts orch, instead of this environment's absolute path; "
+                     "e.g. '\"$CLAUDE_PROJECT_DIR\"/.venv/bin/orch' for settings committed with a project."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Wire orchcore into Claude Code's settings and write what plugins provide into .claude/."""
-    plan = logic.plan_install(runtime_of(ctx), scope, force=force)
+    plan = logic.plan_install(runtime_of(ctx), scope, force=force, launcher=launcher)
     _finish(plan, dry_run, as_json)
 
 

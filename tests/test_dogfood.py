@@ -1,0 +1,39 @@
+"""This repository's own .claude/ is exactly what `orch install` produces for it."""
+
+from pathlib import Path
+
+import pytest
+
+from orchcore.install import plan_install
+from orchcore.plugins import get_plugin_manager
+from orchcore.runtime import Runtime
+
+ROOT = Path(__file__).resolve().parents[1]
+# Committed settings cannot name one machine's virtual environment: the repo's
+# hooks start the orch of the checkout's own .venv (what README command 1 makes).
+REPO_LAUNCHER = '"$CLAUDE_PROJECT_DIR"/.venv/bin/orch'
+UPDATE = f"orch install --scope project --launcher '{REPO_LAUNCHER}'"
+
+
+@pytest.fixture
+def repo_runtime(monkeypatch, tmp_path):
+    for name in ("ORCH_PLUGINS_ALLOW", "ORCH_PLUGINS_DENY", "ORCH_STRICT_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ORCH_CACHE_DIR", str(tmp_path / "cache"))
+    runtime = Runtime(project=ROOT, state_dir=tmp_path / "state", plugins=get_plugin_manager(allow=(), deny=()))
+    yield runtime
+    runtime.close()
+
+
+def test_the_repository_claude_folder_matches_what_orch_install_produces(repo_runtime):
+    plan = plan_install(repo_runtime, "project", launcher=REPO_LAUNCHER)
+
+    drift = [str(change.path.relative_to(ROOT)) for change in plan.changes]
+    assert not plan.changed, f".claude/ drifted from `orch install` ({', '.join(drift)}); run `{UPDATE}`"
+
+
+def test_the_repository_hooks_start_the_checkouts_own_orch():
+    settings = (ROOT / ".claude" / "settings.json").read_text(encoding="utf-8")
+
+    assert f'"command": "{REPO_LAUNCHER.replace(chr(34), chr(92) + chr(34))} hook"' in settings
+    assert "/work/" not in settings and "/home/" not in settings
