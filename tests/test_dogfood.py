@@ -25,11 +25,29 @@ def repo_runtime(monkeypatch, tmp_path):
     runtime.close()
 
 
-def test_the_repository_claude_folder_matches_what_orch_install_produces(repo_runtime):
+def test_installing_again_changes_nothing_in_the_repository(repo_runtime):
     plan = plan_install(repo_runtime, "project", launcher=REPO_LAUNCHER)
 
     drift = [str(change.path.relative_to(ROOT)) for change in plan.changes]
     assert not plan.changed, f".claude/ drifted from `orch install` ({', '.join(drift)}); run `{UPDATE}`"
+
+
+def test_the_repository_claude_folder_is_byte_for_byte_a_fresh_install(repo_runtime, tmp_path):
+    fresh = tmp_path / "fresh"
+    (fresh / ".claude").mkdir(parents=True)
+    (fresh / ".claude" / "orchcore.json").write_bytes((ROOT / ".claude" / "orchcore.json").read_bytes())
+    runtime = Runtime(project=fresh, state_dir=tmp_path / "state", plugins=repo_runtime.plugins)
+
+    plan = plan_install(runtime, "project", launcher=REPO_LAUNCHER)
+
+    produced = {change.path.relative_to(fresh): change.new for change in plan.changes if change.new is not None}
+    committed = {
+        path.relative_to(ROOT): path.read_text(encoding="utf-8")
+        for path in (ROOT / ".claude").rglob("*")
+        if path.is_file() and "state" not in path.relative_to(ROOT / ".claude").parts
+        and path.name != "orchcore.json"
+    }
+    assert produced == committed, f"run `{UPDATE}` (and remove files it no longer writes)"
 
 
 def test_the_repository_hooks_start_the_checkouts_own_orch():
