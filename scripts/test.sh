@@ -27,6 +27,9 @@ ensure_e2e_tools() {
 }
 ensure_e2e_tools
 
+# Warm workers started by the tests' orch processes exit soon after the last event.
+export ORCH_WORKER_IDLE_S="${ORCH_WORKER_IDLE_S:-10}"
+
 status=0
 run_pytest() {
   local rc=0

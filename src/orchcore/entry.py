@@ -22,6 +22,8 @@ def hook() -> int:
         data = b""  # no usable stdin: the router logs it and passes through
     if gate.pass_off_session(data, os.environ):
         return 0
+    if _answered_by_worker("hook", data):
+        return _worker_code
     from orchcore.router import run_as_command
 
     return run_as_command(data)
@@ -29,13 +31,44 @@ def hook() -> int:
 
 def statusline() -> int:
     """``orch statusline``: never imports typer; see ``orchcore.statusline``."""
-    from orchcore.statusline import main as render
+    import os
+
+    from orchcore import gate
 
     try:
         data = sys.stdin.buffer.read(1024 * 1024)
     except (AttributeError, OSError, ValueError):
         data = b""
+    session_id = gate.session_id_of(data)
+    if session_id is not None and not gate.is_off(data, os.environ, session_id) and _answered_by_worker(
+        "statusline", data
+    ):
+        return _worker_code
+    from orchcore.statusline import main as render
+
     return render(data)
+
+
+_worker_code = 0
+
+
+def _answered_by_worker(kind: str, data: bytes) -> bool:
+    """Let the warm worker answer (see ``orchcore.worker``); False: answer in-process."""
+    global _worker_code
+    import os
+
+    from orchcore import worker
+
+    reply = worker.ask(kind, data, os.environ)
+    if reply is None:
+        return False
+    _worker_code, out, err = reply
+    sys.stdout.buffer.write(out)
+    sys.stdout.flush()
+    if err:
+        sys.stderr.buffer.write(err)
+        sys.stderr.flush()
+    return True
 
 
 def run_hook(data: bytes, env: dict, stdout, stderr, runtime=None) -> int:

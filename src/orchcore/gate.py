@@ -129,6 +129,14 @@ def session_id_of(data: bytes) -> str | None:
     return value.decode("ascii").lower()
 
 
+def is_off(data: bytes, env, session_id: str) -> bool:
+    """Whether orchestration is off for this session, judging by its flag file and ORCH_ENABLED."""
+    override = env_override(env)
+    if override is not None:
+        return not override
+    return os.path.exists(flag_path(state_dir(env, find_project(env)), session_id, False))
+
+
 def pass_off_session(data: bytes, env) -> bool:
     """True when ``data`` is an event of a session whose orchestration is off, and its activity is noted."""
     if any(marker in data for marker in LIFECYCLE_MARKERS):

@@ -38,6 +38,7 @@ _ISOLATED_ENV = (
     "ORCH_PLUGINS_DENY",
     "ORCH_STORE",
     "ORCH_ENABLED",
+    "ORCH_WORKER",
     "NO_COLOR",
 )
 
@@ -51,6 +52,7 @@ def orch_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CLAUDE_PROJECT_DIR", str(project))
     monkeypatch.setenv("ORCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ORCH_WORKER_IDLE_S", "5")  # warm workers of orch subprocesses exit soon
     monkeypatch.chdir(project)
     return project
 
