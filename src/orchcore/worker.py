@@ -299,9 +299,10 @@ class Worker:
             merged = dict(os.environ)
             merged.update(env)
             if kind == "hook":
-                from orchcore.router import main as route
+                from orchcore import router
 
-                code = route(data, stdout=out, stderr=err, env=merged)
+                code = router.main(data, stdout=out, stderr=err, env=merged)
+                router._abandoned.clear()  # their threads run on as daemons; this process does not wait
             else:
                 from orchcore.statusline import main as render
 

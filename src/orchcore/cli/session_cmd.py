@@ -35,7 +35,19 @@ def _last_seq(runtime, session_id: str) -> int:
     return events[-1].seq if events else 0
 
 
-def _show(session: Session, last_seq: int) -> None:
+def _last_activity(runtime, session_id: str) -> str | None:
+    """When a hook last saw the session (the gate's flag file), for sessions not writing events."""
+    from datetime import datetime, timezone
+
+    from orchcore import gate
+
+    seen = gate.last_activity(str(runtime.state_dir), session_id)
+    if seen is None:
+        return None
+    return datetime.fromtimestamp(seen, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _show(session: Session, last_seq: int, last_seen: str | None = None) -> None:
     s = session.state
     out = console()
     flag = "[green]on[/green]" if session.orchestration_enabled else "[dim]off[/dim]"
@@ -47,6 +59,8 @@ def _show(session: Session, last_seq: int) -> None:
     out.print(f"  epic / sprint  {session.current_epic or '-'} / {session.current_sprint or '-'}")
     out.print(f"  created        {session.created_at}")
     out.print(f"  updated        {session.updated_at}  (event {last_seq})")
+    if last_seen:
+        out.print(f"  last activity  {last_seen}")
     if session.ended_at:
         out.print(f"  ended          {session.ended_at}")
     by_status: dict[str, int] = {}
@@ -97,10 +111,13 @@ def show(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption 
     session_id = resolve_session_id(session)
     state = runtime.store.get(session_id)
     last_seq = _last_seq(runtime, session_id)
+    last_seen = _last_activity(runtime, session_id)
     if as_json:
-        print_json(session_json(state, last_seq))
+        data = session_json(state, last_seq)
+        data["last_activity"] = last_seen
+        print_json(data)
     else:
-        _show(state, last_seq)
+        _show(state, last_seq, last_seen)
 
 
 @app.command("create")
