@@ -182,18 +182,21 @@ class HookEvent:
         return _str_or_none(self.raw.get(field)) if field else None
 
 
-_NAME_LIST = re.compile(r"^[A-Za-z0-9_|]+$")
+_NAME_LIST = re.compile(r"^[A-Za-z0-9_|, -]+$")  # names separated by | or , (seen in 2.1.328)
+_STRICT_NAME_LIST = re.compile(r"^[A-Za-z0-9_|]+$")  # StopFailure and FileChanged allow only |
+_STRICT_LIST_EVENTS = ("StopFailure", "FileChanged")
 
 
 def matches(matcher: str | None, event: HookEvent) -> bool:
-    """Claude Code's matcher rules: empty/``*`` = all; ``A|B`` = exact names; else an unanchored regex."""
+    """Claude Code's matcher rules: empty/``*`` = all; ``A|B`` or ``A, B`` = exact names; else an unanchored regex."""
     if matcher in (None, "", "*", ".*"):
         return True
     value = event.matcher_value
     if value is None:
         return event.info.matcher_field is None  # events without a matcher field ignore matchers
-    if _NAME_LIST.match(matcher):
-        return value in matcher.split("|")
+    strict = event.hook_event_name in _STRICT_LIST_EVENTS
+    if (_STRICT_NAME_LIST if strict else _NAME_LIST).match(matcher):
+        return value in [name.strip() for name in re.split(r"[|,]", matcher)]
     try:
         return re.search(matcher, value) is not None
     except re.error:
@@ -241,6 +244,34 @@ class HookResult:
 
 
 PERMISSION_RANK = {"deny": 4, "ask": 3, "defer": 2, "allow": 1}
+
+_RESULT_TYPES = {
+    "permission": (str, type(None)),
+    "reason": (str, type(None)),
+    "block": (bool,),
+    "additional_context": (str, type(None)),
+    "updated_input": (dict, type(None)),
+    "system_message": (str, type(None)),
+    "stop": (bool,),
+    "stop_reason": (str, type(None)),
+    "suppress_output": (bool,),
+}
+
+
+def result_problem(result: HookResult) -> str | None:
+    """Why a handler's result cannot be sent to Claude Code, or None when it can."""
+    for name, types in _RESULT_TYPES.items():
+        value = getattr(result, name)
+        if not isinstance(value, types):
+            return f"returned a HookResult whose {name} is a {type(value).__name__}"
+    if result.updated_input is not None:
+        import json
+
+        try:
+            json.dumps(result.updated_input, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            return f"returned an updated_input that is not plain JSON ({exc})"
+    return None
 
 
 @attrs.frozen

@@ -66,16 +66,18 @@ def main(
         return 0
     try:
         reply = route(payload, project, env, runtime)
+        # ASCII only: a lone surrogate from the payload must not break the write.
+        text = json.dumps(reply.answer, ensure_ascii=True, allow_nan=False) + "\n" if reply.answer else ""
+        reason = _ascii(reply.stderr.rstrip("\n")) + "\n" if reply.stderr else ""
     except Exception as exc:  # our bug must never become Claude Code's problem
-        log(env, project, f"passed through {payload.get('hook_event_name')}: {type(exc).__name__}: {exc}", exc)
+        name = _ascii(str(payload.get("hook_event_name")))
+        log(env, project, f"passed through {name}: {type(exc).__name__}: {_ascii(str(exc))}", exc)
         if _strict(env):
-            stderr.write(f"orch hook: {type(exc).__name__}: {exc}\n")
+            stderr.write(f"orch hook: {type(exc).__name__}: {_ascii(str(exc))}\n")
             return 1
         return 0
-    if reply.answer is not None:
-        stdout.write(json.dumps(reply.answer, ensure_ascii=False) + "\n")
-    if reply.stderr:
-        stderr.write(reply.stderr.rstrip("\n") + "\n")
+    stdout.write(text)
+    stderr.write(reason)
     return reply.exit_code
 
 
@@ -144,7 +146,7 @@ def route(payload: dict[str, Any], project: str, env: dict[str, str], given_runt
 
 def run_handlers(runtime: Any, event: Any, session: Any, env: dict[str, str]) -> tuple[list, dict, list]:
     """Call each matching handler within its time budget; returns results, timings and failures."""
-    from orchcore.protocol import HookContext, HookResult, matches
+    from orchcore.protocol import HookContext, HookResult, matches, result_problem
 
     results: list[tuple[str, Any]] = []
     runs: dict[str, dict[str, Any]] = {}
@@ -157,18 +159,33 @@ def run_handlers(runtime: Any, event: Any, session: Any, env: dict[str, str]) ->
         started = time.perf_counter()
         value, error = _call_with_budget(spec.handler, event, context, spec.timeout_ms)
         elapsed = round((time.perf_counter() - started) * 1000, 3)
-        if error is None and value is not None and not isinstance(value, HookResult):
-            error = f"returned {type(value).__name__}, not a HookResult"
+        if error is None and value is not None:
+            error = (
+                result_problem(value) if isinstance(value, HookResult)
+                else f"returned {type(value).__name__}, not a HookResult"
+            )
+        if error is None:
+            error = _commit(runtime, session.session_id, handler_name, context.emitted)
         runs[handler_name] = {"ms": elapsed, "ok": error is None}
         if error is not None:
             failures.append((handler_name, provided.plugin, error))
             _record_plugin_failure(runtime, provided.plugin, f"hook handler {handler_name!r} {error}", env)
             continue
-        for event_type, data in context.emitted:
-            runtime.bus.emit(session.session_id, event_type, data, source=f"handler:{handler_name}")
         if value is not None:
             results.append((handler_name, value))
     return results, runs, failures
+
+
+def _commit(runtime: Any, session_id: str, handler: str, emitted: list) -> str | None:
+    """Record the events a handler emitted; a rejected one makes the handler a failure, not ours."""
+    from orchcore.errors import OrchError
+
+    for event_type, data in emitted:
+        try:
+            runtime.bus.emit(session_id, event_type, data, source=f"handler:{handler}")
+        except OrchError as exc:
+            return f"emitted an event that was rejected ({event_type}: {exc})"
+    return None
 
 
 def _call_with_budget(function: Any, event: Any, context: Any, timeout_ms: int) -> tuple[Any, str | None]:
@@ -245,6 +262,11 @@ def _summary(event: Any, runs: dict, result: Any) -> dict[str, Any]:
     return data
 
 
+def _ascii(text: str) -> str:
+    """Text that any stream can take, lone surrogates included."""
+    return text.encode("ascii", "backslashreplace").decode("ascii")
+
+
 def _strict(env: dict[str, str]) -> bool:
     return env.get("ORCH_STRICT_PLUGINS", "") not in ("", "0", "false", "no")
 
@@ -260,14 +282,14 @@ def log(env: dict[str, str], project: str, message: str, exc: BaseException | No
         if os.path.exists(path) and os.path.getsize(path) > LOG_MAX_BYTES:
             os.replace(path, path + ".1")
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        with open(path, "a", encoding="utf-8") as f:
+        with open(path, "a", encoding="utf-8", errors="backslashreplace") as f:
             f.write(f"{stamp} pid={os.getpid()} {message}\n")
             if exc is not None:
                 import traceback
 
                 f.write("".join(traceback.format_exception(exc)))
-    except OSError:
-        pass
+    except Exception:
+        pass  # logging must never be the reason a hook fails
 
 
 def run_as_command(data: bytes) -> int:

@@ -99,7 +99,8 @@ def encode_data(type: str, data: Any) -> str:
     if not isinstance(data, dict):
         raise InvalidValue(f"event {type!r}: data must be a JSON object, not {type_name(data)}")
     try:
-        return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        # ASCII: a lone surrogate (Claude Code can cut a string inside an emoji) still stores.
+        return json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         raise InvalidValue(f"event {type!r}: data is not JSON ({exc})") from None
 
@@ -119,7 +120,7 @@ def decode_state(session_id: str, text: str, where: str) -> Session:
 
 
 def encode_state(session: Session) -> str:
-    return json.dumps(unstructure(session), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(unstructure(session), ensure_ascii=True, separators=(",", ":"))
 
 
 def apply_event(
