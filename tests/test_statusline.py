@@ -216,3 +216,13 @@ def test_the_console_script_renders_without_importing_typer(orch_project):
     assert done.returncode == 0
     assert done.stdout.decode().startswith("Opus 5.5")
     assert done.stderr.decode() == "False"
+
+
+def test_a_session_not_created_yet_shows_what_the_project_default_will_make_it(render, orch_project, orch_bus):
+    # At startup the status line can run before the SessionStart hook has created the session.
+    (orch_project / ".claude" / "orchcore.json").write_text(json.dumps({"orchestration": {"enabled": True}}))
+
+    line = render(status_input(orch_project))
+
+    assert line.startswith("○ default │ agents 0/0 │ tasks 0 pending · 0 active")
+    assert orch_bus.store.load(SID) is None  # rendering stores nothing

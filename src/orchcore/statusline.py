@@ -88,7 +88,14 @@ def render(status: dict, session_id: str, project: str, env: dict, color: bool, 
     runtime = given_runtime or Runtime(project=Path(project), state_dir=Path(gate.state_dir(env, project)))
     try:
         session = runtime.store.load(session_id)
-        enabled = session is not None and session.orchestration_enabled
+        if session is None:
+            # The status line can run before the SessionStart hook has created the session:
+            # show what the router is about to create (nothing is stored here).
+            from orchcore.models import Session
+
+            default_on = runtime.config.get("orchestration.enabled", False) is True
+            session = Session(session_id=session_id, orchestration_enabled=default_on)
+        enabled = session.orchestration_enabled
         override = gate.env_override(env)
         if override is not None:
             enabled = override
