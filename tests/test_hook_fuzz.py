@@ -504,7 +504,8 @@ def test_the_valid_seed_payloads_get_well_formed_answers(orch_hook, orch_bus, fu
         problem = problem_with(Case(label, json.dumps(payload).encode()), run.exit_code, run.stdout, run.stderr)
         assert problem is None, f"{label}: {problem}"
         answered += run.answer is not None
-    assert answered > 20
+    # the captured payloads (read from ../shared when it is there) add answered events
+    assert answered > (20 if (CAPTURED / "nested-delegation.jsonl").exists() else 10)
 
 
 def test_lone_surrogates_never_break_the_hook(orch_hook, fuzz_project):
