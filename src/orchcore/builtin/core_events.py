@@ -25,6 +25,15 @@ def _need(event: Event, key: str, kind: type = str) -> Any:
     return value
 
 
+def _create(collection: dict[str, Any], cls: type, event: Event, kind: str) -> Any:
+    """A new ``cls`` from the event's data, stored under its id; an existing id is refused."""
+    item_id = _need(event, "id")
+    if item_id in collection:
+        raise InvalidValue(f"{kind} {item_id!r} already exists")
+    item = collection[item_id] = _merge(None, cls, event.data)
+    return item
+
+
 def _merge(model: Any, cls: type, fields: dict[str, Any]) -> Any:
     """``model`` with ``fields`` written over it, validated by the converter."""
     data = unstructure(model) if model is not None else {}
@@ -124,14 +133,10 @@ def agent_status(session: Session, event: Event) -> Session:
 
 
 def task_created(session: Session, event: Event) -> Session:
-    task_id = _need(event, "id")
-    if task_id in session.state.tasks:
-        raise InvalidValue(f"task {task_id!r} already exists")
-    task = _merge(None, Task, event.data)
+    task = _create(session.state.tasks, Task, event, "task")
     task.created_at = task.updated_at = event.ts
-    session.state.tasks[task_id] = task
     if task.sprint and task.sprint in session.state.sprints:
-        session.state.sprints[task.sprint].tasks.append(task_id)
+        session.state.sprints[task.sprint].tasks.append(task.id)
     return session
 
 
@@ -182,25 +187,17 @@ def task_completed(session: Session, event: Event) -> Session:
 
 
 def epic_created(session: Session, event: Event) -> Session:
-    epic_id = _need(event, "id")
-    if epic_id in session.state.epics:
-        raise InvalidValue(f"epic {epic_id!r} already exists")
-    epic = _merge(None, Epic, event.data)
+    epic = _create(session.state.epics, Epic, event, "epic")
     epic.created_at = event.ts
-    session.state.epics[epic_id] = epic
-    session.current_epic = epic_id
+    session.current_epic = epic.id
     return session
 
 
 def sprint_started(session: Session, event: Event) -> Session:
-    sprint_id = _need(event, "id")
-    if sprint_id in session.state.sprints:
-        raise InvalidValue(f"sprint {sprint_id!r} already exists")
-    sprint = _merge(None, Sprint, event.data)
+    sprint = _create(session.state.sprints, Sprint, event, "sprint")
     sprint.status = "active"
     sprint.started_at = event.ts
-    session.state.sprints[sprint_id] = sprint
-    session.current_sprint = sprint_id
+    session.current_sprint = sprint.id
     if sprint.epic:
         session.current_epic = sprint.epic
     return session

@@ -27,6 +27,14 @@ def _summary(data: dict, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _existing_session(ctx: typer.Context, session: str | None):
+    """The runtime and the id of a session that must exist (its state may be corrupt: the log is read)."""
+    runtime = runtime_of(ctx)
+    session_id = resolve_session_id(session)
+    runtime.store.require(session_id)
+    return runtime, session_id
+
+
 def _print(events: list[Event], as_json: bool) -> None:
     if as_json:
         print_json([event_json(e) for e in events])
@@ -50,9 +58,7 @@ def list_events(
     """Events of the session, oldest first (the newest --limit of them)."""
     if limit < 0:
         raise OrchError("--limit must be 0 (all) or more")
-    runtime = runtime_of(ctx)
-    session_id = resolve_session_id(session)
-    runtime.store.require(session_id)
+    runtime, session_id = _existing_session(ctx, session)
     events = runtime.store.events(session_id, after=after, types=types, limit=limit or None, newest=True)
     _print(events, as_json)
 
@@ -70,10 +76,8 @@ def tail(
     """The latest events; with --follow, new ones as they are committed."""
     if lines < 0:
         raise OrchError("--lines must be 0 or more")
-    runtime = runtime_of(ctx)
-    session_id = resolve_session_id(session)
-    runtime.store.require(session_id)
-    events = runtime.store.events(session_id, limit=max(lines, 0) or None, newest=True) if lines else []
+    runtime, session_id = _existing_session(ctx, session)
+    events = runtime.store.events(session_id, limit=lines, newest=True) if lines else []
     last = events[-1].seq if events else _last(runtime, session_id)
     _emit_lines(events, as_json)
     deadline = None if timeout is None else time.monotonic() + timeout
