@@ -447,7 +447,7 @@ def fuzz_project(orch_project: Path, orch_bus, orch_plugin_manager, register_plu
     orch_bus.create_session(OFF_SESSION, orchestration_enabled=False)
     register_plugin(FuzzHandlers(), name="fuzz")
     handlers = set(orch_plugin_manager.specs("orch_hook_handlers"))
-    assert handlers == {"fuzz-reader", "fuzz-picky", "fuzz-guard", "fuzz-mcp"}
+    assert {"fuzz-reader", "fuzz-picky", "fuzz-guard", "fuzz-mcp"} <= handlers
     return orch_project
 
 

@@ -69,8 +69,8 @@ def test_an_orchestrated_session_shows_mode_agents_tasks_and_sprint(render, orch
 
     line = render(status_input(git_project))
 
-    assert line == (
-        f"▶ sprint_execution │ agents 1/2 │ tasks 2 pending · 0 active │ Sprint 1 day 1/10 │ Opus 5.5 │ "
+    assert line == (  # ○: no program with that mode is installed (programs bring their own icon)
+        f"○ sprint_execution │ agents 1/2 │ tasks 2 pending · 0 active │ Sprint 1 day 1/10 │ Opus 5.5 │ "
         f"{git_project.name} │ feature/login\n"
     )
 

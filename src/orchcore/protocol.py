@@ -391,6 +391,7 @@ class HookContext:
     plugin: str
     handler: str
     config: Any = None
+    plugins: Any = None  # the plugin manager: ``context.plugins.specs("orch_programs")``
     emitted: list[tuple[str, dict[str, Any]]] = attrs.field(factory=list)
 
     def emit(self, type: str, data: dict[str, Any] | None = None) -> None:

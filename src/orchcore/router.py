@@ -155,7 +155,10 @@ def run_handlers(runtime: Any, event: Any, session: Any, env: dict[str, str]) ->
         spec = provided.spec
         if not spec.handles(event.hook_event_name) or not matches(spec.matcher, event):
             continue
-        context = HookContext(session=session, plugin=provided.plugin, handler=handler_name, config=runtime.config)
+        context = HookContext(
+            session=session, plugin=provided.plugin, handler=handler_name, config=runtime.config,
+            plugins=runtime.plugins,
+        )
         started = time.perf_counter()
         value, error = _call_with_budget(spec.handler, event, context, spec.timeout_ms)
         elapsed = round((time.perf_counter() - started) * 1000, 3)

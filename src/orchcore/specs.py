@@ -23,24 +23,55 @@ def _names(value: Any) -> tuple[str, ...]:
 
 
 @attrs.frozen
+class PaletteCommand:
+    """A short command typed at the prompt while a program is active (``status``, ``team qa``).
+
+    The router answers it at UserPromptSubmit without a model request: Claude
+    Code shows the text ``run`` returns as the reason the prompt was blocked,
+    and puts the prompt back in the input box. A prompt is this command only
+    when its first word is ``name`` and it has between ``min_args`` and
+    ``max_args`` words after it, so "status of the build" stays a prompt.
+    ``run(args, context)`` gets a HookContext: the session, and ``emit`` to
+    record events (``assign T-1 qa-tester`` emits ``task.assigned``).
+    """
+
+    name: str
+    help: str
+    run: Callable[[list[str], Any], str]
+    usage: str = ""
+    min_args: int = 0
+    max_args: int = 0
+
+
+@attrs.frozen
 class ProgramSpec:
     """A program: an output style that turns the main agent into a runtime.
 
     ``output_style`` is the Markdown body Claude Code loads (frontmatter is
     written by ``orch install``); ``mode`` is what the session's ``mode`` is set
-    to while the program is active; ``commands``/``segments``/``handlers`` name
-    the specs of other kinds the program ships.
+    to while the program is active (its name when empty); ``icon`` shows in
+    the status line; ``commands``/``segments``/``handlers`` name the specs of
+    other kinds the program ships. While the program is the session's mode,
+    ``render_context(session)`` turns the live state into text the router
+    gives the model at SessionStart and at every prompt, and ``palette``
+    answers short commands at the prompt without a model call.
     """
 
     name: str
     description: str
     output_style: str
     mode: str = ""
+    icon: str = "◇"
     commands: tuple[str, ...] = attrs.field(default=(), converter=_names)
     segments: tuple[str, ...] = attrs.field(default=(), converter=_names)
     handlers: tuple[str, ...] = attrs.field(default=(), converter=_names)
     keep_coding_instructions: bool = False
     render_context: Callable[[Session], str] | None = None
+    palette: tuple[PaletteCommand, ...] = attrs.field(default=(), converter=tuple)
+
+    @property
+    def session_mode(self) -> str:
+        return self.mode or self.name
 
 
 @attrs.frozen
@@ -70,6 +101,7 @@ class SegmentContext:
     session: Session | None
     status_input: dict[str, Any]
     color: bool = True
+    plugins: Any = None  # the plugin manager, e.g. to find the active program
 
 
 @attrs.frozen

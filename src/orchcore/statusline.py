@@ -102,7 +102,7 @@ def render(status: dict, session_id: str, project: str, env: dict, color: bool, 
         if not enabled:
             return plain_line(status, color) + "\n"
         segments = runtime.plugins.specs("orch_status_segments")
-        context = SegmentContext(session=session, status_input=status, color=color)
+        context = SegmentContext(session=session, status_input=status, color=color, plugins=runtime.plugins)
         rows = []
         deadline = time.perf_counter() + TOTAL_BUDGET_MS / 1000
         for names in layout(runtime.config, session, segments):

@@ -10,15 +10,7 @@ from __future__ import annotations
 from orchcore.plugins import hookimpl
 from orchcore.specs import StatusSegment
 
-MODE_ICONS = {
-    "default": "○",
-    "all-team_dashboard": "▦",
-    "dashboard": "▦",
-    "leadership_chat": "◆",
-    "sprint_execution": "▶",
-    "sprint": "▶",
-    "config_manager": "⚙",
-}
+DEFAULT_ICON = "○"  # no program active
 
 
 def _paint(ctx, text: str, code: str) -> str:
@@ -26,9 +18,14 @@ def _paint(ctx, text: str, code: str) -> str:
 
 
 def mode(ctx):
+    """The mode with the icon of the program that set it (programs bring their own icons)."""
     if ctx.session is None:
         return None
-    icon = MODE_ICONS.get(ctx.session.mode, "◇")
+    icon = DEFAULT_ICON
+    if ctx.plugins is not None:
+        for program in ctx.plugins.specs("orch_programs").values():
+            if program.session_mode == ctx.session.mode:
+                icon = program.icon
     return _paint(ctx, f"{icon} {ctx.session.mode}", "1;32")
 
 

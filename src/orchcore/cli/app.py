@@ -104,7 +104,7 @@ def _version(value: bool) -> None:
 
 
 def make_app() -> Any:
-    from orchcore.cli import events_cmd, install_cmd, plugins_cmd, session_cmd, state_cmd
+    from orchcore.cli import events_cmd, install_cmd, plugins_cmd, program_cmd, session_cmd, state_cmd
 
     app = typer.Typer(
         cls=OrchGroup,
@@ -129,6 +129,7 @@ def make_app() -> Any:
     app.add_typer(session_cmd.app, name="session")
     app.add_typer(state_cmd.app, name="state")
     app.add_typer(events_cmd.app, name="events")
+    app.add_typer(program_cmd.app, name="program")
     app.command("install")(install_cmd.install)
     app.command("uninstall")(install_cmd.uninstall)
     app.command("doctor")(install_cmd.doctor)

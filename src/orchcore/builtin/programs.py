@@ -1,0 +1,81 @@
+"""Built-in plugin: what makes a program live while it is the session's mode.
+
+Generic over every installed ``ProgramSpec`` (the core knows no program by
+name): at SessionStart and at every prompt the active program's
+``render_context`` gives the model the session's current state, and a prompt
+that is one of the program's palette commands is answered at once, without a
+model request (Claude Code shows the answer as the reason the prompt was
+blocked, and gives the prompt back).
+"""
+
+from __future__ import annotations
+
+from orchcore.plugins import hookimpl
+from orchcore.protocol import HookResult
+from orchcore.specs import HookHandler
+
+CONTEXT_LIMIT = 6000
+
+
+def active_program(context):
+    """The program whose mode the session is in, or None."""
+    if context.plugins is None or context.session is None:
+        return None
+    for spec in context.plugins.specs("orch_programs").values():
+        if spec.session_mode == context.session.mode:
+            return spec
+    return None
+
+
+def program_context(event, context):
+    program = active_program(context)
+    if program is None or program.render_context is None:
+        return None
+    text = program.render_context(context.session)
+    if not text:
+        return None
+    if len(text) > CONTEXT_LIMIT:
+        text = text[:CONTEXT_LIMIT].rstrip() + "\n[…]"
+    return HookResult.context(f"Program {program.name} is active. Live state:\n{text}")
+
+
+def parse_palette(prompt: str, program):
+    """(command, args) when the prompt is one of the program's palette commands, else None."""
+    words = prompt.strip().split()
+    if not words or len(prompt) > 200 or "\n" in prompt.strip():
+        return None
+    name, args = words[0].lower(), words[1:]
+    for command in program.palette:
+        if command.name == name and command.min_args <= len(args) <= command.max_args:
+            return command, args
+    if name == "help" and not args and program.palette:
+        return "help", []
+    return None
+
+
+def palette_help(program) -> str:
+    lines = [f"{program.name} commands (typed at the prompt, answered without the model):"]
+    for command in program.palette:
+        usage = command.usage or command.name
+        lines.append(f"  {usage:<28} {command.help}")
+    return "\n".join(lines)
+
+
+def program_palette(event, context):
+    program = active_program(context)
+    if program is None or not program.palette or not event.prompt:
+        return None
+    found = parse_palette(event.prompt, program)
+    if found is None:
+        return None
+    command, args = found
+    text = palette_help(program) if command == "help" else command.run(args, context)
+    return HookResult.blocking(text or f"{event.prompt.strip()}: done")
+
+
+@hookimpl
+def orch_hook_handlers():
+    return [
+        HookHandler(name="program-palette", events=["UserPromptSubmit"], handler=program_palette),
+        HookHandler(name="program-context", events=["SessionStart", "UserPromptSubmit"], handler=program_context),
+    ]

@@ -1,0 +1,157 @@
+"""Programs: while a program is the session's mode, the model sees its live state and its palette answers."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+
+from orchcore import statusline
+from orchcore.plugins import hookimpl
+from orchcore.specs import PaletteCommand, ProgramSpec
+
+SID = "8e82f7c6-1351-45ff-b6d3-4fb1cc1717ee"
+
+
+def board(session) -> str:
+    tasks = session.state.tasks.values()
+    return "\n".join(f"{t.id} [{t.status}] {t.title}" for t in tasks) or "no tasks yet"
+
+
+def assign(args, context) -> str:
+    task, agent = args
+    context.emit("task.assigned", {"id": task, "assignee": agent})
+    return f"{task} → {agent}"
+
+
+class Sprint:
+    @hookimpl
+    def orch_programs(self):
+        return [ProgramSpec(
+            name="sprint_execution", description="Runs the sprint", output_style="You run the sprint.",
+            icon="▶", render_context=board,
+            palette=[
+                PaletteCommand(name="status", help="the board", run=lambda args, ctx: board(ctx.session)),
+                PaletteCommand(name="assign", help="assign a task", usage="assign <task> <agent>", run=assign,
+                               min_args=2, max_args=2),
+            ],
+        )]
+
+
+@pytest.fixture
+def sprint(orch_bus, register_plugin):
+    register_plugin(Sprint(), name="sprint-program")
+    orch_bus.create_session(SID, orchestration_enabled=True)
+    orch_bus.emit(SID, "task.created", {"id": "T-1", "title": "Payment API"})
+    return orch_bus
+
+
+def prompt(text: str) -> dict:
+    return {"session_id": SID, "transcript_path": "", "cwd": "/", "hook_event_name": "UserPromptSubmit",
+            "prompt": text}
+
+
+def activate(orch_cli):
+    result = orch_cli("program", "activate", "sprint_execution", session=SID)
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+@pytest.mark.exercises_hook("orch_programs")
+def test_an_active_program_gives_the_model_the_live_state_at_every_prompt(sprint, orch_hook, orch_cli):
+    assert orch_hook(prompt("plan the day")).answer is None  # no program active yet
+
+    activate(orch_cli)
+    first = orch_hook(prompt("plan the day")).answer
+    sprint.emit(SID, "task.created", {"id": "T-2", "title": "Checkout page"})
+    second = orch_hook(prompt("and now?")).answer
+
+    context = first["hookSpecificOutput"]["additionalContext"]
+    assert context.startswith("[program-context]\nProgram sprint_execution is active. Live state:\n")
+    assert "T-1 [pending] Payment API" in context and "T-2" not in context
+    assert "T-2 [pending] Checkout page" in second["hookSpecificOutput"]["additionalContext"]
+
+
+def test_the_program_context_also_reaches_a_new_or_resumed_session(sprint, orch_hook, orch_cli):
+    activate(orch_cli)
+
+    answer = orch_hook({"session_id": SID, "transcript_path": "", "cwd": "/", "hook_event_name": "SessionStart",
+                        "source": "resume"}).answer
+
+    assert "T-1 [pending] Payment API" in answer["hookSpecificOutput"]["additionalContext"]
+
+
+def test_a_palette_command_is_answered_without_the_model(sprint, orch_hook, orch_cli):
+    activate(orch_cli)
+
+    answer = orch_hook(prompt("status")).answer
+
+    assert answer["decision"] == "block"  # Claude Code shows the reason and makes no model request
+    assert answer["reason"] == "T-1 [pending] Payment API"
+
+
+def test_a_palette_command_can_change_state(sprint, orch_hook, orch_cli):
+    activate(orch_cli)
+
+    answer = orch_hook(prompt("assign T-1 eng-backend")).answer
+
+    assert answer["reason"] == "T-1 → eng-backend"
+    task = sprint.store.get(SID).state.tasks["T-1"]
+    assert (task.assignee, task.status) == ("eng-backend", "in_progress")
+
+
+@pytest.mark.parametrize("text", ["status of the build is red, fix it", "assign T-1", "please assign T-1 to bob"])
+def test_a_prompt_that_does_not_fit_a_palette_command_goes_to_the_model(sprint, orch_hook, orch_cli, text):
+    activate(orch_cli)
+
+    answer = orch_hook(prompt(text)).answer
+
+    assert "decision" not in answer
+    assert "additionalContext" in answer["hookSpecificOutput"]
+
+
+def test_help_lists_the_palette(sprint, orch_hook, orch_cli):
+    activate(orch_cli)
+
+    reason = orch_hook(prompt("help")).answer["reason"]
+
+    assert reason.splitlines()[0].startswith("sprint_execution commands")
+    assert "assign <task> <agent>" in reason and "the board" in reason
+
+
+def test_program_list_marks_the_active_program(sprint, orch_cli):
+    before = orch_cli("program", "list", "--json", session=SID).json()
+    activate(orch_cli)
+    after = orch_cli("program", "list", "--json", session=SID).json()
+
+    assert [p["name"] for p in before] == ["sprint_execution"] and before[0]["active"] is False
+    assert after[0]["active"] is True
+    assert after[0]["palette"] == ["status", "assign"] and after[0]["icon"] == "▶"
+
+
+def test_activate_sets_mode_and_output_style_and_deactivate_resets_them(sprint, orch_cli):
+    activate(orch_cli)
+    state = sprint.store.get(SID)
+    assert (state.mode, state.runtime_config.output_style) == ("sprint_execution", "sprint_execution")
+
+    assert orch_cli("program", "deactivate", session=SID).exit_code == 0
+    state = sprint.store.get(SID)
+    assert (state.mode, state.runtime_config.output_style) == ("default", None)
+
+
+def test_activating_an_unknown_program_is_a_one_line_error(sprint, orch_cli):
+    result = orch_cli("program", "activate", "nope", session=SID)
+
+    assert result.exit_code == 1
+    assert result.stderr == "orch: error: no program 'nope' (programs: sprint_execution)\n"
+
+
+def test_the_status_line_shows_the_programs_icon(sprint, orch_cli, orch_runtime, orch_project):
+    activate(orch_cli)
+    out = io.StringIO()
+    data = b'{"session_id": "%s", "model": {"display_name": "Opus"}}' % SID.encode()
+
+    statusline.main(data, stdout=out, env={**os.environ, "NO_COLOR": "1"}, runtime=orch_runtime)
+
+    assert out.getvalue().startswith("▶ sprint_execution │ agents 0/0 │ tasks 1 pending")
