@@ -104,7 +104,7 @@ def _version(value: bool) -> None:
 
 
 def make_app() -> Any:
-    from orchcore.cli import events_cmd, install_cmd, plugins_cmd, program_cmd, session_cmd, state_cmd
+    from orchcore.cli import dashboard_cmd, events_cmd, install_cmd, plugins_cmd, program_cmd, session_cmd, state_cmd
 
     app = typer.Typer(
         cls=OrchGroup,
@@ -133,4 +133,5 @@ def make_app() -> Any:
     app.command("install")(install_cmd.install)
     app.command("uninstall")(install_cmd.uninstall)
     app.command("doctor")(install_cmd.doctor)
+    app.command("dashboard")(dashboard_cmd.dashboard)
     return typer.main.get_command(app)
