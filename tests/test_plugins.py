@@ -59,7 +59,7 @@ from orchcore.specs import TeamSpec
 
 @hookimpl
 def orch_teams():
-    return [TeamSpec(name="qa", lead="qa-director", members=["qa-director", "qa-tester"])]
+    return [TeamSpec(name="fake-qa", lead="qa-director", members=["qa-director", "qa-tester"])]
 """
 
 SEGMENTS_PLUGIN = """
@@ -124,9 +124,9 @@ def test_get_plugin_manager_is_a_factory_not_a_global(orch_project):
     assert first is not second
     assert first.records is not second.records
 
-    first.register_plugin(TeamsPlugin("qa"), name="teams")
+    first.register_plugin(TeamsPlugin("qa"), name="orchtest-teams")
     assert "qa" in first.specs("orch_teams")
-    assert "teams" not in second.records
+    assert "orchtest-teams" not in second.records
     assert second.specs("orch_teams") == {}
 
 
@@ -202,26 +202,26 @@ def test_collect_loads_only_the_plugins_it_needs(orch_project):
 def test_a_third_party_module_is_not_even_imported_when_its_hooks_are_not_needed(site):
     install_distribution(
         site, "orchtest-multi", "1.0",
-        {"teams": "orchtest_teams", "segments": "orchtest_segments"},
+        {"orchtest-teams": "orchtest_teams", "segments": "orchtest_segments"},
         {"orchtest_teams": TEAMS_PLUGIN, "orchtest_segments": SEGMENTS_PLUGIN},
     )
     manager().load()  # first run: imports both, the index learns their hooks
     del sys.modules["orchtest_teams"], sys.modules["orchtest_segments"]  # as in a new process
 
     pm = manager()
-    assert "qa" in pm.specs("orch_teams")
+    assert "fake-qa" in pm.specs("orch_teams")
 
     assert "orchtest_teams" in sys.modules
     assert "orchtest_segments" not in sys.modules
     assert pm.records["segments"].status == NOT_LOADED
-    assert pm.records["teams"].distribution == "orchtest-multi"
-    assert pm.records["teams"].builtin is False
+    assert pm.records["orchtest-teams"].distribution == "orchtest-multi"
+    assert pm.records["orchtest-teams"].builtin is False
 
 
 def test_builtin_manager_leaves_out_third_party_plugins(site):
-    install_distribution(site, "orchtest-teams", "1.0", {"teams": "orchtest_teams"}, {"orchtest_teams": TEAMS_PLUGIN})
+    install_distribution(site, "orchtest-teams", "1.0", {"orchtest-teams": "orchtest_teams"}, {"orchtest_teams": TEAMS_PLUGIN})
 
-    assert "teams" in manager().records
+    assert "orchtest-teams" in manager().records
     assert set(get_plugin_manager("builtin", allow=(), deny=(), strict=False).records) == set(BUILTINS)
 
 
@@ -232,7 +232,7 @@ def test_a_plugin_that_fails_to_import_is_recorded_and_the_others_still_load(sit
     install_distribution(
         site, "orchtest-broken", "0.1", {"broken": "orchtest_broken"}, {"orchtest_broken": BROKEN_PLUGIN}
     )
-    install_distribution(site, "orchtest-teams", "1.0", {"teams": "orchtest_teams"}, {"orchtest_teams": TEAMS_PLUGIN})
+    install_distribution(site, "orchtest-teams", "1.0", {"orchtest-teams": "orchtest_teams"}, {"orchtest_teams": TEAMS_PLUGIN})
     pm = manager()
 
     pm.load()
@@ -241,8 +241,8 @@ def test_a_plugin_that_fails_to_import_is_recorded_and_the_others_still_load(sit
     assert broken.status == ERROR
     assert broken.error == "failed to import orchtest_broken: RuntimeError: broken on purpose"
     assert pm.failures() == [broken]
-    assert pm.records["teams"].status == ACTIVE
-    assert "qa" in pm.specs("orch_teams")
+    assert pm.records["orchtest-teams"].status == ACTIVE
+    assert "fake-qa" in pm.specs("orch_teams")
     assert set(pm.specs("orch_store_backends")) >= {"sqlite", "memory"}
 
 
@@ -373,7 +373,7 @@ def _program(name: str) -> ProgramSpec:
 
 CONFLICTING_KINDS = [
     pytest.param("orch_programs", _program, "program", id="programs"),
-    pytest.param("orch_teams", lambda name: TeamSpec(name=name), "team", id="teams"),
+    pytest.param("orch_teams", lambda name: TeamSpec(name=name), "team", id="orchtest-teams"),
 ]
 
 
@@ -506,7 +506,7 @@ def two_plugins(site):
     """Two installed third-party plugins: 'teams' and 'segments'."""
     install_distribution(
         site, "orchtest-multi", "1.0",
-        {"teams": "orchtest_teams", "segments": "orchtest_segments"},
+        {"orchtest-teams": "orchtest_teams", "segments": "orchtest_segments"},
         {"orchtest_teams": TEAMS_PLUGIN, "orchtest_segments": SEGMENTS_PLUGIN},
     )
     return site
@@ -524,24 +524,24 @@ def test_a_denied_plugin_is_disabled_and_never_imported(two_plugins):
 
     assert pm.records["segments"].status == DISABLED
     assert_disabled_and_never_imported(pm, "segments", "orchtest_segments")
-    assert pm.records["teams"].status == ACTIVE
+    assert pm.records["orchtest-teams"].status == ACTIVE
     assert "clock" not in pm.specs("orch_status_segments")
 
 
 def test_an_allow_list_disables_every_plugin_not_on_it(two_plugins):
-    pm = manager(allow=["teams", "core-events"])
+    pm = manager(allow=["orchtest-teams", "core-events"])
 
     assert_disabled_and_never_imported(pm, "segments", "orchtest_segments")
-    assert pm.records["teams"].status == ACTIVE
+    assert pm.records["orchtest-teams"].status == ACTIVE
     assert pm.records["core-events"].status == ACTIVE
     assert pm.records["store-sqlite"].status == DISABLED  # built-ins are plugins like any other
 
 
 def test_deny_wins_over_allow(two_plugins):
-    pm = manager(allow=["teams", "segments"], deny=["segments"])
+    pm = manager(allow=["orchtest-teams", "segments"], deny=["segments"])
 
     assert_disabled_and_never_imported(pm, "segments", "orchtest_segments")
-    assert pm.records["teams"].status == ACTIVE
+    assert pm.records["orchtest-teams"].status == ACTIVE
 
 
 def test_ORCH_PLUGINS_DENY_disables_plugins_by_name(two_plugins, monkeypatch):
@@ -550,17 +550,17 @@ def test_ORCH_PLUGINS_DENY_disables_plugins_by_name(two_plugins, monkeypatch):
     pm = get_plugin_manager(strict=False)
 
     assert_disabled_and_never_imported(pm, "segments", "orchtest_segments")
-    assert pm.records["teams"].status == ACTIVE
+    assert pm.records["orchtest-teams"].status == ACTIVE
 
 
 def test_ORCH_PLUGINS_ALLOW_disables_every_other_plugin(two_plugins, monkeypatch):
-    monkeypatch.setenv("ORCH_PLUGINS_ALLOW", "teams,core-events,store-sqlite")
+    monkeypatch.setenv("ORCH_PLUGINS_ALLOW", "orchtest-teams,core-events,store-sqlite")
 
     pm = get_plugin_manager(strict=False)
 
     assert_disabled_and_never_imported(pm, "segments", "orchtest_segments")
     assert pm.records["store-memory"].status == DISABLED
-    assert pm.records["teams"].status == ACTIVE
+    assert pm.records["orchtest-teams"].status == ACTIVE
 
 
 def test_the_project_config_deny_list_disables_plugins(two_plugins, orch_project):
@@ -569,18 +569,18 @@ def test_the_project_config_deny_list_disables_plugins(two_plugins, orch_project
     pm = get_plugin_manager(strict=False)
 
     assert_disabled_and_never_imported(pm, "segments", "orchtest_segments")
-    assert pm.records["teams"].status == ACTIVE
+    assert pm.records["orchtest-teams"].status == ACTIVE
 
 
 def test_the_project_config_allow_list_disables_every_other_plugin(two_plugins, orch_project):
     (orch_project / ".claude" / "orchcore.json").write_text(
-        json.dumps({"plugins": {"allow": ["teams", "core-events", "store-sqlite", "store-memory"]}})
+        json.dumps({"plugins": {"allow": ["orchtest-teams", "core-events", "store-sqlite", "store-memory"]}})
     )
 
     pm = get_plugin_manager(strict=False)
 
     assert_disabled_and_never_imported(pm, "segments", "orchtest_segments")
-    assert pm.records["teams"].status == ACTIVE
+    assert pm.records["orchtest-teams"].status == ACTIVE
 
 
 def test_the_runtime_applies_the_project_config_deny_list(two_plugins, orch_project):
@@ -592,22 +592,22 @@ def test_the_runtime_applies_the_project_config_deny_list(two_plugins, orch_proj
 
 
 def test_the_environment_replaces_the_config_files_list(two_plugins, orch_project, monkeypatch):
-    (orch_project / ".claude" / "orchcore.json").write_text(json.dumps({"plugins": {"deny": ["teams"]}}))
+    (orch_project / ".claude" / "orchcore.json").write_text(json.dumps({"plugins": {"deny": ["orchtest-teams"]}}))
     monkeypatch.setenv("ORCH_PLUGINS_DENY", "segments")
 
     pm = get_plugin_manager(strict=False)
 
     assert pm.records["segments"].status == DISABLED
-    assert pm.records["teams"].status == NOT_LOADED
+    assert pm.records["orchtest-teams"].status == NOT_LOADED
 
 
 def test_explicit_lists_replace_the_environment_and_config(two_plugins, monkeypatch):
-    monkeypatch.setenv("ORCH_PLUGINS_DENY", "teams")
+    monkeypatch.setenv("ORCH_PLUGINS_DENY", "orchtest-teams")
 
     pm = get_plugin_manager(deny=["segments"], strict=False)
 
     assert pm.records["segments"].status == DISABLED
-    assert pm.records["teams"].status == NOT_LOADED
+    assert pm.records["orchtest-teams"].status == NOT_LOADED
 
 
 def test_an_invalid_config_file_does_not_stop_plugin_discovery(orch_project):
@@ -708,22 +708,22 @@ def test_the_index_is_keyed_by_sys_path(orch_project, tmp_path, monkeypatch):
 
 
 def test_a_plugin_whose_file_changed_is_imported_again_to_learn_its_hooks(site):
-    install_distribution(site, "orchtest-teams", "1.0", {"teams": "orchtest_teams"}, {"orchtest_teams": TEAMS_PLUGIN})
+    install_distribution(site, "orchtest-teams", "1.0", {"orchtest-teams": "orchtest_teams"}, {"orchtest_teams": TEAMS_PLUGIN})
     manager().load()
-    assert manager().records["teams"].hooks == ["orch_teams"]
+    assert manager().records["orchtest-teams"].hooks == ["orch_teams"]
 
     module = site / "orchtest_teams.py"
     stat = module.stat()
     os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
 
-    assert manager().records["teams"].hooks is None
+    assert manager().records["orchtest-teams"].hooks is None
 
 
 def test_a_plugin_that_failed_is_tried_again_next_time(site):
     install_distribution(
         site, "orchtest-broken", "0.1", {"broken": "orchtest_broken"}, {"orchtest_broken": BROKEN_PLUGIN}
     )
-    install_distribution(site, "orchtest-teams", "1.0", {"teams": "orchtest_teams"}, {"orchtest_teams": TEAMS_PLUGIN})
+    install_distribution(site, "orchtest-teams", "1.0", {"orchtest-teams": "orchtest_teams"}, {"orchtest_teams": TEAMS_PLUGIN})
     first = manager()
     first.load()
     assert first.records["broken"].status == ERROR

@@ -99,7 +99,7 @@ class EventBus:
                 continue
             try:
                 subscriber.callback(event, state)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 self._record_failure(provided, name, event, exc)
 
     def _record_failure(self, provided: Provided, name: str, event: Event, exc: Exception) -> None:

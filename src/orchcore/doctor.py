@@ -62,12 +62,27 @@ def check_config(runtime: Any) -> Check:
     return Check("config", OK, f"{where}")
 
 
-def _executable(command: str) -> str | None:
-    """Why the command's program cannot run, or None when it can."""
+def _expand(command: str, project: Path) -> str:
+    """The command as Claude Code's shell runs it, for the ``$CLAUDE_PROJECT_DIR`` it may start with."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return command
+    words[0] = words[0].replace("${CLAUDE_PROJECT_DIR}", str(project)).replace("$CLAUDE_PROJECT_DIR", str(project))
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def _executable(command: str, project: Path | None = None) -> str | None:
+    """Why the command's program cannot run, or None when it can.
+
+    ``$CLAUDE_PROJECT_DIR`` is expanded as Claude Code's shell would (``orch install --launcher``).
+    """
     try:
         program = shlex.split(command)[0]
     except (ValueError, IndexError):
         return f"cannot parse the command {command!r}"
+    if project is not None:
+        program = shlex.split(_expand(command, project))[0]
     if not os.path.isabs(program):
         return f"{program} is not an absolute path"
     if not os.path.isfile(program):
@@ -108,14 +123,14 @@ def check_settings(project: Path) -> list[Check]:
             problems.append(f"events not wired: {', '.join(missing)}")
         extra = [e for e in commands if e not in WIRED_EVENTS]
         for command in sorted(set(commands.values())):
-            why = _executable(command)
+            why = _executable(command, project)
             if why:
                 problems.append(why)
         if problems:
             checks.append(Check(name, FAIL, f"{path}: {'; '.join(problems)}; run `orch install --scope {scope}`"))
         elif extra:
             checks.append(Check(name, WARN, f"{path}: also wired to {', '.join(extra)}; `orch install` removes them"))
-        elif set(commands.values()) != {f"{orch_launcher()} hook"}:
+        elif {_expand(c, project) for c in commands.values()} != {f"{orch_launcher()} hook"}:
             others = ", ".join(sorted(set(commands.values())))
             checks.append(Check(name, WARN, f"{path}: runs {others}, not this orch ({orch_launcher()}); "
                                 f"`orch install --scope {scope}` points it here"))
@@ -131,11 +146,11 @@ def check_settings(project: Path) -> list[Check]:
             f"wired in {' and '.join(wired_in)} settings: Claude Code runs `orch hook` once per scope for each event; "
             "keep one (`orch uninstall --scope …`)",
         ))
-    checks.append(_check_status_line(status_lines))
+    checks.append(_check_status_line(status_lines, project))
     return checks
 
 
-def _check_status_line(status_lines: dict[str, Any]) -> Check:
+def _check_status_line(status_lines: dict[str, Any], project: Path | None = None) -> Check:
     """The status line Claude Code uses is the one of the highest-precedence scope (local > project > user)."""
     for scope in ("local", "project", "user"):
         if scope in status_lines:
@@ -144,7 +159,7 @@ def _check_status_line(status_lines: dict[str, Any]) -> Check:
                 shown = current.get("command") if isinstance(current, dict) else current
                 return Check("status line", WARN, f"{scope} settings use another status line ({shown!r}); "
                              f"`orch install --scope {scope} --force` replaces it")
-            why = _executable(current["command"])
+            why = _executable(current["command"], project)
             if why:
                 return Check("status line", FAIL, f"{scope} settings: {why}")
             return Check("status line", OK, f"from {scope} settings")
@@ -198,7 +213,8 @@ def check_router(command: str, project: Path, timeout_s: float = 30) -> Check:
         "notification_type": "doctor",
     }
     with tempfile.TemporaryDirectory(prefix="orch-doctor-") as state:
-        env = {**os.environ, "ORCH_STATE_DIR": state, "CLAUDE_PROJECT_DIR": str(project)}
+        # ORCH_WORKER=0: a check must not leave a warm worker behind for a throwaway state folder.
+        env = {**os.environ, "ORCH_STATE_DIR": state, "CLAUDE_PROJECT_DIR": str(project), "ORCH_WORKER": "0"}
         try:
             done = subprocess.run(
                 [*shlex.split(command), "hook"], input=json.dumps(payload), env=env,

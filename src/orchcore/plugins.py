@@ -162,7 +162,7 @@ class OrchPluginManager(pluggy.PluginManager):
             for part in filter(None, attribute.split(".")):
                 plugin = getattr(plugin, part)
             self.register(plugin, name=record.name)
-        except Exception as exc:  # a broken plugin must not take orch down
+        except (Exception, SystemExit) as exc:  # a broken plugin (even one calling exit) must not take orch down
             self.record_failure(record, f"failed to import {record.value}: {_one_line(exc)}", exc)
             return False
         previous = (record.hooks, record.location)
@@ -206,7 +206,7 @@ class OrchPluginManager(pluggy.PluginManager):
                 result = impl.function(*[kwargs[arg] for arg in impl.argnames])
                 if isinstance(result, Iterator):
                     result = list(result)  # generators fail inside the guard, not later
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 if record is None:
                     raise
                 self.record_failure(record, f"{hook_name} raised {_one_line(exc)}", exc)

@@ -17,6 +17,7 @@ imports only the standard library at the top; typer and rich never load.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import sys
@@ -28,9 +29,11 @@ if TYPE_CHECKING:  # annotations only: importing typing costs milliseconds on ev
     from typing import Any
 
 from orchcore import gate
+from orchcore.errors import OrchError
 from orchcore.ids import is_session_id
 
 MAX_INPUT_BYTES = gate.MAX_INPUT_BYTES
+HOOK_BUSY_TIMEOUT_S = 5.0  # waiting longer for the store's lock than this is worse than passing through
 LOG_NAME = "hook.log"
 LOG_MAX_BYTES = 1024 * 1024
 
@@ -69,7 +72,7 @@ def main(
         # ASCII only: a lone surrogate from the payload must not break the write.
         text = json.dumps(reply.answer, ensure_ascii=True, allow_nan=False) + "\n" if reply.answer else ""
         reason = _ascii(reply.stderr.rstrip("\n")) + "\n" if reply.stderr else ""
-    except Exception as exc:  # our bug must never become Claude Code's problem
+    except (Exception, SystemExit) as exc:  # our bug, or a plugin's exit(), is never Claude Code's problem
         name = _ascii(str(payload.get("hook_event_name")))
         log(env, project, f"passed through {name}: {type(exc).__name__}: {_ascii(str(exc))}", exc)
         if _strict(env):
@@ -113,7 +116,10 @@ def route(payload: dict[str, Any], project: str, env: dict[str, str], given_runt
     session_id = event.session_id.lower()
     override = gate.env_override(env)
     directory = gate.state_dir(env, project)
-    runtime = given_runtime or Runtime(project=Path(project), state_dir=Path(directory))
+    runtime = given_runtime or Runtime(
+        project=Path(project), state_dir=Path(directory), config=_config(project, env),
+        busy_timeout_s=HOOK_BUSY_TIMEOUT_S,
+    )
     directory = str(runtime.state_dir)
     try:
         bus = runtime.bus
@@ -125,17 +131,20 @@ def route(payload: dict[str, Any], project: str, env: dict[str, str], given_runt
             session = bus.emit(session_id, "session.ended", {"reason": event.reason or ""}, "hook")[1]
         enabled = session.orchestration_enabled if override is None else override
         if runtime.store.name == "sqlite" and not gate.touch(directory, session_id, session.orchestration_enabled):
-            gate.write_flag(directory, session_id, session.orchestration_enabled)  # heal a missing flag file
+            runtime.store.sync_flag(session_id)  # heal a missing flag file, under the store's lock
         if not enabled:
             return Reply()
         results, runs, failures = run_handlers(runtime, event, session, env)
         merged = merge(results)
         result = merged.result
-        notices = _report_failures(bus, session, failures, merged.conflicts)
-        if notices:
-            joined = "\n".join(filter(None, [result.system_message, notices]))
-            result = _with_message(result, joined)
-        bus.emit(session_id, "hook.handled", _summary(event, runs, result), "hook")
+        # The answer is decided; what follows is bookkeeping, and it must not cost the answer.
+        try:
+            notices = _report_failures(bus, session, failures, merged.conflicts)
+            if notices:
+                result = _with_message(result, "\n".join(filter(None, [result.system_message, notices])))
+            bus.emit(session_id, "hook.handled", _summary(event, runs, result), "hook")
+        except OrchError as exc:
+            log(env, project, f"{name}: answered, but not recorded: {exc}")
         if blocks_by_exit_code(name, result):
             return Reply(exit_code=2, stderr=result.reason or "blocked by orchcore")
         return Reply(answer=answer(name, result))
@@ -153,14 +162,20 @@ def run_handlers(runtime: Any, event: Any, session: Any, env: dict[str, str]) ->
     failures: list[tuple[str, str, str]] = []  # (handler, plugin, why)
     for handler_name, provided in runtime.plugins.collect("orch_hook_handlers").items():
         spec = provided.spec
-        if not spec.handles(event.hook_event_name) or not matches(spec.matcher, event):
+        try:
+            if not spec.handles(event.hook_event_name) or not matches(spec.matcher, event):
+                continue
+            budget_ms = max(int(spec.timeout_ms), 1)
+        except (TypeError, ValueError) as exc:  # a malformed spec is its plugin's failure
+            failures.append((handler_name, provided.plugin, f"is not a valid HookHandler ({exc})"))
+            _record_plugin_failure(runtime, provided.plugin, f"hook handler {handler_name!r} is malformed", env)
             continue
-        context = HookContext(
-            session=session, plugin=provided.plugin, handler=handler_name, config=runtime.config,
+        context = HookContext(  # each handler its own copy: no handler sees another's changes
+            session=copy.deepcopy(session), plugin=provided.plugin, handler=handler_name, config=runtime.config,
             plugins=runtime.plugins,
         )
         started = time.perf_counter()
-        value, error = _call_with_budget(spec.handler, event, context, spec.timeout_ms)
+        value, error = _call_with_budget(spec.handler, event, context, budget_ms)
         elapsed = round((time.perf_counter() - started) * 1000, 3)
         if error is None and value is not None:
             error = (
@@ -177,6 +192,21 @@ def run_handlers(runtime: Any, event: Any, session: Any, env: dict[str, str]) ->
         if value is not None:
             results.append((handler_name, value))
     return results, runs, failures
+
+
+def _config(project: str, env: dict[str, str]) -> Any:
+    """The project config; an invalid file counts as absent here (commands report it), and is logged once."""
+    from pathlib import Path
+
+    from orchcore.config import Config, load_config
+    from orchcore.errors import ConfigError
+    from orchcore.paths import config_file
+
+    try:
+        return load_config(config_file(Path(project)))
+    except ConfigError as exc:
+        log(env, project, f"config ignored: {exc}")
+        return Config()
 
 
 def _commit(runtime: Any, session_id: str, handler: str, emitted: list) -> str | None:
@@ -199,7 +229,7 @@ def _call_with_budget(function: Any, event: Any, context: Any, timeout_ms: int) 
     def call() -> None:
         try:
             box["value"] = function(event, context)
-        except BaseException as exc:  # isolated: reported, never raised
+        except BaseException as exc:  # isolated (exit() included): reported, never raised
             box["error"] = f"raised {type(exc).__name__}: {exc}"
 
     worker = threading.Thread(target=call, name="orch-hook-handler", daemon=True)
@@ -295,11 +325,6 @@ def log(env: dict[str, str], project: str, message: str, exc: BaseException | No
         pass  # logging must never be the reason a hook fails
 
 
-def run_as_command(data: bytes) -> int:
-    """Entry for ``orch hook``: route, flush, and do not wait for abandoned handlers."""
-    code = main(data)
-    if _abandoned:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    return code
+def abandoned_handlers() -> bool:
+    """Whether handlers still run past their budget (the process must then not wait for them)."""
+    return bool(_abandoned)

@@ -16,9 +16,13 @@ from orchcore.ids import check_session_id
 
 
 class Runtime:
-    def __init__(self, *, project: Path | None = None, state_dir: Path | None = None, plugins=None, store=None, config=None):
+    def __init__(
+        self, *, project: Path | None = None, state_dir: Path | None = None, plugins=None, store=None, config=None,
+        busy_timeout_s: float | None = None,
+    ):
         self._project = project
         self._state_dir = state_dir
+        self._busy_timeout_s = busy_timeout_s
         if plugins is not None:
             self.plugins = plugins
         if store is not None:
@@ -58,7 +62,10 @@ class Runtime:
         if name not in backends:
             known = ", ".join(sorted(backends)) or "none"
             raise StoreError(f"unknown store backend {name!r} (installed: {known}); check store.backend in the config")
-        return backends[name].spec.factory(self.state_dir, self.config.store_options)
+        options = dict(self.config.store_options)
+        if self._busy_timeout_s is not None:
+            options["busy_timeout_s"] = self._busy_timeout_s
+        return backends[name].spec.factory(self.state_dir, options)
 
     @cached_property
     def bus(self):

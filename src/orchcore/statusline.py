@@ -70,7 +70,7 @@ def main(data: bytes, stdout: Any = None, env: dict[str, str] | None = None, run
     try:
         text = render(status, session_id, project, env, color, runtime)
         _write(cache, text)
-    except Exception:  # a broken store or plugin: the last good line, else the plain one
+    except (Exception, SystemExit):  # a broken store or plugin: the last good line, else the plain one
         text = _read(cache) or plain_line(status, color) + "\n"
     finally:
         _unlock(lock)
@@ -144,7 +144,7 @@ def run_segment(segment: Any, context: Any, deadline: float) -> str | None:
     def call() -> None:
         try:
             box["text"] = segment.render(context)
-        except Exception:
+        except (Exception, SystemExit):
             box["text"] = None
 
     worker = threading.Thread(target=call, name=f"orch-segment-{segment.name}", daemon=True)
@@ -225,11 +225,17 @@ def _cwd(status: dict) -> str | None:
 
 
 def _lock(path: str) -> str | None:
-    """Take the session's render lock: its path, "" when there is nowhere to lock, None when busy."""
+    """Take the session's render lock: its path, "" when there is nowhere to lock, None when busy.
+
+    The lock file holds our pid, so a process whose stale lock was taken over
+    never removes its successor's lock (see ``_unlock``).
+    """
     for _ in range(2):
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.write(fd, str(os.getpid()).encode())
+            os.close(fd)
             return path
         except FileExistsError:
             try:
@@ -244,7 +250,7 @@ def _lock(path: str) -> str | None:
 
 
 def _unlock(path: str) -> None:
-    if path:
+    if path and _read(path) == str(os.getpid()):
         try:
             os.remove(path)
         except OSError:

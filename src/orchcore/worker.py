@@ -35,6 +35,8 @@ SPAWN_GRACE_S = 10.0
 PASSED_ENV_PREFIXES = ("CLAUDE", "ORCH_")
 PASSED_ENV = ("NO_COLOR", "COLUMNS", "LINES")
 PER_REQUEST_ENV = ("ORCH_ENABLED", "ORCH_WORKER", "ORCH_WORKER_IDLE_S")
+MAX_SOCKET_PATH = 100  # bytes: a Unix socket path must fit in 108, with its ".starting" marker beside
+SENT_BUT_LOST = (0, b"", b"")  # the worker had the event: never route it a second time
 
 
 def enabled(env) -> bool:
@@ -52,23 +54,46 @@ def socket_path(env) -> str:
 
     key_parts.append(__version__)
     digest = _fnv1a("\0".join(key_parts).encode("utf-8", "surrogateescape"))
-    folder = os.path.join(env.get("TMPDIR") or "/tmp", f"orchcore-{os.getuid()}")
-    return os.path.join(folder, f"{digest:016x}.sock")
+    name = f"{digest:016x}.sock"
+    for base in (env.get("XDG_RUNTIME_DIR"), env.get("TMPDIR"), "/tmp"):
+        if base:
+            path = os.path.join(base, f"orchcore-{os.getuid()}", name)
+            if len(path.encode()) <= MAX_SOCKET_PATH:
+                return path
+    return os.path.join("/tmp", f"orchcore-{os.getuid()}", name)
 
 
 def _private_folder(path: str, create: bool) -> bool:
-    """The socket folder must be ours and closed to others, or a stranger could answer our hooks."""
+    """The socket folder must be a real folder of ours closed to others, or a stranger could answer our hooks.
+
+    ``lstat``: a symlink planted in /tmp must not pass for our folder.
+    """
+    import stat
+
     folder = os.path.dirname(path)
     if create:
         try:
-            os.makedirs(folder, mode=0o700, exist_ok=True)
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            pass
         except OSError:
             return False
     try:
-        info = os.stat(folder)
+        info = os.lstat(folder)
     except OSError:
         return False
-    return info.st_uid == os.getuid() and not info.st_mode & 0o077
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
+
+
+def _peer_is_us(sock) -> bool:
+    """The process at the other end runs as our user (Linux SO_PEERCRED; elsewhere the folder check)."""
+    import _socket
+
+    option = getattr(_socket, "SO_PEERCRED", None)
+    if option is None:
+        return True
+    credentials = sock.getsockopt(_socket.SOL_SOCKET, option, 12)  # pid, uid, gid as C ints
+    return int.from_bytes(credentials[4:8], sys.byteorder) == os.getuid()
 
 
 def _fnv1a(data: bytes) -> int:
@@ -82,8 +107,13 @@ def _fnv1a(data: bytes) -> int:
 # -- client ----------------------------------------------------------------
 
 
-def ask(kind: str, data: bytes, env) -> tuple[int, bytes, bytes] | None:
-    """The worker's answer (exit code, stdout, stderr), or None: route in-process."""
+def ask(kind: str, data: bytes, env, timeout_s: float = CLIENT_TIMEOUT_S) -> tuple[int, bytes, bytes] | None:
+    """The worker's answer (exit code, stdout, stderr), or None: route in-process.
+
+    Once the request has reached the worker, a failure (a timeout, a cut
+    reply) answers SENT_BUT_LOST, a silent pass-through: routing the event a
+    second time could record or act on it twice.
+    """
     if not enabled(env):
         return None
     request = _request(kind, data, env)
@@ -97,14 +127,19 @@ def ask(kind: str, data: bytes, env) -> tuple[int, bytes, bytes] | None:
 
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
-        sock.settimeout(CLIENT_TIMEOUT_S)
+        sock.settimeout(timeout_s)
         try:
             sock.connect(path)
+            if not _peer_is_us(sock):
+                return None
         except OSError:
             start(path, env)
             return None
-        sock.sendall(request)
-        sock.shutdown(_socket.SHUT_WR)
+        try:
+            sock.sendall(request)
+            sock.shutdown(_socket.SHUT_WR)
+        except OSError:
+            return None  # nothing reached the worker: route in-process
         chunks = []
         while True:
             chunk = sock.recv(65536)
@@ -112,10 +147,13 @@ def ask(kind: str, data: bytes, env) -> tuple[int, bytes, bytes] | None:
                 break
             chunks.append(chunk)
     except OSError:
-        return None
+        return SENT_BUT_LOST  # sent, then lost (a timeout): the worker may have acted on it
     finally:
         sock.close()
-    return _parse_reply(b"".join(chunks))
+    reply = b"".join(chunks)
+    if reply.startswith(STALE):
+        return None  # refused before acting: route in-process
+    return _parse_reply(reply) or SENT_BUT_LOST
 
 
 def _request(kind: str, data: bytes, env) -> bytes | None:
@@ -129,14 +167,18 @@ def _request(kind: str, data: bytes, env) -> bytes | None:
 
 
 def _parse_reply(reply: bytes) -> tuple[int, bytes, bytes] | None:
+    """(exit code, stdout, stderr), or None for a reply that is not whole."""
     if not reply or reply.startswith(STALE):
         return None
     try:
         code_line, length_line, rest = reply.split(b"\n", 2)
         length = int(length_line)
-        return int(code_line), rest[:length], rest[length:]
+        code = int(code_line)
     except ValueError:
         return None
+    if len(rest) < length or code not in (0, 1, 2):
+        return None
+    return code, rest[:length], rest[length:]
 
 
 def start(path: str, env) -> None:
@@ -193,6 +235,10 @@ class Worker:
         self.last_used = time.monotonic()
         self.stopping = threading.Event()
         self.state_dir = gate.state_dir(os.environ, gate.find_project(os.environ))
+        self.loaded: list[str] = []
+        self.fingerprint: tuple = ((), {})
+
+    def warm_up(self) -> None:
         self.loaded = self._warm_up()
         self.fingerprint = self._fingerprint()
 
@@ -244,12 +290,15 @@ class Worker:
         import threading
         import time
 
+        if not _private_folder(self.path, create=False):
+            return
         lock = open(self.path + ".lock", "w")
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            return  # another worker owns this socket
+            return  # another worker owns this socket: do not even warm up
         try:
+            self.warm_up()
             if os.path.exists(self.path):
                 os.remove(self.path)
             server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -296,7 +345,9 @@ class Worker:
                 self.stopping.set()
                 return
             out, err = io.StringIO(), io.StringIO()
-            merged = dict(os.environ)
+            # The request's own variables only: never those of whichever process started this worker.
+            merged = {k: v for k, v in os.environ.items()
+                      if not (k.startswith(PASSED_ENV_PREFIXES) or k in PASSED_ENV)}
             merged.update(env)
             if kind == "hook":
                 from orchcore import router
@@ -309,8 +360,8 @@ class Worker:
                 code = render(data, stdout=out, env=merged)
             stdout = out.getvalue().encode("utf-8")
             conn.sendall(b"%d\n%d\n" % (code, len(stdout)) + stdout + err.getvalue().encode("utf-8"))
-        except Exception:
-            pass  # the client sees a short reply and routes in-process
+        except BaseException:
+            pass  # the client sees a short reply and passes the event through
         finally:
             conn.close()
 

@@ -8,6 +8,7 @@ Bad data raises InvalidValue, which rejects the event and changes nothing.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from orchcore.errors import InvalidValue
@@ -253,6 +254,8 @@ def metric_recorded(session: Session, event: Event) -> Session:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidValue("event 'metric.recorded': value must be a number")
     op = event.data.get("op", "inc")
+    if not math.isfinite(value):
+        raise InvalidValue("event 'metric.recorded': value must be a finite number")
     metrics = session.state.metrics
     if op == "inc":
         current = metrics.get(name, 0)
@@ -261,6 +264,8 @@ def metric_recorded(session: Session, event: Event) -> Session:
         metrics[name] = value
     else:
         raise InvalidValue("event 'metric.recorded': op must be 'inc' or 'set'")
+    if not math.isfinite(metrics[name]):
+        raise InvalidValue(f"metric {name!r} would overflow")
     return session
 
 

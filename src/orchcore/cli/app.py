@@ -75,7 +75,7 @@ class LazyPluginCommand(TyperGroup):
         name, provided = self.name, self.provided
         try:
             command = typer.main.get_group(provided.spec.load())
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             record = self.plugins.records.get(provided.plugin)
             message = f"command {name!r} of plugin {provided.plugin!r} failed to load: {type(exc).__name__}: {exc}"
             if record is not None:

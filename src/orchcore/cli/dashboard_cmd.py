@@ -51,7 +51,7 @@ def dashboard(
     all_sessions: Annotated[bool, typer.Option("--all", help="Every live session, even inside Claude Code.")] = False,
     once: Annotated[bool, typer.Option("--once", help="Print one frame and exit (for commands and scripts).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the frame as JSON (implies --once).")] = False,
-    interval: Annotated[float, typer.Option("--interval", help="Seconds between checks for changes.")] = 0.25,
+    interval: Annotated[float, typer.Option("--interval", min=0.05, max=3600, help="Seconds between checks for changes.")] = 0.25,
     timeout: Annotated[float | None, typer.Option("--timeout", help="Stop watching after this many seconds.")] = None,
 ) -> None:
     """Teams, agents, tasks by status, the message queue, metrics and the latest events, live."""

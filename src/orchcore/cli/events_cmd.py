@@ -16,6 +16,7 @@ from orchcore.models import Event, unstructure
 from orchcore.runtime import resolve_session_id
 
 app = typer.Typer(help="The session's event log.", no_args_is_help=True)
+MAX_SEQ = 2**62  # SQLite integers are 64-bit: larger numbers are a usage error, not a crash
 
 
 def event_json(event: Event) -> dict:
@@ -51,8 +52,8 @@ def list_events(
     ctx: typer.Context,
     session: SessionOption = None,
     types: Annotated[list[str] | None, typer.Option("--type", "-t", help="Only these types (repeatable).")] = None,
-    after: Annotated[int, typer.Option("--after", help="Only events after this sequence number.")] = 0,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many, newest; 0 for all.")] = 50,
+    after: Annotated[int, typer.Option("--after", min=0, max=MAX_SEQ, help="Only events after this sequence number.")] = 0,
+    limit: Annotated[int, typer.Option("--limit", "-n", max=MAX_SEQ, help="At most this many, newest; 0 for all.")] = 50,
     as_json: JsonOption = False,
 ) -> None:
     """Events of the session, oldest first (the newest --limit of them)."""
@@ -67,9 +68,9 @@ def list_events(
 def tail(
     ctx: typer.Context,
     session: SessionOption = None,
-    lines: Annotated[int, typer.Option("--lines", "-n", help="How many of the latest to show first.")] = 10,
+    lines: Annotated[int, typer.Option("--lines", "-n", max=MAX_SEQ, help="How many of the latest to show first.")] = 10,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new events as they arrive.")] = False,
-    interval: Annotated[float, typer.Option("--interval", help="Seconds between polls with --follow.")] = 0.5,
+    interval: Annotated[float, typer.Option("--interval", min=0.05, max=3600, help="Seconds between polls with --follow.")] = 0.5,
     timeout: Annotated[float | None, typer.Option("--timeout", help="Stop following after this many seconds.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
@@ -141,7 +142,7 @@ def types(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def replay(
     ctx: typer.Context,
     session: SessionOption = None,
-    upto: Annotated[int | None, typer.Option("--upto", help="Fold the log only up to this sequence number.")] = None,
+    upto: Annotated[int | None, typer.Option("--upto", min=0, max=MAX_SEQ, help="Fold the log only up to this sequence number.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Compare with the stored state; exit 1 if they differ.")] = False,
 ) -> None:
     """Rebuild the state by folding the event log; prints it as JSON."""

@@ -120,7 +120,10 @@ def decode_state(session_id: str, text: str, where: str) -> Session:
 
 
 def encode_state(session: Session) -> str:
-    return json.dumps(unstructure(session), ensure_ascii=True, separators=(",", ":"))
+    try:
+        return json.dumps(unstructure(session), ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        raise InvalidValue("the state would hold a number that is not finite (NaN or infinity)") from None
 
 
 def apply_event(

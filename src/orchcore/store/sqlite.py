@@ -59,7 +59,8 @@ class SqliteStore(SessionStore):
 
     def _open(self) -> sqlite3.Connection:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # 0700: the store holds the start of every prompt; it is nobody else's business.
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             _ignore_in_git(self.path.parent)
         except OSError as exc:
             raise StoreError(f"cannot create the state folder {self.path.parent}: {exc.strerror}") from None
@@ -202,6 +203,24 @@ class SqliteStore(SessionStore):
 
     # -- writing ------------------------------------------------------
 
+    def sync_flag(self, session_id: str) -> None:
+        """Rewrite the session's gate flag file from the database, under the write lock (see orchcore.gate)."""
+
+        def sync() -> None:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                enabled = _flag_of(conn, session_id)
+                if enabled is not None:
+                    try:
+                        write_flag(str(self.path.parent), session_id, enabled)
+                    except OSError:
+                        clear_flags(str(self.path.parent), session_id)
+            finally:
+                conn.execute("COMMIT")
+
+        self._guard(sync)
+
     def append(
         self, session_id: str, type: str, data: dict[str, Any], source: str, reduce: Reduce, *, create: bool = False
     ) -> tuple[Event, Session]:
@@ -249,6 +268,11 @@ class SqliteStore(SessionStore):
                 conn.execute("ROLLBACK")
             raise
         return event, state
+
+
+def _flag_of(conn: sqlite3.Connection, session_id: str) -> bool | None:
+    row = conn.execute("SELECT orchestration_enabled FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
+    return None if row is None else bool(row[0])
 
 
 def _set_wal(conn: sqlite3.Connection) -> None:
