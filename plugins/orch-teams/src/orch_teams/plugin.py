@@ -1,0 +1,27 @@
+"""orch-teams: the default organisation (teams and their agents) as an orchcore plugin.
+
+Registered through the entry point ``teams = "orch_teams.plugin"`` in the
+group ``orchcore``. The teams and agents are data (``organisation.toml``),
+read and checked only when orchcore asks for them, so importing this module
+costs next to nothing.
+"""
+
+from __future__ import annotations
+
+from orchcore.plugins import hookimpl
+
+
+@hookimpl
+def orch_teams():
+    """The teams: engineering, qa, product, devops and security (or the project's own)."""
+    from orch_teams.organisation import load
+
+    return load().team_specs()
+
+
+@hookimpl
+def orch_agents():
+    """Every team's agents, written by ``orch install`` to ``.claude/agents/<name>.md``."""
+    from orch_teams.organisation import load
+
+    return load().agent_specs()
