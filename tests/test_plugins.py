@@ -528,13 +528,12 @@ def test_a_denied_plugin_is_disabled_and_never_imported(two_plugins):
     assert "clock" not in pm.specs("orch_status_segments")
 
 
-def test_an_allow_list_disables_every_plugin_not_on_it(two_plugins):
-    pm = manager(allow=["orchtest-teams", "core-events"])
+def test_an_allow_list_disables_every_third_party_plugin_not_on_it(two_plugins):
+    pm = manager(allow=["orchtest-teams"])
 
     assert_disabled_and_never_imported(pm, "segments", "orchtest_segments")
     assert pm.records["orchtest-teams"].status == ACTIVE
-    assert pm.records["core-events"].status == ACTIVE
-    assert pm.records["store-sqlite"].status == DISABLED  # built-ins are plugins like any other
+    assert pm.records["store-sqlite"].status != DISABLED  # built-ins stay on (deny them by name)
 
 
 def test_deny_wins_over_allow(two_plugins):
@@ -553,14 +552,28 @@ def test_ORCH_PLUGINS_DENY_disables_plugins_by_name(two_plugins, monkeypatch):
     assert pm.records["orchtest-teams"].status == ACTIVE
 
 
-def test_ORCH_PLUGINS_ALLOW_disables_every_other_plugin(two_plugins, monkeypatch):
-    monkeypatch.setenv("ORCH_PLUGINS_ALLOW", "orchtest-teams,core-events,store-sqlite")
+def test_ORCH_PLUGINS_ALLOW_disables_every_other_third_party_plugin(two_plugins, monkeypatch):
+    monkeypatch.setenv("ORCH_PLUGINS_ALLOW", "orchtest-teams")
 
     pm = get_plugin_manager(strict=False)
 
     assert_disabled_and_never_imported(pm, "segments", "orchtest_segments")
-    assert pm.records["store-memory"].status == DISABLED
     assert pm.records["orchtest-teams"].status == ACTIVE
+
+
+def test_an_allow_list_never_switches_off_the_built_ins(two_plugins, monkeypatch):
+    monkeypatch.setenv("ORCH_PLUGINS_ALLOW", "orchtest-teams")
+
+    pm = get_plugin_manager(strict=False)
+    pm.load()
+
+    assert all(r.status == ACTIVE for r in pm.records.values() if r.builtin)
+
+
+def test_a_built_in_can_still_be_denied_by_name(two_plugins, monkeypatch):
+    monkeypatch.setenv("ORCH_PLUGINS_DENY", "store-memory")
+
+    assert get_plugin_manager(strict=False).records["store-memory"].status == DISABLED
 
 
 def test_the_project_config_deny_list_disables_plugins(two_plugins, orch_project):
@@ -574,7 +587,7 @@ def test_the_project_config_deny_list_disables_plugins(two_plugins, orch_project
 
 def test_the_project_config_allow_list_disables_every_other_plugin(two_plugins, orch_project):
     (orch_project / ".claude" / "orchcore.json").write_text(
-        json.dumps({"plugins": {"allow": ["orchtest-teams", "core-events", "store-sqlite", "store-memory"]}})
+        json.dumps({"plugins": {"allow": ["orchtest-teams"]}})
     )
 
     pm = get_plugin_manager(strict=False)

@@ -155,3 +155,46 @@ def test_the_status_line_shows_the_programs_icon(sprint, orch_cli, orch_runtime,
     statusline.main(data, stdout=out, env={**os.environ, "NO_COLOR": "1"}, runtime=orch_runtime)
 
     assert out.getvalue().startswith("▶ sprint_execution │ agents 0/0 │ tasks 1 pending")
+
+
+def test_a_palette_command_can_decline_and_leave_the_prompt_to_the_model(orch_bus, register_plugin, orch_hook,
+                                                                           orch_cli):
+    class Config:
+        @hookimpl
+        def orch_programs(self):
+            def set_key(args, context):
+                return f"{args[0]} = {args[1]}" if "." in args[0] else None  # "set up" is not a key
+
+            return [ProgramSpec(name="cfg", description="config", output_style="…",
+                                palette=[PaletteCommand(name="set", help="set a key", run=set_key,
+                                                        min_args=2, max_args=2)])]
+
+    register_plugin(Config())
+    orch_bus.create_session(SID, orchestration_enabled=True)
+    orch_cli("program", "activate", "cfg", session=SID)
+
+    assert orch_hook(prompt("set store.backend sqlite")).answer["reason"] == "store.backend = sqlite"
+    assert orch_hook(prompt("set up CI")).answer is None
+
+
+def test_a_programs_own_handlers_run_only_while_it_is_the_sessions_mode(orch_bus, register_plugin, orch_hook,
+                                                                         orch_cli):
+    from orchcore.protocol import HookResult
+    from orchcore.specs import HookHandler
+
+    class Chat:
+        @hookimpl
+        def orch_programs(self):
+            return [ProgramSpec(name="chat", description="chat", output_style="…", handlers=["chat-notes"])]
+
+        @hookimpl
+        def orch_hook_handlers(self):
+            return [HookHandler(name="chat-notes", events=["UserPromptSubmit"],
+                                handler=lambda e, c: HookResult.context("CHAT-NOTES"))]
+
+    register_plugin(Chat())
+    orch_bus.create_session(SID, orchestration_enabled=True)
+
+    assert orch_hook(prompt("hello")).answer is None
+    orch_cli("program", "activate", "chat", session=SID)
+    assert "CHAT-NOTES" in orch_hook(prompt("hello")).answer["hookSpecificOutput"]["additionalContext"]

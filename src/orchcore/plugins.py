@@ -107,8 +107,15 @@ class OrchPluginManager(pluggy.PluginManager):
 
     # -- registration -------------------------------------------------
 
-    def blocked(self, name: str) -> bool:
-        return name in self.deny or bool(self.allow and name not in self.allow)
+    def blocked(self, name: str, builtin: bool = False) -> bool:
+        """Denied by name; or, for plugins that are not built-ins, missing from a non-empty allow list.
+
+        An allow list names the third-party plugins a project accepts; it does
+        not switch off the core's own (deny them by name for that).
+        """
+        if name in self.deny:
+            return True
+        return bool(self.allow) and not builtin and name not in self.allow
 
     def add_entry_points(self, entries: Iterable[PluginRecord], index: EntryPointIndex | None = None) -> None:
         """Know these plugins without importing them yet."""
@@ -116,7 +123,7 @@ class OrchPluginManager(pluggy.PluginManager):
         for record in entries:
             if record.shadowed and self.strict:
                 raise PluginConflictError(f"{record.distribution}: {record.error}")
-            if self.blocked(record.name):
+            if self.blocked(record.name, record.builtin):
                 record.status = DISABLED
             self.records[record.name] = record
 

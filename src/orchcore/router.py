@@ -160,7 +160,10 @@ def run_handlers(runtime: Any, event: Any, session: Any, env: dict[str, str]) ->
     results: list[tuple[str, Any]] = []
     runs: dict[str, dict[str, Any]] = {}
     failures: list[tuple[str, str, str]] = []  # (handler, plugin, why)
+    owned = _program_handlers(runtime)
     for handler_name, provided in runtime.plugins.collect("orch_hook_handlers").items():
+        if handler_name in owned and session.mode not in owned[handler_name]:
+            continue  # a program's own handler: live only while that program is the session's mode
         spec = provided.spec
         try:
             if not spec.handles(event.hook_event_name) or not matches(spec.matcher, event):
@@ -192,6 +195,15 @@ def run_handlers(runtime: Any, event: Any, session: Any, env: dict[str, str]) ->
         if value is not None:
             results.append((handler_name, value))
     return results, runs, failures
+
+
+def _program_handlers(runtime: Any) -> dict[str, set[str]]:
+    """Handler name -> the modes of the programs that ship it (``ProgramSpec.handlers``)."""
+    owned: dict[str, set[str]] = {}
+    for program in runtime.plugins.specs("orch_programs").values():
+        for name in getattr(program, "handlers", ()):
+            owned.setdefault(name, set()).add(program.session_mode)
+    return owned
 
 
 def _config(project: str, env: dict[str, str]) -> Any:

@@ -32,12 +32,14 @@ class PaletteCommand:
     when its first word is ``name`` and it has between ``min_args`` and
     ``max_args`` words after it, so "status of the build" stays a prompt.
     ``run(args, context)`` gets a HookContext: the session, and ``emit`` to
-    record events (``assign T-1 qa-tester`` emits ``task.assigned``).
+    record events (``assign T-1 qa-tester`` emits ``task.assigned``). It
+    returns the answer, or None to decline: the prompt then goes to the model
+    (``set up the CI`` is not the ``set`` command after all).
     """
 
     name: str
     help: str
-    run: Callable[[list[str], Any], str]
+    run: Callable[[list[str], Any], str | None]
     usage: str = ""
     min_args: int = 0
     max_args: int = 0
@@ -51,7 +53,8 @@ class ProgramSpec:
     written by ``orch install``); ``mode`` is what the session's ``mode`` is set
     to while the program is active (its name when empty); ``icon`` shows in
     the status line; ``commands``/``segments``/``handlers`` name the specs of
-    other kinds the program ships. While the program is the session's mode,
+    other kinds the program ships (the handlers named here run only while the
+    program is the session's mode). While the program is the session's mode,
     ``render_context(session)`` turns the live state into text the router
     gives the model at SessionStart and at every prompt, and ``palette``
     answers short commands at the prompt without a model call.

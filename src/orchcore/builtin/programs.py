@@ -70,6 +70,8 @@ def program_palette(event, context):
         return None
     command, args = found
     text = palette_help(program) if command == "help" else command.run(args, context)
+    if text is None:
+        return None  # the command declined: "set up the CI" is a prompt for the model, not `set`
     return HookResult.blocking(text or f"{event.prompt.strip()}: done")
 
 
