@@ -198,3 +198,30 @@ def test_a_programs_own_handlers_run_only_while_it_is_the_sessions_mode(orch_bus
     assert orch_hook(prompt("hello")).answer is None
     orch_cli("program", "activate", "chat", session=SID)
     assert "CHAT-NOTES" in orch_hook(prompt("hello")).answer["hookSpecificOutput"]["additionalContext"]
+
+
+def test_a_programs_own_segments_show_only_while_it_is_the_sessions_mode(orch_bus, register_plugin, orch_cli,
+                                                                          orch_runtime):
+    class Board:
+        @hookimpl
+        def orch_programs(self):
+            return [ProgramSpec(name="board", description="b", output_style="…", segments=["board-count"])]
+
+        @hookimpl
+        def orch_status_segments(self):
+            from orchcore.specs import StatusSegment
+
+            return [StatusSegment(name="board-count", render=lambda ctx: "BOARD-SEGMENT")]
+
+    register_plugin(Board())
+    orch_bus.create_session(SID, orchestration_enabled=True)
+    data = b'{"session_id": "%s", "model": {"display_name": "Opus"}}' % SID.encode()
+
+    def line() -> str:
+        out = io.StringIO()
+        statusline.main(data, stdout=out, env={**os.environ, "NO_COLOR": "1"}, runtime=orch_runtime)
+        return out.getvalue()
+
+    assert "BOARD-SEGMENT" not in line()
+    orch_cli("program", "activate", "board", session=SID)
+    assert "BOARD-SEGMENT" in line()

@@ -105,7 +105,7 @@ def render(status: dict, session_id: str, project: str, env: dict, color: bool, 
         context = SegmentContext(session=session, status_input=status, color=color, plugins=runtime.plugins)
         rows = []
         deadline = time.perf_counter() + TOTAL_BUDGET_MS / 1000
-        for names in layout(runtime.config, session, segments):
+        for names in layout(runtime.config, session, segments, runtime.plugins):
             parts = [run_segment(segments[name], context, deadline) for name in names if name in segments]
             row = SEPARATOR.join(p for p in parts if p)
             if row:
@@ -116,7 +116,7 @@ def render(status: dict, session_id: str, project: str, env: dict, color: bool, 
             runtime.close()
 
 
-def layout(config: Any, session: Any, segments: dict) -> list[list[str]]:
+def layout(config: Any, session: Any, segments: dict, plugins: Any = None) -> list[list[str]]:
     """Rows of segment names; ``*`` stands for every installed segment not named elsewhere."""
     own = session.runtime_config.status_line.segments if session is not None else []
     lines = config.get("statusline.lines") if config is not None else None
@@ -128,8 +128,19 @@ def layout(config: Any, session: Any, segments: dict) -> list[list[str]]:
         single = config.get("statusline.segments") if config is not None else None
         rows = [[str(n) for n in single]] if isinstance(single, list) and single else [list(DEFAULT_ON)]
     named = {n for r in rows for n in r}
-    rest = [n for n in segments if n not in named and n not in DEFAULT_OFF]
+    hidden = _other_programs_segments(plugins, session)
+    rest = [n for n in segments if n not in named and n not in DEFAULT_OFF and n not in hidden]
     return [[m for n in r for m in (rest if n == "*" else [n])] for r in rows]
+
+
+def _other_programs_segments(plugins: Any, session: Any) -> set[str]:
+    """Segments a program ships (``ProgramSpec.segments``) show only while it is the session's mode."""
+    return set() if plugins is None else {
+        name
+        for program in plugins.specs("orch_programs").values()
+        if session is None or program.session_mode != session.mode
+        for name in program.segments
+    }
 
 
 def run_segment(segment: Any, context: Any, deadline: float) -> str | None:
