@@ -1,0 +1,86 @@
+"""The dashboard's prompt palette: ``status``, ``team <name>``, ``task <id>``, ``assign <task> <agent>``.
+
+The router calls ``run(args, context)`` when a prompt is exactly one of these
+commands and shows the returned text to the user instead of asking the model.
+A command never raises: a wrong id is an answer that says what exists, and an
+event is emitted only after everything it needs was checked (an event the
+store rejects would turn the answer into a handler failure).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+from orchcore.specs import PaletteCommand
+
+from orch_program_dashboard import render
+from orch_program_dashboard import views as v
+
+
+def never_raises(run: Callable[[list[str], Any], str]) -> Callable[[list[str], Any], str]:
+    @functools.wraps(run)
+    def safe(args: list[str], context: Any) -> str:
+        try:
+            return run(args, context)
+        except Exception as exc:  # a bug of ours: say so instead of breaking the prompt
+            return f"{run.__name__}: could not answer ({type(exc).__name__}: {exc})"
+
+    return safe
+
+
+@never_raises
+def status(args: list[str], context: Any) -> str:
+    return render.snapshot(context.session, limit=5)
+
+
+NOT_A_COMMAND = "\n(meant for the model? a prompt that starts with another word goes to it)"
+
+
+@never_raises
+def team(args: list[str], context: Any) -> str:
+    session, plugins = context.session, getattr(context, "plugins", None)
+    found = v.find_team(session, args[0], plugins)
+    if found is None:
+        known = list(v.teams(session, plugins))
+        hint = f"teams: {v.listing(known)}" if known else "this session has no teams yet"
+        return f"no team {args[0]!r} ({hint})" + NOT_A_COMMAND
+    return render.team_view(session, found)
+
+
+@never_raises
+def task(args: list[str], context: Any) -> str:
+    found = v.find_task(context.session, args[0])
+    if found is None:
+        return v.unknown_task(context.session, args[0])
+    return render.task_view(context.session, found)
+
+
+@never_raises
+def assign(args: list[str], context: Any) -> str:
+    session = context.session
+    found = v.find_task(session, args[0])
+    if found is None:
+        return v.unknown_task(session, args[0])
+    if found.status in ("done", "cancelled"):
+        return f"{found.id} is {found.status}; reopen it before assigning it"
+    assignee, problem = v.resolve_agent(session, args[1], getattr(context, "plugins", None))
+    if assignee is None:
+        return problem or f"no agent {args[1]!r}"
+    label = v.agent_label(session, assignee)
+    if found.assignee == assignee:
+        return f"{found.id} is already assigned to {label}"
+    context.emit("task.assigned", {"id": found.id, "assignee": assignee})
+    before = f" (was {v.agent_label(session, found.assignee)})" if found.assignee else ""
+    status = "in_progress" if found.status == "pending" else found.status
+    return f"{found.id} “{v.clip(found.title, 50)}” → {label}{before} · status {status}"
+
+
+PALETTE = (
+    PaletteCommand(name="status", help="the one-screen summary", run=status),
+    PaletteCommand(name="team", help="a team's agents, their status and tasks", usage="team <name>",
+                   run=team, min_args=1, max_args=1),
+    PaletteCommand(name="task", help="a task's details", usage="task <id>", run=task, min_args=1, max_args=1),
+    PaletteCommand(name="assign", help="assign a task to an agent (records task.assigned)",
+                   usage="assign <task> <agent>", run=assign, min_args=2, max_args=2),
+)

@@ -1,0 +1,167 @@
+"""The sprint's prompt palette: board, task, assign, auto-assign, block, unblock, done, velocity.
+
+The router calls ``run(args, context)`` when a prompt is exactly one of these
+commands and shows the returned text to the user instead of asking the model.
+A command never raises: a wrong id is an answer that says what exists. Every
+check is made before the first ``context.emit``, because the router commits
+emitted events one by one and an event the store rejects would turn the
+answer into a handler failure.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+from orchcore.specs import PaletteCommand
+
+from orch_program_sprint import autoassign, board
+from orch_program_sprint import views as v
+
+MAX_REASON_WORDS = 30
+
+
+def never_raises(run: Callable[[list[str], Any], str]) -> Callable[[list[str], Any], str]:
+    @functools.wraps(run)
+    def safe(args: list[str], context: Any) -> str:
+        try:
+            return run(args, context)
+        except Exception as exc:  # a bug of ours: say so instead of breaking the prompt
+            return f"{run.__name__}: could not answer ({type(exc).__name__}: {exc})"
+
+    return safe
+
+
+def _plugins(context: Any) -> Any:
+    return getattr(context, "plugins", None)
+
+
+def _sprint_after(session: Any, changed: dict[str, str]) -> str:
+    """The sprint's progress once the tasks in ``changed`` (id -> new status) have their new status."""
+    sprint = v.current_sprint(session)
+    if sprint is None:
+        return ""
+    tasks = [t for t in v.sprint_tasks(session, sprint) if t.status != "cancelled"]
+    status = {t.id: changed.get(t.id, t.status) for t in tasks}
+    done_pts = sum(t.points or 0 for t in tasks if status[t.id] == "done")
+    all_pts = sum(t.points or 0 for t in tasks)
+    done = sum(s == "done" for s in status.values())
+    return f" · sprint {sprint.id}: {done_pts}/{all_pts} points, {done}/{len(tasks)} tasks done"
+
+
+@never_raises
+def show_board(args: list[str], context: Any) -> str:
+    return board.board_view(context.session)
+
+
+@never_raises
+def task(args: list[str], context: Any) -> str:
+    found = v.find_task(context.session, args[0])
+    if found is None:
+        return v.unknown_task(context.session, args[0])
+    return board.task_view(context.session, found)
+
+
+@never_raises
+def assign(args: list[str], context: Any) -> str:
+    session = context.session
+    found = v.find_task(session, args[0])
+    if found is None:
+        return v.unknown_task(session, args[0])
+    if found.status in ("done", "cancelled"):
+        return f"{found.id} is {found.status}; reopen it before assigning it"
+    assignee, problem = v.resolve_agent(session, args[1], _plugins(context))
+    if assignee is None:
+        return problem or f"no agent {args[1]!r}"
+    label = v.agent_label(session, assignee)
+    if found.assignee == assignee:
+        return f"{found.id} is already assigned to {label}"
+    context.emit("task.assigned", {"id": found.id, "assignee": assignee})
+    before = f" (was {v.agent_label(session, found.assignee)})" if found.assignee else ""
+    status = "in_progress" if found.status == "pending" else found.status
+    return f"{found.id} “{v.clip(found.title, 50)}” → {label}{before} · status {status}"
+
+
+@never_raises
+def auto_assign(args: list[str], context: Any) -> str:
+    session = context.session
+    outcome = autoassign.plan(session, _plugins(context))
+    for task, member, _team, _why in outcome.assigned:
+        context.emit("task.assigned", {"id": task.id, "assignee": v.assignee_for(session, member.name)})
+    return "\n".join(autoassign.explain(session, outcome))
+
+
+NOT_A_COMMAND = "\n(meant for the model? a prompt that starts with another word goes to it)"
+
+
+@never_raises
+def block(args: list[str], context: Any) -> str:
+    session = context.session
+    found = v.find_task(session, args[0])
+    if found is None:  # "block the deploy until …" is a sentence, not a command
+        return v.unknown_task(session, args[0]) + NOT_A_COMMAND
+    if found.status in ("done", "cancelled"):
+        return f"{found.id} is {found.status}; a finished task cannot be blocked"
+    reason = " ".join(args[1:])
+    if reason in found.blockers:
+        return f"{found.id} is already blocked by: {reason}"
+    data: dict[str, Any] = {"id": found.id, "status": "blocked", "blockers": [*found.blockers, reason]}
+    if found.status != "blocked":
+        data["blocked_from"] = found.status  # where `unblock` puts it back
+    context.emit("task.updated", data)
+    if found.status == "blocked":
+        return f"{found.id} “{v.clip(found.title, 50)}” is still blocked; blockers now: " + "; ".join(data["blockers"])
+    return f"{found.id} “{v.clip(found.title, 50)}” blocked ({found.status} before): {reason}"
+
+
+@never_raises
+def unblock(args: list[str], context: Any) -> str:
+    session = context.session
+    found = v.find_task(session, args[0])
+    if found is None:
+        return v.unknown_task(session, args[0])
+    if found.status != "blocked":
+        return f"{found.id} is not blocked (status {found.status})"
+    back = found.extra.get("blocked_from")
+    if back not in ("pending", "in_progress", "review"):
+        back = "in_progress" if found.assignee else "pending"
+    context.emit("task.updated", {"id": found.id, "status": back, "blockers": [], "blocked_from": None})
+    cleared = "; ".join(found.blockers) or "no reason recorded"
+    return f"{found.id} “{v.clip(found.title, 50)}” unblocked → {back} (cleared: {cleared})"
+
+
+@never_raises
+def done(args: list[str], context: Any) -> str:
+    session = context.session
+    found = v.find_task(session, args[0])
+    if found is None:
+        return v.unknown_task(session, args[0])
+    if found.status == "done":
+        return f"{found.id} is already done"
+    if found.status == "cancelled":
+        return f"{found.id} is cancelled; reopen it before completing it"
+    context.emit("task.completed", {"id": found.id})
+    points = f" ({v.count(found.points, 'point')})" if found.points is not None else ""
+    return f"{found.id} “{v.clip(found.title, 50)}” done{points}" + _sprint_after(session, {found.id: "done"})
+
+
+@never_raises
+def velocity(args: list[str], context: Any) -> str:
+    return board.velocity_view(context.session)
+
+
+PALETTE = (
+    PaletteCommand(name="board", help="the sprint's task board by status, with blockers", run=show_board),
+    PaletteCommand(name="task", help="a task's details", usage="task <id>", run=task, min_args=1, max_args=1),
+    PaletteCommand(name="assign", help="assign a task to an agent (records task.assigned)",
+                   usage="assign <task> <agent>", run=assign, min_args=2, max_args=2),
+    PaletteCommand(name="auto-assign", help="assign pending tasks by team capacity and skills, and explain",
+                   run=auto_assign),
+    PaletteCommand(name="block", help="mark a task blocked, with the reason", usage="block <task> <reason…>",
+                   run=block, min_args=2, max_args=1 + MAX_REASON_WORDS),
+    PaletteCommand(name="unblock", help="clear a task's blockers; it goes back where it was",
+                   usage="unblock <task>", run=unblock, min_args=1, max_args=1),
+    PaletteCommand(name="done", help="mark a task done (records task.completed)", usage="done <task>",
+                   run=done, min_args=1, max_args=1),
+    PaletteCommand(name="velocity", help="points per sprint day, the outlook, finished sprints", run=velocity),
+)
