@@ -1,0 +1,238 @@
+"""What every pack's CLI commands share: argument intake, the session, output.
+
+Imported only when an ``orch`` sub-command of a pack runs (it imports typer).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from functools import cached_property
+from typing import Annotated, Any
+
+import typer
+
+from orch_commands.args import Param, epilog, parse
+from orchcore.errors import OrchError
+
+# key=value words and unknown --flags reach the command's own parser.
+RAW = {"ignore_unknown_options": True, "allow_extra_args": True, "allow_interspersed_args": True}
+
+ArgsArgument = Annotated[
+    list[str] | None,
+    typer.Argument(help="key=value words, --key value flags and bare words (see below).", show_default=False),
+]
+SessionOption = Annotated[
+    str | None, typer.Option("--session", "-s", help="Session id; defaults to $CLAUDE_CODE_SESSION_ID.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+PRIORITIES = ("critical", "high", "normal", "low")
+STATUSES = ("pending", "in_progress", "blocked", "review", "done", "cancelled")
+BUSY_AGENT = ("active", "busy")
+NAMESPACE = "orch-commands"  # this distribution's namespace in session.plugins
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def group(help: str) -> typer.Typer:
+    return typer.Typer(help=help, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+
+def command(app: typer.Typer, name: str, params: tuple[Param, ...]):
+    """Register a command that reads its arguments with ``orch_commands.args``."""
+    return app.command(name, context_settings=RAW, epilog=epilog(params))
+
+
+class Call:
+    """One run of a command: its parsed arguments, the runtime, the session, the output mode."""
+
+    def __init__(
+        self, ctx: typer.Context, args: list[str] | None, params: tuple[Param, ...], command: str,
+        session: str | None = None, as_json: bool = False,
+    ):
+        from orchcore.cli.app import runtime_of
+
+        self.command = command
+        self.values = parse(list(args or ()) + list(ctx.args), params, command)
+        self.as_json = bool(as_json or self.values.pop("json", False))
+        given = self.values.pop("session", None)
+        if session is not None and given is not None and session.lower() != given.lower():
+            raise OrchError(f"{command}: two different sessions given ({session} and {given})")
+        self.session_arg = session if session is not None else given
+        self.runtime = runtime_of(ctx)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.values.get(name, default)
+
+    @cached_property
+    def session_id(self) -> str:
+        from orchcore.runtime import resolve_session_id
+
+        return resolve_session_id(self.session_arg)
+
+    def state(self, create: bool = False):
+        """The session's state; ``create`` makes it when Claude Code named it (inside a session).
+
+        A session named on the command line with --session must exist already,
+        so a mistyped id is an error rather than a new, empty session.
+        """
+        store = self.runtime.store
+        if create and self.session_arg is None:
+            return self.runtime.bus.ensure_session(self.session_id, source="cli")
+        return store.get(self.session_id)
+
+    def emit(self, type: str, data: dict[str, Any]):
+        return self.runtime.bus.emit(self.session_id, type, data, source="cli")
+
+    @property
+    def plugins(self):
+        return self.runtime.plugins
+
+    def last_seq(self) -> int:
+        newest = self.runtime.store.events(self.session_id, limit=1, newest=True)
+        return newest[-1].seq if newest else 0
+
+    def done(self, data: Any, text: str | list[str]) -> None:
+        """Print ``data`` as JSON with --json, else the text."""
+        if self.as_json:
+            from orchcore.cli.output import print_json
+
+            print_json(data)
+            return
+        typer.echo(text if isinstance(text, str) else "\n".join(text))
+
+
+def note(message: str) -> None:
+    from orchcore.cli.output import note as core_note
+
+    core_note(message)
+
+
+def slug(text: str) -> str:
+    return _SLUG.sub("-", text.lower()).strip("-")[:48]
+
+
+def free_id(existing: Any, wanted: str) -> str:
+    """``wanted``, or ``wanted-2``, ``wanted-3`` … whichever is free."""
+    if wanted not in existing:
+        return wanted
+    n = 2
+    while f"{wanted}-{n}" in existing:
+        n += 1
+    return f"{wanted}-{n}"
+
+
+def next_number_id(existing: Any, prefix: str) -> str:
+    """``<prefix>-<n>`` with n one more than the largest such id."""
+    numbers = [int(m.group(1)) for key in existing if (m := re.fullmatch(rf"{re.escape(prefix)}-(\d+)", key))]
+    return f"{prefix}-{max(numbers, default=0) + 1}"
+
+
+def unstructure(obj: Any) -> Any:
+    from orchcore.models import unstructure as core_unstructure
+
+    return core_unstructure(obj)
+
+
+def now():
+    from datetime import datetime, timezone
+
+    override = os.environ.get("ORCH_COMMANDS_NOW")  # tests and demos pin the clock
+    if override:
+        from orchcore.clock import parse_iso
+
+        return parse_iso(override)
+    return datetime.now(timezone.utc)
+
+
+def days_between(start: str | None, end) -> float:
+    if not start:
+        return 0.0
+    from orchcore.clock import parse_iso
+
+    return max((end - parse_iso(start)).total_seconds() / 86400, 0.0)
+
+
+def sprint_day(sprint) -> int:
+    """1 on the day a sprint starts; for an ended sprint, the day it ended."""
+    from orchcore.clock import parse_iso
+
+    end = parse_iso(sprint.ended_at) if sprint.ended_at else now()
+    return math.floor(days_between(sprint.started_at, end)) + 1
+
+
+def priority_rank(priority: str) -> int:
+    return PRIORITIES.index(priority) if priority in PRIORITIES else len(PRIORITIES)
+
+
+def compact(data: Any, width: int = 100) -> str:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def sprint_tasks(session, sprint) -> list:
+    """The sprint's tasks: those naming it, and those it lists."""
+    tasks = session.state.tasks
+    ids = [t.id for t in tasks.values() if t.sprint == sprint.id]
+    ids += [i for i in sprint.tasks if i in tasks and i not in ids]
+    return [tasks[i] for i in ids]
+
+
+def find_sprint(session, wanted: str | None):
+    """The named sprint (by id or name), else the current one; None when there is none."""
+    sprints = session.state.sprints
+    if wanted:
+        if wanted in sprints:
+            return sprints[wanted]
+        for sprint in sprints.values():
+            if sprint.name.lower() == wanted.lower() or slug(sprint.name) == slug(wanted):
+                return sprint
+        known = ", ".join(sorted(sprints)) or "none yet"
+        raise OrchError(f"no sprint {wanted!r} in this session (sprints: {known})")
+    if session.current_sprint and session.current_sprint in sprints:
+        return sprints[session.current_sprint]
+    return None
+
+
+def team_definitions(plugins, names: list[str]) -> dict[str, dict[str, Any]]:
+    """The installed definitions (TeamSpec) of these teams, as session.teams carries them."""
+    known = plugins.specs("orch_teams")
+    return {
+        name: {
+            "description": spec.description, "lead": spec.lead, "members": list(spec.members),
+            "max_parallel": spec.max_parallel, "skills": list(spec.skills),
+        }
+        for name, spec in known.items() if name in names
+    }
+
+
+def check_teams(plugins, session, teams: list[str]) -> None:
+    """Teams must be installed definitions or already in the session (when any are installed)."""
+    known = set(plugins.specs("orch_teams")) | set(session.state.teams)
+    if not known:
+        note("no team definitions are installed; using the team names as given")
+        return
+    unknown = [t for t in teams if t not in known]
+    if unknown:
+        raise OrchError(f"unknown team {', '.join(unknown)}; defined teams: {', '.join(sorted(known))}")
+
+
+def checkpoints(runtime, session_id: str) -> dict[str, dict[str, Any]]:
+    """Checkpoints by name, read from the log (a later checkpoint of the same name wins)."""
+    found: dict[str, dict[str, Any]] = {}
+    for event in runtime.store.events(session_id, types=["checkpoint.created"]):
+        name = event.data.get("name")
+        if isinstance(name, str) and isinstance(event.data.get("seq"), int):
+            found[name] = {"name": name, "seq": event.data["seq"], "ts": event.ts,
+                           "note": event.data.get("note") or "", "event": event.seq}
+    return found
+
+
+def find_checkpoint(runtime, session_id: str, name: str) -> dict[str, Any]:
+    found = checkpoints(runtime, session_id)
+    if name not in found:
+        known = ", ".join(sorted(found)) or "none yet (create one with orch checkpoint create NAME)"
+        raise OrchError(f"no checkpoint {name!r} in this session (checkpoints: {known})")
+    return found[name]

@@ -1,0 +1,534 @@
+"""``orch sprint``: start a sprint, fill it, delegate its tasks, review it, complete it."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any
+
+import typer
+
+from orch_commands import roster
+from orch_commands.args import Param
+from orch_commands.cli import (
+    PRIORITIES,
+    STATUSES,
+    ArgsArgument,
+    Call,
+    JsonOption,
+    SessionOption,
+    check_teams,
+    command,
+    find_sprint,
+    free_id,
+    group,
+    next_number_id,
+    note,
+    now,
+    priority_rank,
+    slug,
+    sprint_day,
+    sprint_tasks,
+    team_definitions,
+    unstructure,
+)
+from orchcore.errors import OrchError
+
+app = group("Sprints: start one, add tasks, delegate them, review progress, complete it.")
+
+DEFAULT_DAYS = 14
+MAX_DAYS = 365
+
+START = (
+    Param("name", "the sprint's name (default: Sprint N)", positional=True, greedy=True),
+    Param("epic", "the epic's id or title; created when there is none such", aliases=("epic-id",)),
+    Param("days", f"how long it runs (default {DEFAULT_DAYS})", kind="days", aliases=("duration", "length")),
+    Param("teams", "the teams working in it (activated in the session)", kind="list", aliases=("team",)),
+    Param("goal", "what the sprint should achieve"),
+    Param("id", "the sprint's id (default: from the name)", aliases=("sprint-id",)),
+    Param("replace", "complete the active sprint first instead of refusing", kind="flag"),
+)
+
+
+def _find_epic(session, wanted: str):
+    epics = session.state.epics
+    if wanted in epics:
+        return epics[wanted]
+    for epic in epics.values():
+        if epic.title.lower() == wanted.lower() or slug(epic.title) == slug(wanted) or epic.id == slug(wanted):
+            return epic
+    return None
+
+
+@command(app, "start", START)
+def start(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
+    """Start a sprint: it becomes the session's current sprint; its epic is created when needed."""
+    call = Call(ctx, args, START, "orch sprint start", session, as_json)
+    state = call.state(create=True)
+    sprints = state.state.sprints
+    days = call.get("days", DEFAULT_DAYS)
+    if not 1 <= days <= MAX_DAYS:
+        raise OrchError(f"a sprint lasts 1 to {MAX_DAYS} days, not {days}")
+    teams = call.get("teams", [])
+    if teams:
+        check_teams(call.plugins, state, teams)
+
+    running = find_sprint(state, None)
+    if running is not None and running.status == "active" and not call.get("replace"):
+        raise OrchError(
+            f"sprint {running.id} ({running.name}) is still active, day {sprint_day(running)}; "
+            "complete it first (orch sprint complete) or pass --replace"
+        )
+
+    number = len(sprints) + 1
+    name = call.get("name") or f"Sprint {number}"
+    if call.get("id"):
+        sprint_id = call.get("id")
+        if sprint_id in sprints:
+            raise OrchError(f"sprint {sprint_id!r} already exists; choose another id")
+    else:
+        sprint_id = free_id(sprints, slug(name) or f"sprint-{number}")
+
+    epic_id, epic_created = None, False
+    if call.get("epic"):
+        epic = _find_epic(state, call.get("epic"))
+        if epic is None:
+            epic_id = slug(call.get("epic"))
+            if not epic_id:
+                raise OrchError(f"cannot make an epic id from {call.get('epic')!r}; use letters or digits")
+            epic_created = True
+        else:
+            epic_id = epic.id
+    elif state.current_epic:
+        epic_id = state.current_epic
+
+    seqs = []
+    if running is not None and running.status == "active":
+        seqs.append(call.emit("sprint.completed", {"id": running.id, "reason": "replaced"})[0].seq)
+    if epic_created:
+        seqs.append(call.emit("epic.created", {"id": epic_id, "title": call.get("epic")})[0].seq)
+    if teams:
+        definitions = team_definitions(call.plugins, teams)
+        seqs.append(call.emit("session.teams", {"teams": teams, "definitions": definitions})[0].seq)
+    data: dict[str, Any] = {"id": sprint_id, "name": name, "teams": teams, "duration_days": days}
+    if epic_id:
+        data["epic"] = epic_id
+    if call.get("goal"):
+        data["goal"] = call.get("goal")
+    event, state = call.emit("sprint.started", data)
+    seqs.append(event.seq)
+
+    sprint = state.state.sprints[sprint_id]
+    last_day = (now() + timedelta(days=days - 1)).date().isoformat()
+    epic = state.state.epics.get(epic_id) if epic_id else None
+    lines = [f"Sprint {sprint.id} \"{sprint.name}\" started: day 1 of {days}, last day {last_day}."]
+    if epic is not None:
+        lines.append(f"  epic   {epic.id} \"{epic.title}\"" + (" (created now)" if epic_created else ""))
+    in_session = ", ".join(state.active_teams) or "-"
+    lines.append(f"  teams  {', '.join(sprint.teams) or '-'} (active in the session: {in_session})")
+    if sprint.goal:
+        lines.append(f"  goal   {sprint.goal}")
+    loose = [t for t in state.state.tasks.values()
+             if t.status == "pending" and not t.sprint and epic_id and t.epic == epic_id]
+    lines.append(f"  tasks  none yet{f'; {len(loose)} pending task(s) of the epic have no sprint' if loose else ''}")
+    lines.append("Next: add tasks (orch sprint add-task TITLE team=T points=N), then delegate them "
+                 "(orch sprint delegate, /orchestration:delegate-tasks).")
+    call.done(
+        {"session_id": call.session_id, "sprint": unstructure(sprint), "epic": unstructure(epic) if epic else None,
+         "epic_created": epic_created, "active_teams": state.active_teams, "last_day": last_day, "events": seqs},
+        lines,
+    )
+
+
+ADD_TASK = (
+    Param("title", "what is to be done", positional=True, greedy=True),
+    Param("team", "the team it belongs to"),
+    Param("points", "its size in story points", kind="int", aliases=("pts", "estimate")),
+    Param("priority", "how urgent", kind="choice", choices=PRIORITIES, aliases=("prio",)),
+    Param("description", "details", aliases=("desc",)),
+    Param("skills", "skills it needs (matched by strategy=skills)", kind="list", aliases=("skill",)),
+    Param("sprint", "the sprint (default: the current one; 'none' for the backlog)"),
+    Param("epic", "the epic (default: the sprint's)"),
+    Param("blocked-by", "ids of tasks that block it", kind="list", aliases=("blockers", "depends-on")),
+    Param("id", "the task's id (default: T-N)", aliases=("task-id",)),
+)
+
+
+@command(app, "add-task", ADD_TASK)
+def add_task(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
+    """Add a task to the current sprint (or another, or the backlog)."""
+    call = Call(ctx, args, ADD_TASK, "orch sprint add-task", session, as_json)
+    state = call.state()
+    if not call.get("title"):
+        raise OrchError("orch sprint add-task: give the task a title (orch sprint add-task \"Write the login form\")")
+    tasks = state.state.tasks
+    task_id = call.get("id") or next_number_id(tasks, "T")
+    if task_id in tasks:
+        raise OrchError(f"task {task_id!r} already exists")
+    sprint = None if call.get("sprint", "").lower() == "none" else find_sprint(state, call.get("sprint"))
+    if call.get("team"):
+        check_teams(call.plugins, state, [call.get("team")])
+    points = call.get("points")
+    if points is not None and not 0 <= points <= 100:
+        raise OrchError(f"points must be between 0 and 100, not {points}")
+    blockers = call.get("blocked-by", [])
+    missing = [b for b in blockers if b not in tasks]
+    if missing:
+        raise OrchError(f"no task {', '.join(missing)} in this session to block it")
+    data: dict[str, Any] = {"id": task_id, "title": call.get("title"), "priority": call.get("priority", "normal")}
+    for key in ("team", "points", "description"):
+        if call.get(key) is not None:
+            data[key] = call.get(key)
+    if sprint is not None:
+        data["sprint"] = sprint.id
+    epic = call.get("epic") or (sprint.epic if sprint else None) or state.current_epic
+    if epic:
+        data["epic"] = epic
+    if blockers:
+        data["blockers"] = blockers
+        data["status"] = "blocked"
+    if call.get("skills"):
+        data["skills"] = call.get("skills")
+    event, state = call.emit("task.created", data)
+    task = state.state.tasks[task_id]
+    where = f"sprint {sprint.id}" if sprint else "the backlog (no current sprint)"
+    call.done(
+        {"session_id": call.session_id, "task": unstructure(task), "seq": event.seq},
+        f"{task.id} added to {where}: {task.title} [{task.priority}"
+        f"{f', {task.points} pts' if task.points is not None else ''}{f', team {task.team}' if task.team else ''}]",
+    )
+
+
+ASSIGN = (
+    Param("task", "the task's id", positional=True, aliases=("id",)),
+    Param("agent", "who takes it: an agent name (subagent type) or a live agent id", positional=True,
+          aliases=("to", "assignee")),
+)
+
+
+@command(app, "assign", ASSIGN)
+def assign(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
+    """Assign a task to an agent (it moves to in_progress)."""
+    call = Call(ctx, args, ASSIGN, "orch sprint assign", session, as_json)
+    state = call.state()
+    task_id, agent = call.get("task"), call.get("agent")
+    if not task_id or not agent:
+        raise OrchError("orch sprint assign: give a task and an agent (orch sprint assign T-1 engineering-developer)")
+    task = state.state.tasks.get(task_id)
+    if task is None:
+        raise OrchError(f"no task {task_id!r} in this session (tasks: {', '.join(sorted(state.state.tasks)) or 'none'})")
+    if task.status in ("done", "cancelled"):
+        raise OrchError(f"task {task_id} is {task.status}; it cannot be assigned")
+    known = {agent_id for m in roster.build(call.plugins, state, teams=roster.ALL)[0].values() for agent_id in m.ids}
+    if known and agent not in known:
+        note(f"{agent!r} is not a known agent of this session's teams; assigning anyway")
+    event, state = call.emit("task.assigned", {"id": task_id, "assignee": agent})
+    task = state.state.tasks[task_id]
+    call.done({"session_id": call.session_id, "task": unstructure(task), "seq": event.seq},
+              f"{task.id} assigned to {agent} ({task.status}): {task.title}")
+
+
+DONE = (Param("tasks", "ids of the tasks that are done", kind="list", positional=True, aliases=("task", "id")),)
+
+
+@command(app, "done", DONE)
+def done(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
+    """Mark tasks done."""
+    call = Call(ctx, args, DONE, "orch sprint done", session, as_json)
+    state = call.state()
+    ids = call.get("tasks", [])
+    if not ids:
+        raise OrchError("orch sprint done: give the ids of the tasks that are done (orch sprint done T-1 T-2)")
+    missing = [i for i in ids if i not in state.state.tasks]
+    if missing:
+        raise OrchError(f"no task {', '.join(missing)} in this session")
+    seqs = []
+    for task_id in ids:
+        if state.state.tasks[task_id].status != "done":
+            event, _ = call.emit("task.completed", {"id": task_id})
+            seqs.append(event.seq)
+    call.done({"session_id": call.session_id, "done": ids, "events": seqs}, f"done: {', '.join(ids)}")
+
+
+COMPLETE = (Param("sprint", "the sprint's id (default: the current one)", positional=True, aliases=("id",)),)
+
+
+@command(app, "complete", COMPLETE)
+def complete(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
+    """Complete a sprint; its unfinished tasks stay where they are."""
+    call = Call(ctx, args, COMPLETE, "orch sprint complete", session, as_json)
+    state = call.state()
+    sprint = find_sprint(state, call.get("sprint"))
+    if sprint is None:
+        raise OrchError("no current sprint to complete; name one (orch sprint complete ID)")
+    if sprint.status == "completed":
+        raise OrchError(f"sprint {sprint.id} is already completed")
+    event, state = call.emit("sprint.completed", {"id": sprint.id})
+    report = progress(state, state.state.sprints[sprint.id])
+    call.done({"session_id": call.session_id, "seq": event.seq, **report},
+              f"Sprint {sprint.id} completed on day {report['day']}: {report['progress']['done_tasks']}/"
+              f"{report['progress']['tasks']} tasks, {report['progress']['done_points']} points, "
+              f"velocity {report['velocity']} points/day.")
+
+
+# -- review ----------------------------------------------------------------
+
+
+def progress(session, sprint) -> dict[str, Any]:
+    """The numbers of a sprint: board, progress, blockers, velocity (points done per sprint day)."""
+    tasks = sprint_tasks(session, sprint)
+    board: dict[str, list] = {status: [] for status in STATUSES}
+    for task in sorted(tasks, key=lambda t: (priority_rank(t.priority), t.created_at or "", t.id)):
+        board.setdefault(task.status, []).append(task)
+    counted = [t for t in tasks if t.status != "cancelled"]
+    done_tasks = [t for t in counted if t.status == "done"]
+    points = sum(t.points or 0 for t in counted)
+    done_points = sum(t.points or 0 for t in done_tasks)
+    day = sprint_day(sprint)
+    duration = sprint.duration_days
+    velocity = round(done_points / day, 2) if day else 0.0
+    days_left = max(duration - day, 0) if duration else None
+    remaining = points - done_points
+    if days_left is None:
+        needed = None
+    elif days_left == 0:
+        needed = float(remaining) if remaining else 0.0
+    else:
+        needed = round(remaining / days_left, 2)
+    blockers = [_blocker(session, t) for t in tasks if _is_blocked(session, t)]
+    on_track = None
+    if needed is not None and sprint.status == "active":
+        projected = done_points + velocity * (days_left or 0)
+        on_track = projected >= points
+    return {
+        "sprint": unstructure(sprint),
+        "day": day,
+        "days_left": days_left,
+        "progress": {
+            "tasks": len(counted), "done_tasks": len(done_tasks),
+            "percent": math.floor(100 * len(done_tasks) / len(counted)) if counted else 0,
+            "points": points, "done_points": done_points,
+        },
+        "velocity": velocity,
+        "needed_velocity": needed,
+        "on_track": on_track,
+        "board": {status: [_task_row(t) for t in items] for status, items in board.items()},
+        "blockers": blockers,
+    }
+
+
+def _is_blocked(session, task) -> bool:
+    """Marked blocked, or still waiting for a task that is not done."""
+    if task.status == "blocked":
+        return True
+    if task.status in ("done", "cancelled"):
+        return False
+    tasks = session.state.tasks
+    return any(b not in tasks or tasks[b].status != "done" for b in task.blockers)
+
+
+def _blocker(session, task) -> dict[str, Any]:
+    tasks = session.state.tasks
+    return {
+        "task": task.id, "title": task.title, "status": task.status, "assignee": task.assignee,
+        "blocked_by": [{"id": b, "status": tasks[b].status if b in tasks else "unknown"} for b in task.blockers],
+    }
+
+
+def _task_row(task) -> dict[str, Any]:
+    return {"id": task.id, "title": task.title, "priority": task.priority, "points": task.points,
+            "team": task.team, "assignee": task.assignee, "blockers": list(task.blockers)}
+
+
+def _row_text(row: dict[str, Any]) -> str:
+    bits = [row["priority"]] + ([f"{row['points']} pts"] if row["points"] is not None else [])
+    bits += [f"team {row['team']}"] if row["team"] else []
+    who = f" @{row['assignee']}" if row["assignee"] else ""
+    return f"{row['id']} {row['title']} [{', '.join(bits)}]{who}"
+
+
+REVIEW = (Param("sprint", "the sprint's id or name (default: the current one)", positional=True, aliases=("id",)),)
+
+
+@command(app, "review", REVIEW)
+def review(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
+    """The sprint's board by status, progress, blockers and velocity."""
+    call = Call(ctx, args, REVIEW, "orch sprint review", session, as_json)
+    state = call.state()
+    sprint = find_sprint(state, call.get("sprint"))
+    if sprint is None:
+        others = ", ".join(sorted(state.state.sprints)) or "none"
+        call.done({"session_id": call.session_id, "sprint": None, "sprints": sorted(state.state.sprints)},
+                  f"No current sprint in this session (sprints: {others}). "
+                  "Start one with /orchestration:start-sprint or orch sprint start.")
+        return
+    report = progress(state, sprint)
+    p = report["progress"]
+    length = f" of {sprint.duration_days}" if sprint.duration_days else ""
+    left = f", {report['days_left']} day(s) left" if report["days_left"] is not None else ""
+    lines = [
+        f"Sprint {sprint.id} \"{sprint.name}\": {sprint.status}, day {report['day']}{length}{left}"
+        f"; epic {sprint.epic or '-'}; teams {', '.join(sprint.teams) or '-'}",
+    ]
+    if sprint.goal:
+        lines.append(f"Goal: {sprint.goal}")
+    lines.append(f"Progress: {p['done_tasks']}/{p['tasks']} tasks done ({p['percent']}%), "
+                 f"{p['done_points']}/{p['points']} points")
+    pace = f"Velocity: {report['velocity']} points/day"
+    if report["needed_velocity"] is not None and sprint.status == "active":
+        verdict = "on track" if report["on_track"] else "behind"
+        pace += f"; {report['needed_velocity']} points/day needed for the rest ({verdict})"
+    lines.append(pace)
+    lines.append("Board:")
+    for status, rows in report["board"].items():
+        if not rows and status == "cancelled":
+            continue
+        lines.append(f"  {status} ({len(rows)})")
+        lines += [f"    {_row_text(row)}" for row in rows]
+    if report["blockers"]:
+        lines.append("Blockers:")
+        for b in report["blockers"]:
+            by = ", ".join(f"{x['id']} ({x['status']})" for x in b["blocked_by"]) or "no blocking task recorded"
+            who = f", @{b['assignee']}" if b["assignee"] else ""
+            lines.append(f"  {b['task']} {b['title']} ({b['status']}{who}): blocked by {by}")
+    else:
+        lines.append("Blockers: none")
+    call.done({"session_id": call.session_id, **report}, lines)
+
+
+# -- delegate --------------------------------------------------------------
+
+STRATEGIES = ("capacity", "skills", "round-robin")
+DELEGATE = (
+    Param("strategy", "how to choose an agent: most free capacity, best skill match, or in turn",
+          kind="choice", choices=STRATEGIES, positional=True, aliases=("by",)),
+    Param("priority", "only tasks at least this urgent", kind="choice", choices=PRIORITIES,
+          aliases=("min-priority", "prio")),
+    Param("team", "only tasks and agents of these teams", kind="list", aliases=("teams",)),
+    Param("sprint", "the sprint (default: the current one; without one, the backlog)"),
+    Param("limit", "at most this many tasks", kind="int"),
+)
+
+
+def _task_words(task) -> set[str]:
+    skills = task.extra.get("skills") if isinstance(task.extra.get("skills"), list) else []
+    text = " ".join([task.title, task.description, *map(str, skills)]).lower()
+    return {w for w in text.replace("-", " ").replace("/", " ").split() if len(w) > 2}
+
+
+def _skill_score(member: roster.Member, task) -> int:
+    words = _task_words(task)
+    score = 0
+    for skill in member.skills:
+        parts = set(skill.lower().replace("-", " ").split())
+        if parts & words:
+            score += 1
+    return score
+
+
+def _pick(candidates: list[roster.Member], teams: dict[str, roster.TeamLoad], task, strategy: str, turn: dict):
+    def room(m: roster.Member) -> bool:
+        team = teams.get(m.team or "")
+        return m.free > 0 and (team is None or team.free is None or team.free > 0)
+
+    open_ = [m for m in candidates if room(m)]
+    if strategy == "skills":
+        key = lambda m: (-_skill_score(m, task), -m.free, roster.member_order(m))  # noqa: E731
+    elif strategy == "round-robin":
+        order = sorted(candidates, key=roster.member_order)
+        start = turn.get("next", 0)
+        rank = {m.name: (i - start) % max(len(order), 1) for i, m in enumerate(order)}
+        key = lambda m: (rank[m.name],)  # noqa: E731
+    else:
+        key = lambda m: (-m.free, roster.member_order(m))  # noqa: E731
+    ranked = sorted(open_, key=key)
+    if strategy == "round-robin" and ranked:
+        order = sorted(candidates, key=roster.member_order)
+        turn["next"] = (order.index(ranked[0]) + 1) % len(order)
+    return ranked
+
+
+@command(app, "delegate", DELEGATE)
+def delegate(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
+    """List the pending tasks and the agents and teams that could take them (nothing is assigned)."""
+    call = Call(ctx, args, DELEGATE, "orch sprint delegate", session, as_json)
+    state = call.state()
+    strategy = call.get("strategy", "capacity")
+    floor = priority_rank(call.get("priority", "low"))
+    wanted_teams = call.get("team") or None
+    if wanted_teams:
+        check_teams(call.plugins, state, wanted_teams)
+    sprint = find_sprint(state, call.get("sprint"))
+    pool = sprint_tasks(state, sprint) if sprint else list(state.state.tasks.values())
+    pending = [
+        t for t in pool
+        if t.status == "pending" and not t.assignee and priority_rank(t.priority) <= floor
+        and (not wanted_teams or t.team in wanted_teams)
+    ]
+    pending.sort(key=lambda t: (priority_rank(t.priority), t.created_at or "", t.id))
+    if call.get("limit") is not None:
+        if call.get("limit") < 1:
+            raise OrchError("limit must be 1 or more")
+        pending = pending[: call.get("limit")]
+
+    members, teams = roster.build(call.plugins, state, wanted_teams)
+    turn: dict[str, int] = {}
+    plan = []
+    for task in pending:
+        candidates = [m for m in members.values() if not task.team or m.team == task.team]
+        # directors coordinate: they take work only when nobody else in the team could
+        doers = [m for m in candidates if m.role != "director"] or candidates
+        ranked = _pick(doers, teams, task, strategy, turn)
+        entry: dict[str, Any] = {"task": _task_row(task), "suggested": None, "alternatives": [], "reason": ""}
+        if ranked:
+            chosen = ranked[0]
+            chosen.planned += 1
+            if chosen.team in teams:
+                teams[chosen.team].planned += 1
+            entry["suggested"] = {"agent": chosen.name, "team": chosen.team, "role": chosen.role,
+                                  "free_after": chosen.free, "skills": chosen.skills}
+            entry["alternatives"] = [m.name for m in ranked[1:4]]
+        elif not candidates:
+            if task.team and task.team not in teams:
+                entry["reason"] = f"team {task.team} is not active here (orch team activate {task.team})"
+            elif task.team:
+                entry["reason"] = f"no agent of team {task.team} is known"
+            else:
+                entry["reason"] = "no agents are defined; use a general-purpose subagent"
+            if not task.team and not members:
+                entry["suggested"] = {"agent": "general-purpose", "team": None, "role": "worker",
+                                      "free_after": None, "skills": []}
+        else:
+            team = teams.get(task.team or "")
+            if team is not None and team.free == 0:
+                entry["reason"] = f"team {team.name} is at capacity ({team.running + team.planned}/{team.max_parallel})"
+            else:
+                entry["reason"] = "every suitable agent is at capacity"
+        plan.append(entry)
+
+    scope = f"sprint {sprint.id}" if sprint else "the backlog (no current sprint)"
+    lines = [f"Pending tasks in {scope}: {len(pending)} (strategy {strategy}"
+             f"{', priority ≥ ' + call.get('priority') if call.get('priority') else ''})"]
+    if not pending:
+        lines.append("  nothing to delegate")
+    for entry in plan:
+        lines.append(f"  {_row_text(entry['task'])}")
+        if entry["suggested"]:
+            s = entry["suggested"]
+            also = f"; also: {', '.join(entry['alternatives'])}" if entry["alternatives"] else ""
+            where = f" ({s['team']} {s['role']})" if s["team"] else ""
+            lines.append(f"    -> {s['agent']}{where}{also}")
+        else:
+            lines.append(f"    -> nobody: {entry['reason']}")
+    if teams:
+        lines.append("Team capacity (running / max parallel, after these suggestions):")
+        for team in teams.values():
+            cap = "no limit" if team.max_parallel is None else f"{team.running + team.planned}/{team.max_parallel}"
+            lines.append(f"  {team.name}: {cap}; lead {team.lead or '-'}")
+    call.done(
+        {"session_id": call.session_id, "sprint": sprint.id if sprint else None, "strategy": strategy,
+         "priority": call.get("priority"), "tasks": plan,
+         "teams": {n: t.as_json() for n, t in teams.items()},
+         "agents": {n: m.as_json() for n, m in sorted(members.items())}},
+        lines,
+    )
