@@ -57,6 +57,9 @@ def full_session(session_id: str) -> dict:
                     "current_task": "T-12",
                     "started_at": "2025-06-02T09:15:00.000000Z",
                     "ended_at": None,
+                    "delegation": None,
+                    "duration_ms": None,
+                    "last_message": None,
                     "model": "opus",  # unknown to orchcore
                     "tokens": {"in": 18233, "out": 2210},  # unknown, nested
                 },
@@ -128,6 +131,22 @@ def full_session(session_id: str) -> dict:
                     "status": "in_progress",
                     "created_at": "2025-06-02T09:15:30.000000Z",
                     "owner": "pm",  # unknown
+                },
+            },
+            "delegations": {
+                "toolu_01": {
+                    "id": "toolu_01",
+                    "parent": "main",
+                    "agent_type": "backend-director",
+                    "description": "lead the backend work",
+                    "prompt": "Plan and delegate T-12",
+                    "status": "running",
+                    "agent_id": "backend-lead",
+                    "task": "T-12",
+                    "requested_at": "2025-06-02T09:14:59.000000Z",
+                    "started_at": "2025-06-02T09:15:00.000000Z",
+                    "completed_at": None,
+                    "model": "opus",  # unknown
                 },
             },
             "v1_checkpoint": {"step": 4},  # unknown key in state

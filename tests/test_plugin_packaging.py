@@ -26,7 +26,7 @@ def _entry_points(plugin: Path) -> list[str]:
 
 
 def _is_program(plugin: Path) -> bool:
-    return any("orch_programs" in p.read_text(encoding="utf-8") for p in (plugin / "src").rglob("*.py"))
+    return any("def orch_programs(" in p.read_text(encoding="utf-8") for p in (plugin / "src").rglob("*.py"))
 
 
 @pytest.fixture(scope="module")

@@ -39,6 +39,7 @@ BUILTINS = {
     "store-memory": ["orch_store_backends"],
     "status-segments": ["orch_status_segments"],
     "programs": ["orch_hook_handlers"],
+    "delegation": ["orch_event_types", "orch_hook_handlers"],
 }
 
 

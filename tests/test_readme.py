@@ -36,7 +36,7 @@ def test_quickstart_shows_the_plugins_and_a_populated_session(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "built-ins (5)" in out and "active" in out
+    assert "built-ins (6)" in out and "active" in out
     assert "orchestration  on" in out
     assert "epic / sprint  E-1 / S-1" in out
     assert "tasks          1 in_progress, 1 pending" in out

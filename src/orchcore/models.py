@@ -47,6 +47,9 @@ class Agent:
     current_task: str | None = None
     started_at: str | None = None
     ended_at: str | None = None
+    delegation: str | None = None  # the Agent tool call that started it (its tool_use_id)
+    duration_ms: int | None = None
+    last_message: str | None = None
     extra: dict[str, Any] = _extra()
 
 
@@ -123,6 +126,28 @@ class Message:
 
 
 @attrs.define
+class Delegation:
+    """One call of Claude Code's ``Agent`` tool: who asked for which agent, and what came of it.
+
+    Keyed by the call's ``tool_use_id``; ``parent`` is the asking agent's id
+    (``main`` for the main agent); ``agent_id`` is the subagent that ran it.
+    """
+
+    id: str
+    parent: str = "main"
+    agent_type: str = ""
+    description: str = ""
+    prompt: str = ""
+    status: str = "requested"  # requested | running | completed | failed | denied
+    agent_id: str | None = None
+    task: str | None = None
+    requested_at: str | None = None
+    started_at: str | None = None
+    completed_at: str | None = None
+    extra: dict[str, Any] = _extra()
+
+
+@attrs.define
 class SessionState:
     agents: dict[str, Agent] = attrs.field(factory=dict)
     tasks: dict[str, Task] = attrs.field(factory=dict)
@@ -131,6 +156,7 @@ class SessionState:
     teams: dict[str, Team] = attrs.field(factory=dict)
     sprints: dict[str, Sprint] = attrs.field(factory=dict)
     epics: dict[str, Epic] = attrs.field(factory=dict)
+    delegations: dict[str, Delegation] = attrs.field(factory=dict)
     extra: dict[str, Any] = _extra()
 
 
@@ -178,7 +204,9 @@ class Event:
     data: dict[str, Any] = attrs.field(factory=dict)
 
 
-MODELS_WITH_EXTRA = (Agent, Task, Sprint, Epic, Team, Message, SessionState, StatusLineConfig, RuntimeConfig, Session)
+MODELS_WITH_EXTRA = (
+    Agent, Task, Sprint, Epic, Team, Message, Delegation, SessionState, StatusLineConfig, RuntimeConfig, Session,
+)
 _RENAMES: dict[type, dict[str, str]] = {Message: {"sender": "from", "recipient": "to"}}
 
 

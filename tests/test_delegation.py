@@ -1,0 +1,136 @@
+"""The agent hierarchy, from Claude Code's own hook events (the captured nested delegation of 2.1.328)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+CAPTURED = Path(__file__).resolve().parents[2] / "shared" / "claude-code" / "captured" / "nested-delegation.jsonl"
+SID = "8e82f7c6-1351-45ff-b6d3-4fb1cc1717ee"
+FIRST, SECOND, THIRD = "a381af95d01b45698", "a7360dc3bb1844f44", "afe3c92bfdf29008d"
+
+
+def payload(event: str, agent_id: str | None = None, **fields) -> dict:
+    data = {"session_id": SID, "transcript_path": "", "cwd": "/", "hook_event_name": event, **fields}
+    if agent_id:
+        data.update(agent_id=agent_id, agent_type=fields.get("agent_type", "general-purpose"))
+    return data
+
+
+def agent_call(tool_use_id: str, subagent_type: str, caller: str | None = None) -> dict:
+    return payload("PreToolUse", caller, tool_name="Agent", tool_use_id=tool_use_id,
+                   tool_input={"description": f"work for {subagent_type}", "prompt": "do the work",
+                               "subagent_type": subagent_type})
+
+
+@pytest.fixture
+def enabled(orch_bus):
+    orch_bus.create_session(SID, orchestration_enabled=True)
+    return orch_bus
+
+
+@pytest.mark.skipif(not CAPTURED.exists(), reason="../shared/claude-code/captured is not beside this checkout")
+def test_the_captured_nested_delegation_yields_the_three_level_hierarchy(enabled, orch_hook):
+    for line in CAPTURED.read_bytes().splitlines():
+        assert orch_hook(line).exit_code == 0
+
+    state = enabled.store.get(SID).state
+    first, second, third = (state.agents[a] for a in (FIRST, SECOND, THIRD))
+    assert (first.parent_id, second.parent_id, third.parent_id) == ("main", FIRST, SECOND)
+    assert {a.agent_type for a in (first, second, third)} == {"general-purpose"}
+    assert [a.status for a in (first, second, third)] == ["completed"] * 3
+    assert (first.last_message, second.last_message, third.last_message) == (
+        "All done.", "All done.", "subagent finished")
+    assert all(a.duration_ms is not None and a.duration_ms >= 0 for a in (first, second, third))
+    assert first.duration_ms >= second.duration_ms >= third.duration_ms  # each contains the next
+    # (the capture's scripted model reused one tool_use_id for all three calls: each caller has its own)
+    assert sorted(d.parent for d in state.delegations.values()) == sorted(["main", FIRST, SECOND])
+    assert {d.status for d in state.delegations.values()} == {"completed"}
+    assert enabled.replay(SID) == enabled.store.get(SID)
+
+
+def test_parallel_calls_of_different_types_are_linked_by_type(enabled, orch_hook):
+    orch_hook(agent_call("toolu_a", "engineering-backend"))
+    orch_hook(agent_call("toolu_b", "qa-tester"))
+    orch_hook(payload("SubagentStart", "agent-qa", agent_type="qa-tester"))
+    orch_hook(payload("SubagentStart", "agent-be", agent_type="engineering-backend"))
+
+    state = enabled.store.get(SID).state
+    assert state.delegations["toolu_a"].agent_id == "agent-be"
+    assert state.delegations["toolu_b"].agent_id == "agent-qa"
+    assert state.agents["agent-qa"].delegation == "toolu_b"
+
+
+def test_the_agent_tools_result_corrects_a_wrong_guess(enabled, orch_hook):
+    orch_hook(agent_call("toolu_1", "worker"))
+    orch_hook(agent_call("toolu_2", "worker", caller="boss"))
+    orch_hook(payload("SubagentStart", "agent-x", agent_type="worker"))  # guessed: toolu_1 (oldest)
+    orch_hook(payload("SubagentStart", "agent-y", agent_type="worker"))
+    orch_hook(payload("PostToolUse", "boss", tool_name="Agent", tool_use_id="toolu_2",
+                      tool_input={}, tool_response={"status": "completed", "agentId": "agent-x"}))
+
+    state = enabled.store.get(SID).state
+    assert state.delegations["toolu_2"].agent_id == "agent-x"
+    assert state.agents["agent-x"].parent_id == "boss"
+    assert state.delegations["toolu_2"].status == "completed"
+    assert enabled.replay(SID) == enabled.store.get(SID)
+
+
+def test_events_inside_a_subagent_are_attributed_by_its_agent_id(enabled, orch_hook):
+    orch_hook(agent_call("toolu_1", "worker"))
+    orch_hook(payload("SubagentStart", "agent-w", agent_type="worker"))
+    orch_hook(payload("PreToolUse", "agent-w", tool_name="Bash", tool_use_id="t", tool_input={"command": "ls"}))
+
+    handled = [e for e in enabled.store.events(SID) if e.type == "hook.handled"]
+    assert handled[-1].data["agent_id"] == "agent-w"
+
+
+def test_with_orchestration_off_no_hierarchy_is_recorded(orch_bus, orch_hook):
+    orch_bus.create_session(SID)
+    orch_hook(agent_call("toolu_1", "worker"))
+    orch_hook(payload("SubagentStart", "agent-w", agent_type="worker"))
+
+    assert orch_bus.store.get(SID).state.agents == {}
+
+
+def test_parallel_processes_replaying_interleaved_subagent_events_lose_nothing(orch_project, subprocess_env):
+    import subprocess
+    import sys
+
+    from orchcore.runtime import Runtime
+
+    runtime = Runtime(project=orch_project)
+    runtime.bus.create_session(SID, orchestration_enabled=True)
+    runtime.close()
+    orch = str(Path(sys.executable).with_name("orch"))
+    env = {**subprocess_env, "ORCH_WORKER": "0", "CLAUDE_PROJECT_DIR": str(orch_project)}
+
+    def feed(n: int) -> None:
+        agent = f"agent-{n:02d}"
+        for item in (agent_call(f"toolu_{n:02d}", f"type-{n:02d}"),
+                     payload("SubagentStart", agent, agent_type=f"type-{n:02d}"),
+                     payload("PostToolUse", agent, tool_name="Bash", tool_use_id=f"b{n}", tool_input={},
+                             tool_response={}),
+                     payload("SubagentStop", agent, agent_type=f"type-{n:02d}", last_assistant_message=f"done {n}")):
+            done = subprocess.run([orch, "hook"], input=json.dumps(item).encode(), env=env, capture_output=True,
+                                  timeout=120)
+            assert done.returncode == 0, done.stderr
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(feed, range(16)))
+
+    runtime = Runtime(project=orch_project)
+    state = runtime.store.get(SID).state
+    handled = [e for e in runtime.store.events(SID) if e.type == "hook.handled"]
+    assert len(handled) == 64
+    for n in range(16):
+        agent = state.agents[f"agent-{n:02d}"]
+        assert (agent.status, agent.last_message, agent.delegation) == ("completed", f"done {n}", f"toolu_{n:02d}")
+        assert [e.data["event"] for e in handled if e.data.get("agent_id") == agent.id] == [
+            "SubagentStart", "PostToolUse", "SubagentStop"]
+    assert runtime.bus.replay(SID) == runtime.store.get(SID)
+    runtime.close()
