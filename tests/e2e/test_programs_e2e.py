@@ -86,3 +86,28 @@ def test_a_palette_command_is_answered_without_a_request_reaching_the_model(fake
     events = orch.wait_for_events(sid, lambda e: bool(handled(e, "UserPromptSubmit")), "the prompt handled")
     (prompt,) = handled(events, "UserPromptSubmit")
     assert prompt["block"] is True
+
+
+def test_the_start_sprint_slash_command_creates_a_sprint_in_the_sessions_state(fake_api, run_claude, orch):
+    """/orchestration:start-sprint from the first-party command packs (plugins/orch-commands), as installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("orch_commands") is None:
+        pytest.skip("plugins/orch-commands is not installed in this environment")
+    command = orch.project / ".claude" / "commands" / "orchestration" / "start-sprint.md"
+    assert command.exists(), "orch install renders the command pack"
+    sid = str(uuid.uuid4())
+    orch.orch("session", "create", sid, "--enable")
+    fake_api.script = [text("SPRINT-CONFIRMED")]
+
+    run = run_claude("/orchestration:start-sprint Checkout epic=E-42 days=10 teams=engineering,qa",
+                     session_id=sid, permission_mode=None)
+
+    assert "SPRINT-CONFIRMED" in run.text
+    state = orch.session(sid)
+    sprint = state["state"]["sprints"][state["current_sprint"]]
+    assert (sprint["name"], sprint["epic"].upper(), sprint["duration_days"], sprint["status"]) == (
+        "Checkout", "E-42", 10, "active")  # (the command pack keeps ids in lower case)
+    assert state["current_epic"] == sprint["epic"] and set(state["active_teams"]) >= {"engineering", "qa"}
+    (request,) = fake_api.main_requests
+    assert "Checkout" in request.last_user_text  # the command's !`orch sprint start` output reached the model
