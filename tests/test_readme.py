@@ -27,17 +27,18 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert "scripts/test.sh" in ci
 
 
-def test_quickstart_shows_the_plugins_and_a_populated_session(tmp_path):
+def test_quickstart_shows_the_plugins_and_ends_in_a_populated_demo(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDE_", "ORCH_"))}
-    env.update(ORCH_VENV=sys.prefix, TMPDIR=str(tmp_path), ORCH_CACHE_DIR=str(tmp_path / "cache"))
+    env.update(ORCH_VENV=sys.prefix, TMPDIR=str(tmp_path), ORCH_CACHE_DIR=str(tmp_path / "cache"), NO_COLOR="1",
+               COLUMNS="200")
     done = subprocess.run(
         ["bash", str(ROOT / "scripts" / "quickstart.sh")],
-        env=env, capture_output=True, text=True, timeout=300,
+        env=env, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "built-ins (6)" in out and "active" in out
-    assert "orchestration  on" in out
-    assert "epic / sprint  E-1 / S-1" in out
-    assert "tasks          1 in_progress, 1 pending" in out
+    assert "built-ins (" in out and "active" in out
+    assert "==> orch demo" in out and out.index("==> orch demo") > out.index("==> orch plugins list")
+    assert "sprint Checkout v2 (active)" in out  # the demo's dashboard, populated
+    assert "agents (" in out and "messages (2 queued)" in out
     assert "Traceback" not in out + done.stderr

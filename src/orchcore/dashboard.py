@@ -23,6 +23,11 @@ LATEST_EVENTS = 10
 def snapshot(session: Session, events: list[Event], last_seq: int) -> dict[str, Any]:
     """What the dashboard shows of one session, as plain data (also what --json prints)."""
     state = session.state
+
+    def who(agent_id: str | None) -> str | None:  # agents by name where the session knows them
+        agent = state.agents.get(agent_id or "")
+        return (agent.name or agent_id) if agent is not None else agent_id
+
     by_status: dict[str, list[Any]] = {}
     for task in state.tasks.values():
         by_status.setdefault(task.status, []).append(task)
@@ -30,7 +35,7 @@ def snapshot(session: Session, events: list[Event], last_seq: int) -> dict[str, 
         status: {
             "count": len(items),
             "top": [
-                {"id": t.id, "title": t.title, "assignee": t.assignee, "priority": t.priority, "points": t.points}
+                {"id": t.id, "title": t.title, "assignee": who(t.assignee), "priority": t.priority, "points": t.points}
                 for t in sorted(items, key=lambda t: (PRIORITY_ORDER.get(t.priority, 9), t.id))[:TOP_TASKS]
             ],
         }

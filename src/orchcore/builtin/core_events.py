@@ -180,7 +180,8 @@ def task_completed(session: Session, event: Event) -> Session:
     agent = session.state.agents.get(task.assignee or "")
     if agent is not None and agent.current_task == task_id:
         agent.current_task = None
-        agent.status = "idle"
+        if agent.status == "busy":
+            agent.status = "idle"  # (a subagent that already finished stays "completed")
     return session
 
 

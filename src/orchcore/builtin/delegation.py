@@ -57,9 +57,20 @@ def on_agent_result(event, context):
 
 
 def on_subagent_start(event, context):
-    if event.agent_id:
-        context.emit("agent.started", {"id": event.agent_id, "agent_type": event.agent_type or ""})
+    if not event.agent_id:
+        return None
+    data = {"id": event.agent_id, "agent_type": event.agent_type or ""}
+    definition = _definition(context, event.agent_type)
+    if definition is not None:  # an agent we define: its team and role travel with the event
+        data.update(team=definition.team, role=definition.role)
+    context.emit("agent.started", data)
     return None
+
+
+def _definition(context, agent_type):
+    if not agent_type or context.plugins is None:
+        return None
+    return context.plugins.specs("orch_agents").get(agent_type)
 
 
 def on_subagent_stop(event, context):
@@ -122,6 +133,10 @@ def agent_started(session: Session, event: Event) -> Session:
     agent = session.state.agents.get(agent_id) or Agent(id=agent_id)
     agent.agent_type = agent.agent_type or agent_type
     agent.name = agent.name or agent_type
+    if isinstance(event.data.get("team"), str):
+        agent.team = event.data["team"]
+    if isinstance(event.data.get("role"), str):
+        agent.role = event.data["role"]
     agent.status = "active"
     agent.started_at = event.ts
     if delegation is not None:
@@ -176,8 +191,10 @@ def _relink(session: Session, delegation: Delegation, agent_id: str) -> None:
 @hookimpl
 def orch_event_types():
     return [
-        EventType("delegation.requested", delegation_requested, "an agent called the Agent tool: {id, parent, agent_type, description, prompt}"),
-        EventType("agent.started", agent_started, "a subagent started: {id, agent_type}; linked to its delegation"),
+        EventType("delegation.requested", delegation_requested,
+                  "an agent called the Agent tool: {id, parent, agent_type, description, prompt}"),
+        EventType("agent.started", agent_started,
+                  "a subagent started: {id, agent_type, team?, role?}; linked to its delegation"),
         EventType("agent.stopped", agent_stopped, "a subagent finished: {id, last_message}"),
         EventType("delegation.finished", delegation_finished, "the Agent tool returned: {id, status, agent_id?}"),
     ]

@@ -104,7 +104,9 @@ def _version(value: bool) -> None:
 
 
 def make_app() -> Any:
-    from orchcore.cli import dashboard_cmd, events_cmd, install_cmd, plugins_cmd, program_cmd, session_cmd, state_cmd
+    from orchcore.cli import (
+        dashboard_cmd, demo_cmd, events_cmd, install_cmd, plugins_cmd, program_cmd, session_cmd, state_cmd,
+    )
 
     app = typer.Typer(
         cls=OrchGroup,
@@ -134,4 +136,5 @@ def make_app() -> Any:
     app.command("uninstall")(install_cmd.uninstall)
     app.command("doctor")(install_cmd.doctor)
     app.command("dashboard")(dashboard_cmd.dashboard)
+    app.command("demo")(demo_cmd.demo)
     return typer.main.get_command(app)
