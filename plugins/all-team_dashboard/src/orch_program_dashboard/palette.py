@@ -15,7 +15,7 @@ from typing import Any, Callable
 from orchcore.specs import PaletteCommand
 
 from orch_program_dashboard import render
-from orch_program_dashboard import views as v
+from orchcore import views as v
 
 
 def never_raises(run: Callable[[list[str], Any], str]) -> Callable[[list[str], Any], str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from orch_program_dashboard import views as v
+from orchcore import views as v
 
 NAME = "all-team_dashboard"
 ICON = "▦"

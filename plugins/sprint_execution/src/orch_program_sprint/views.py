@@ -1,280 +1,98 @@
-"""Read-only questions about a session's state: which task, which agent, which team, the sprint's pace.
+"""Read-only questions about a sprint: its pace, its outlook, who can take work.
 
-Everything here takes an ``orchcore.models.Session`` and returns plain data;
-nothing writes state (the palette does that through events). ``plugins`` is
-the plugin manager a palette command gets in its context: with it, teams and
-agents that installed plugins define count as known even before a session
-has activated them.
+The questions every program shares (tasks, agents, teams, sprint days and
+points) come from ``orchcore.views``; they are re-exported here so the rest
+of this package reads ``v.find_task`` or ``v.progress`` alike.
 """
 
 from __future__ import annotations
 
-import difflib
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-PRIORITIES = ("critical", "high", "normal", "low")
-PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
-# The order a dashboard reads tasks in: what needs attention first.
-STATUS_ORDER = ("blocked", "in_progress", "review", "pending", "done", "cancelled")
-OPEN_STATUSES = ("blocked", "in_progress", "review", "pending")
-ENDED_AGENT = ("completed", "failed")
-WORKING_AGENT = ("active", "busy")
+from orchcore.views import (
+    ENDED_AGENT,
+    OPEN_STATUSES,
+    PRIORITIES,
+    PRIORITY_RANK,
+    STATUS_ORDER,
+    WORKING_AGENT,
+    agent_label,
+    agent_status,
+    by_status,
+    clip,
+    count,
+    defined_agents,
+    find_task,
+    find_team,
+    hook_event_total,
+    listing,
+    names_of,
+    now_utc,
+    number,
+    parse_ts,
+    payload_text,
+    plugin_specs,
+    points,
+    queued,
+    resolve_agent,
+    roster,
+    scalar_metrics,
+    sprint_day,
+    sprint_tasks,
+    task_sort_key,
+    tasks_of,
+    team_tasks,
+    teams,
+    unknown_task,
+    words,
+)
 
-
-# -- text --------------------------------------------------------------
-
-
-def clip(value: Any, width: int = 60) -> str:
-    """One line of at most ``width`` characters."""
-    text = " ".join(str(value).split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
-def count(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or word + 's')}"
-
-
-def listing(names: list[str], limit: int = 8) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (f", … ({len(names) - limit} more)" if len(names) > limit else "")
-
-
-def words(text: str) -> set[str]:
-    """Lower-case words of a text, for matching skills."""
-    out, word = set(), []
-    for char in text.lower() + " ":
-        if char.isalnum():
-            word.append(char)
-        elif word:
-            out.add("".join(word))
-            word = []
-    return out
-
-
-# -- time --------------------------------------------------------------
-
-
-def now_utc(now: datetime | None = None) -> datetime:
-    return now or datetime.now(timezone.utc)
-
-
-def parse_ts(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-# -- tasks -------------------------------------------------------------
-
-
-def task_sort_key(task: Any) -> tuple:
-    return (PRIORITY_RANK.get(task.priority, len(PRIORITIES)), task.created_at or "", task.id)
-
-
-def by_status(tasks: list[Any]) -> dict[str, list[Any]]:
-    """Tasks grouped by status in dashboard order (unknown statuses last), each group by priority."""
-    groups: dict[str, list[Any]] = {}
-    for task in tasks:
-        groups.setdefault(task.status, []).append(task)
-    order = [s for s in STATUS_ORDER if s in groups] + sorted(s for s in groups if s not in STATUS_ORDER)
-    return {status: sorted(groups[status], key=task_sort_key) for status in order}
-
-
-def find_task(session: Any, ref: str) -> Any | None:
-    """The task with this id (case-insensitive when that is unambiguous), else None."""
-    tasks = session.state.tasks
-    if ref in tasks:
-        return tasks[ref]
-    folded = [task for key, task in tasks.items() if key.casefold() == ref.casefold()]
-    return folded[0] if len(folded) == 1 else None
-
-
-def unknown_task(session: Any, ref: str) -> str:
-    ids = list(session.state.tasks)
-    if not ids:
-        return f"no task {ref!r}: this session has no tasks yet"
-    close = difflib.get_close_matches(ref, ids, n=3, cutoff=0.8)
-    hint = f"did you mean {', '.join(close)}?" if close else f"tasks: {listing(ids)}"
-    return f"no task {ref!r} in this session ({hint})"
-
-
-# -- agents ------------------------------------------------------------
-
-
-def agent_label(session: Any, assignee: str | None) -> str:
-    """How to show an assignee: an agent's name, else its type and short id, else the text as given."""
-    if not assignee:
-        return "unassigned"
-    agent = session.state.agents.get(assignee)
-    if agent is None or agent.name == assignee:
-        return assignee
-    if agent.name:
-        return agent.name
-    if agent.agent_type and agent.agent_type != assignee:
-        return f"{agent.agent_type} ({assignee[:8]})"
-    return assignee
-
-
-def names_of(session: Any, assignee: str | None) -> set[str]:
-    """Every name an assignee answers to: its id, and its agent's name and type."""
-    if not assignee:
-        return set()
-    agent = session.state.agents.get(assignee)
-    names = {assignee}
-    if agent is not None:
-        names.update(n for n in (agent.name, agent.agent_type) if n)
-    return names
-
-
-def plugin_specs(plugins: Any, hook: str) -> dict[str, Any]:
-    """Specs installed plugins provide; nothing when there is no manager or collecting fails."""
-    if plugins is None:
-        return {}
-    try:
-        return dict(plugins.specs(hook))
-    except Exception:  # a conflict between other plugins must not break the palette
-        return {}
-
-
-def defined_agents(session: Any, plugins: Any = None) -> list[str]:
-    """Names of agents the session's teams (or installed plugins) define."""
-    names: list[str] = []
-    for team in teams(session, plugins).values():
-        for name in [team["lead"], *team["members"]]:
-            if name and name not in names:
-                names.append(name)
-    for name in plugin_specs(plugins, "orch_agents"):
-        if name not in names:
-            names.append(name)
-    return names
-
-
-def resolve_agent(session: Any, ref: str, plugins: Any = None) -> tuple[str | None, str | None]:
-    """(assignee, None) for an agent this session knows, else (None, why not).
-
-    An agent's id wins; then a live agent's name; then a name a team or an
-    agent definition gives (a role not started yet); then a live agent's
-    type when only one agent has it.
-    """
-    agents = session.state.agents
-    if ref in agents:
-        return ref, None
-    live = {aid: a for aid, a in agents.items() if a.status not in ENDED_AGENT}
-    named = [aid for aid, a in live.items() if a.name == ref]
-    if len(named) == 1:
-        return named[0], None
-    defined = defined_agents(session, plugins)
-    if ref in defined or named:
-        return ref, None
-    typed = [aid for aid, a in live.items() if a.agent_type == ref]
-    if len(typed) == 1:
-        return typed[0], None
-    if len(typed) > 1:
-        return None, f"{len(typed)} running agents are of type {ref!r} ({listing(typed, 4)}): name one by its id"
-    for key in [*agents, *defined]:
-        if key.casefold() == ref.casefold():
-            return key, None
-    known = [agent_label(session, aid) for aid in live] + [n for n in defined if n not in live]
-    known = list(dict.fromkeys(known))
-    if not known:
-        return None, f"no agent {ref!r}: this session has no agents or teams yet"
-    close = difflib.get_close_matches(ref, known, n=3, cutoff=0.8)
-    hint = f"did you mean {', '.join(close)}?" if close else f"agents: {listing(known)}"
-    return None, f"no agent {ref!r} in this session ({hint})"
-
-
-def agent_status(session: Any, name: str) -> tuple[str, str | None]:
-    """(status, current task) of the live agent(s) answering to ``name``; ``not started`` if none."""
-    found = [a for aid, a in session.state.agents.items() if name in names_of(session, aid)]
-    if not found:
-        return "not started", None
-    live = [a for a in found if a.status not in ENDED_AGENT] or found
-    best = sorted(live, key=lambda a: (a.status not in WORKING_AGENT, a.status != "blocked"))[0]
-    return best.status, best.current_task
-
-
-# -- teams -------------------------------------------------------------
-
-
-def _team(name: str, source: Any = None, origin: str = "session") -> dict[str, Any]:
-    return {
-        "name": name,
-        "description": getattr(source, "description", "") or "",
-        "lead": getattr(source, "lead", None),
-        "members": list(getattr(source, "members", ()) or ()),
-        "max_parallel": getattr(source, "max_parallel", None),
-        "skills": list(getattr(source, "skills", ()) or ()),
-        "origin": origin,
-    }
-
-
-def teams(session: Any, plugins: Any = None) -> dict[str, dict[str, Any]]:
-    """Teams by name: the session's definitions over installed plugins' ones, plus teams only named.
-
-    ``active`` says whether the session runs it (in ``active_teams``, or
-    defined in the session's own state).
-    """
-    found: dict[str, dict[str, Any]] = {}
-    for name, spec in plugin_specs(plugins, "orch_teams").items():
-        found[name] = _team(name, spec, "plugin")
-    for name, team in session.state.teams.items():
-        found[name] = _team(name, team, "session")
-    for name in session.active_teams:
-        found.setdefault(name, _team(name))
-    for agent in session.state.agents.values():
-        if agent.team:
-            found.setdefault(agent.team, _team(agent.team, origin="agents"))
-    active = set(session.active_teams) | set(session.state.teams)
-    for name, team in found.items():
-        team["active"] = name in active or team["origin"] == "agents"
-    return found
-
-
-def roster(session: Any, team: dict[str, Any]) -> list[str]:
-    """Who is in a team: its lead, its members, and the session's agents that say they are in it."""
-    names = [n for n in [team["lead"], *team["members"]] if n]
-    for aid, agent in session.state.agents.items():
-        if agent.team == team["name"]:
-            label = agent.name or aid
-            if not names_of(session, aid) & set(names):
-                names.append(label)
-    return list(dict.fromkeys(names))
-
-
-def team_tasks(session: Any, team: dict[str, Any]) -> list[Any]:
-    """Tasks of the team, or assigned to one of its people."""
-    people = set(roster(session, team))
-    return [
-        t for t in session.state.tasks.values()
-        if t.team == team["name"] or names_of(session, t.assignee) & people
-    ]
-
-
-# -- sprints ------------------------------------------------------------
-
-
-def sprint_tasks(session: Any, sprint: Any) -> list[Any]:
-    ids = list(sprint.tasks) + [t.id for t in session.state.tasks.values() if t.sprint == sprint.id]
-    return [session.state.tasks[i] for i in dict.fromkeys(ids) if i in session.state.tasks]
-
-
-def sprint_day(sprint: Any, now: datetime | None = None) -> int | None:
-    started = parse_ts(sprint.started_at)
-    if started is None:
-        return None
-    end = parse_ts(sprint.ended_at) or now_utc(now)
-    return max((end - started).days, 0) + 1
-
-
-def points(tasks: list[Any]) -> tuple[int, int]:
-    """(points done, points in all) of the tasks that are not cancelled."""
-    live = [t for t in tasks if t.status != "cancelled"]
-    return sum(t.points or 0 for t in live if t.status == "done"), sum(t.points or 0 for t in live)
+__all__ = [  # the shared questions, re-exported, and this package's own
+    "ENDED_AGENT",
+    "OPEN_STATUSES",
+    "PRIORITIES",
+    "PRIORITY_RANK",
+    "STATUS_ORDER",
+    "WORKING_AGENT",
+    "agent_label",
+    "agent_status",
+    "by_status",
+    "clip",
+    "count",
+    "defined_agents",
+    "find_task",
+    "find_team",
+    "hook_event_total",
+    "listing",
+    "names_of",
+    "now_utc",
+    "number",
+    "parse_ts",
+    "payload_text",
+    "plugin_specs",
+    "points",
+    "queued",
+    "resolve_agent",
+    "roster",
+    "scalar_metrics",
+    "sprint_day",
+    "sprint_tasks",
+    "task_sort_key",
+    "tasks_of",
+    "team_tasks",
+    "teams",
+    "unknown_task",
+    "words",
+    "current_sprint",
+    "sprint_title",
+    "progress",
+    "rate",
+    "day_text",
+    "outlook",
+    "agent_facts",
+    "assignee_for",
+]
 
 
 # -- the sprint ----------------------------------------------------------

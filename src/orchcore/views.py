@@ -1,10 +1,12 @@
-"""Read-only questions about a session's state: which task, which agent, which team.
+"""Read-only questions about a session's state, for programs: which task, which agent, which team.
 
-Everything here takes an ``orchcore.models.Session`` and returns plain data;
-nothing writes state (the palette does that through events). ``plugins`` is
-the plugin manager a palette command gets in its context: with it, teams and
-agents that installed plugins define count as known even before a session
-has activated them.
+Shared by every program (dashboard, sprint runner, …) so that "T-1",
+"engineering-backend" or "qa" mean the same thing in each. Everything here
+takes an ``orchcore.models.Session`` and returns plain data; nothing writes
+state (programs do that through events). ``plugins`` is the plugin manager a
+palette command gets in its context: with it, teams and agents that
+installed plugins define count as known even before a session has activated
+them.
 """
 
 from __future__ import annotations
@@ -42,6 +44,18 @@ def listing(names: list[str], limit: int = 8) -> str:
 
 
 # -- time --------------------------------------------------------------
+
+
+def words(text: str) -> set[str]:
+    """Lower-case words of a text, for matching skills."""
+    out, word = set(), []
+    for char in text.lower() + " ":
+        if char.isalnum():
+            word.append(char)
+        elif word:
+            out.add("".join(word))
+            word = []
+    return out
 
 
 def now_utc(now: datetime | None = None) -> datetime:
