@@ -11,11 +11,6 @@ OTHER_SESSION = "7a214c65-635e-4f7c-ac74-130030d59d09"
 
 
 @pytest.fixture
-def session_id() -> str:
-    return SESSION
-
-
-@pytest.fixture
 def subprocess_env(orch_project: Path) -> dict[str, str]:
     """Environment for a child process that must see the test's project and caches."""
     env = dict(os.environ)

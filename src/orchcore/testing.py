@@ -43,6 +43,18 @@ _ISOLATED_ENV = (
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Markers plugin test suites share with the core's."""
+    config.addinivalue_line("markers", "exercises_hook(name): the test exercises the named orch_* hookspec")
+    config.addinivalue_line("markers", "e2e: drives the real Claude Code binary")
+
+
+@pytest.fixture
+def session_id() -> str:
+    """A valid Claude Code session id (a UUID), the same in every test."""
+    return "8e82f7c6-1351-45ff-b6d3-4fb1cc1717ee"
+
+
 @pytest.fixture
 def orch_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A throwaway project folder (with ``.claude/``) that orchcore treats as the project."""
