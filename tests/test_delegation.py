@@ -134,3 +134,150 @@ def test_parallel_processes_replaying_interleaved_subagent_events_lose_nothing(o
             "SubagentStart", "PostToolUse", "SubagentStop"]
     assert runtime.bus.replay(SID) == runtime.store.get(SID)
     runtime.close()
+
+
+# -- capacity, tasks and messages -------------------------------------------------------------
+
+from orchcore.plugins import hookimpl  # noqa: E402
+from orchcore.specs import AgentSpec, TeamSpec  # noqa: E402
+
+
+class Organisation:
+    @hookimpl
+    def orch_teams(self):
+        return [TeamSpec(name="engineering", lead="eng-lead", members=["eng-backend", "eng-frontend"],
+                         max_parallel=3)]
+
+    @hookimpl
+    def orch_agents(self):
+        return [AgentSpec(name="eng-backend", description="backend", team="engineering", capacity=1),
+                AgentSpec(name="eng-frontend", description="frontend", team="engineering", capacity=2)]
+
+
+@pytest.fixture
+def organisation(enabled, register_plugin):
+    register_plugin(Organisation(), name="organisation")
+    return enabled
+
+
+def test_a_call_beyond_an_agents_capacity_is_denied_and_a_teammate_with_room_suggested(organisation, orch_hook):
+    first = orch_hook(agent_call("toolu_1", "eng-backend"))
+    second = orch_hook(agent_call("toolu_2", "eng-backend"))  # before any subagent started: counted already
+
+    assert first.answer is None
+    reason = second.answer["hookSpecificOutput"]["permissionDecisionReason"]
+    assert second.answer["hookSpecificOutput"]["permissionDecision"] == "deny"
+    assert "eng-backend already runs 1 times, its capacity (1)" in reason
+    assert "Agents of team engineering with free capacity: eng-frontend" in reason
+    assert organisation.store.get(SID).state.delegations["toolu_2"].status == "denied"
+
+
+def test_a_team_at_max_parallel_denies_further_calls(organisation, orch_hook):
+    for n, agent_type in enumerate(["eng-backend", "eng-frontend", "eng-frontend"]):
+        assert orch_hook(agent_call(f"toolu_{n}", agent_type)).answer is None
+
+    denied = orch_hook(agent_call("toolu_9", "eng-frontend")).answer
+
+    assert "team engineering already runs 3 agents, its max_parallel (3)" in \
+        denied["hookSpecificOutput"]["permissionDecisionReason"]
+
+
+def test_the_session_limit_comes_from_the_environment_or_config(organisation, orch_hook, monkeypatch):
+    monkeypatch.setenv("ORCH_MAX_AGENTS", "1")
+    orch_hook(agent_call("toolu_1", "general-purpose"))
+
+    denied = orch_hook(agent_call("toolu_2", "general-purpose")).answer
+
+    assert "the session already runs 1 agents, its limit (max_agents 1)" in \
+        denied["hookSpecificOutput"]["permissionDecisionReason"]
+
+
+def test_a_finished_subagent_frees_its_slot(organisation, orch_hook):
+    orch_hook(agent_call("toolu_1", "eng-backend"))
+    orch_hook(payload("SubagentStart", "agent-1", agent_type="eng-backend"))
+    orch_hook(payload("SubagentStop", "agent-1", agent_type="eng-backend", last_assistant_message="ok"))
+    orch_hook(payload("PostToolUse", tool_name="Agent", tool_use_id="toolu_1", tool_input={},
+                      tool_response={"status": "completed", "agentId": "agent-1"}))
+
+    assert orch_hook(agent_call("toolu_2", "eng-backend")).answer is None
+
+
+def test_a_delegated_task_is_linked_to_its_agent_and_closes_when_it_completes(organisation, orch_hook):
+    organisation.emit(SID, "task.created", {"id": "T-101", "title": "Payment API"})
+    orch_hook(payload("PreToolUse", tool_name="Agent", tool_use_id="toolu_1",
+                      tool_input={"description": "Implement T-101", "prompt": "Build the API",
+                                  "subagent_type": "eng-backend"}))
+    orch_hook(payload("SubagentStart", "agent-1", agent_type="eng-backend"))
+    running = organisation.store.get(SID).state
+
+    orch_hook(payload("SubagentStop", "agent-1", agent_type="eng-backend", last_assistant_message="done"))
+    finished = organisation.store.get(SID).state
+
+    assert running.delegations["toolu_1"].task == "T-101"
+    assert (running.tasks["T-101"].assignee, running.tasks["T-101"].status) == ("agent-1", "in_progress")
+    assert running.agents["agent-1"].current_task == "T-101" and running.agents["agent-1"].team == "engineering"
+    assert finished.tasks["T-101"].status == "done"
+
+
+def test_messages_for_an_agent_type_reach_the_subagent_when_it_starts(organisation, orch_hook):
+    organisation.emit(SID, "message.sent", {"id": "M-1", "from": "qa", "to": "eng-backend", "priority": "normal",
+                                            "payload": "use idempotency keys"})
+    organisation.emit(SID, "message.sent", {"id": "M-2", "from": "lead", "to": "engineering",
+                                            "priority": "critical", "payload": "freeze at 5pm"})
+    organisation.emit(SID, "message.sent", {"id": "M-3", "from": "pm", "to": "qa", "payload": "not for you"})
+    orch_hook(agent_call("toolu_1", "eng-backend"))
+
+    answer = orch_hook(payload("SubagentStart", "agent-1", agent_type="eng-backend")).answer
+
+    context = answer["hookSpecificOutput"]["additionalContext"]
+    assert context.index("[critical] from lead: freeze at 5pm") < context.index("[normal] from qa: use idempotency")
+    assert "not for you" not in context
+    statuses = {m.id: m.status for m in organisation.store.get(SID).state.messages}
+    assert statuses == {"M-1": "delivered", "M-2": "delivered", "M-3": "queued"}
+
+
+ORGANISATION_SOURCE = '''
+from orchcore.plugins import hookimpl
+from orchcore.specs import AgentSpec, TeamSpec
+
+
+@hookimpl
+def orch_teams():
+    return [TeamSpec(name="fake-eng", members=["fake-backend"], max_parallel=5)]
+
+
+@hookimpl
+def orch_agents():
+    return [AgentSpec(name="fake-backend", description="backend", team="fake-eng", capacity=2)]
+'''
+
+
+def test_parallel_calls_cannot_take_the_same_last_slot(orch_project, subprocess_env, tmp_path):
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from orchcore.runtime import Runtime
+    from orchcore.testing import write_distribution
+
+    site = tmp_path / "site"
+    write_distribution(site, "orchtest-org", "1.0", {"orchtest-org": "orchtest_org"},
+                       {"orchtest_org.py": ORGANISATION_SOURCE})
+    runtime = Runtime(project=orch_project)
+    runtime.bus.create_session(SID, orchestration_enabled=True)
+    runtime.close()
+    orch = str(Path(sys.executable).with_name("orch"))
+    env = {**subprocess_env, "ORCH_WORKER": "0", "CLAUDE_PROJECT_DIR": str(orch_project), "PYTHONPATH": str(site)}
+
+    def call(n: int) -> dict | None:
+        done = subprocess.run([orch, "hook"], input=json.dumps(agent_call(f"toolu_{n}", "fake-backend")).encode(),
+                              env=env, capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout) if done.stdout.strip() else None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(call, range(8)))
+
+    allowed = [a for a in answers if a is None]
+    denied = [a for a in answers if a and a["hookSpecificOutput"]["permissionDecision"] == "deny"]
+    assert (len(allowed), len(denied)) == (2, 6)  # capacity 2: exactly two, however the processes raced

@@ -40,5 +40,5 @@ def test_quickstart_shows_the_plugins_and_ends_in_a_populated_demo(tmp_path):
     assert "built-ins (" in out and "active" in out
     assert "==> orch demo" in out and out.index("==> orch demo") > out.index("==> orch plugins list")
     assert "sprint Checkout v2 (active)" in out  # the demo's dashboard, populated
-    assert "agents (" in out and "messages (2 queued)" in out
+    assert "agents (" in out and "messages (1 queued)" in out
     assert "Traceback" not in out + done.stderr

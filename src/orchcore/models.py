@@ -136,9 +136,11 @@ class Delegation:
     id: str
     parent: str = "main"
     agent_type: str = ""
+    team: str | None = None
     description: str = ""
     prompt: str = ""
     status: str = "requested"  # requested | running | completed | failed | denied
+    reason: str | None = None  # why it was denied
     agent_id: str | None = None
     task: str | None = None
     requested_at: str | None = None

@@ -393,6 +393,19 @@ class HookContext:
     config: Any = None
     plugins: Any = None  # the plugin manager: ``context.plugins.specs("orch_programs")``
     emitted: list[tuple[str, dict[str, Any]]] = attrs.field(factory=list)
+    committer: Any = None  # set by the router: commits one event at once, returns the new state
 
     def emit(self, type: str, data: dict[str, Any] | None = None) -> None:
         self.emitted.append((type, dict(data or {})))
+
+    def commit(self, type: str, data: dict[str, Any] | None = None) -> Any:
+        """Record one event now, in its own transaction, and return the session's new state.
+
+        For decisions that must be atomic across parallel hook processes (a
+        capacity check whose reducer reserves the slot): the reducer decides,
+        the handler reads the outcome. Unlike ``emit``, it stays committed
+        even if the handler fails afterwards.
+        """
+        if self.committer is None:
+            raise RuntimeError("commit() is available only inside the hook router")
+        return self.committer(type, dict(data or {}))

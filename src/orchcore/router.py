@@ -175,7 +175,7 @@ def run_handlers(runtime: Any, event: Any, session: Any, env: dict[str, str]) ->
             continue
         context = HookContext(  # each handler its own copy: no handler sees another's changes
             session=copy.deepcopy(session), plugin=provided.plugin, handler=handler_name, config=runtime.config,
-            plugins=runtime.plugins,
+            plugins=runtime.plugins, committer=_committer(runtime, session.session_id, handler_name),
         )
         started = time.perf_counter()
         value, error = _call_with_budget(spec.handler, event, context, budget_ms)
@@ -219,6 +219,22 @@ def _config(project: str, env: dict[str, str]) -> Any:
     except ConfigError as exc:
         log(env, project, f"config ignored: {exc}")
         return Config()
+
+
+def _committer(runtime: Any, session_id: str, handler: str) -> Any:
+    """``HookContext.commit``: handlers run in their own thread, so they get their own store connection."""
+
+    def commit(event_type: str, data: dict[str, Any]) -> Any:
+        from orchcore.bus import EventBus
+
+        store = runtime.open_store()
+        try:
+            return EventBus(store, runtime.plugins).emit(session_id, event_type, data, f"handler:{handler}")[1]
+        finally:
+            if store is not runtime.store:
+                store.close()
+
+    return commit
 
 
 def _commit(runtime: Any, session_id: str, handler: str, emitted: list) -> str | None:

@@ -57,6 +57,16 @@ class Runtime:
 
     @cached_property
     def store(self):
+        return self.open_store(shared=True)
+
+    def open_store(self, shared: bool = False):
+        """A store on this project's state: a new connection (for another thread), unless ``shared``.
+
+        A store that only exists in this process (the memory backend) is
+        always the shared one.
+        """
+        if not shared and "store" in self.__dict__ and getattr(self.store, "name", "") == "memory":
+            return self.store
         name = self.config.store_backend
         backends = self.plugins.collect("orch_store_backends")
         if name not in backends:

@@ -9,6 +9,17 @@
 * ``PostToolUse`` of the ``Agent`` tool: the caller's tool result names the
   ``agentId`` that ran the call, which confirms (or corrects) the link.
 
+Capacity: a delegation counts from the moment it is allowed (several Agent
+calls in one model turn fire their PreToolUse before any subagent starts).
+The limits — agents per session (``limits.max_agents`` in the config or
+``ORCH_MAX_AGENTS``, 20 by default), a team's ``max_parallel``, an agent
+definition's ``capacity`` — travel with the event, and its reducer reserves
+the slot or denies it inside the store's transaction, so parallel hook
+processes cannot both take the last slot. A denied call is answered with a
+deny naming the limit and the team's agents that still have room; Claude
+Code then does not start the subagent. Pending messages for the agent (by
+id, type or team) reach the subagent as context when it starts.
+
 Events from inside a subagent carry its ``agent_id``: attribution never guesses.
 The reducers are pure: matching happens in them, from the log alone.
 """
@@ -19,6 +30,7 @@ from orchcore.clock import parse_iso
 from orchcore.errors import InvalidValue
 from orchcore.models import Agent, Delegation, Event, Session
 from orchcore.plugins import hookimpl
+from orchcore.protocol import HookResult
 from orchcore.specs import EventType, HookHandler
 
 MAIN = "main"
@@ -29,19 +41,73 @@ MESSAGE_CHARS = 1000
 # -- handlers: hook events in, delegation events out ---------------------------
 
 
+DEFAULT_MAX_AGENTS = 20
+
+
 def on_agent_call(event, context):
     tool_id = event.tool_use_id
     if event.tool_name != "Agent" or not tool_id:
         return None
     tool_input = event.tool_input
-    context.emit("delegation.requested", {
+    agent_type = str(tool_input.get("subagent_type") or "general-purpose")
+    definition = _definition(context, agent_type)
+    team = definition.team if definition is not None else None
+    parent = event.agent_id or MAIN
+    state = context.commit("delegation.requested", {
         "id": tool_id,
-        "parent": event.agent_id or MAIN,
-        "agent_type": str(tool_input.get("subagent_type") or "general-purpose"),
+        "parent": parent,
+        "agent_type": agent_type,
+        "team": team,
         "description": str(tool_input.get("description") or "")[:200],
         "prompt": str(tool_input.get("prompt") or "")[:PROMPT_CHARS],
+        "limits": _limits(context, team, definition),
     })
-    return None
+    delegation = state.state.delegations.get(_key(state, tool_id, parent))
+    if delegation is None or delegation.status != "denied":
+        return None
+    return HookResult.deny(f"{delegation.reason}{_suggestion(context, state, delegation)}")
+
+
+def _limits(context, team, definition) -> dict:
+    import os
+
+    configured = context.config.get("limits.max_agents") if context.config is not None else None
+    session_limit = _positive(os.environ.get("ORCH_MAX_AGENTS")) or _positive(configured) or DEFAULT_MAX_AGENTS
+    limits = {"session": session_limit}
+    if team:
+        spec = context.plugins.specs("orch_teams").get(team) if context.plugins is not None else None
+        active = context.session.state.teams.get(team)
+        team_limit = (active.max_parallel if active is not None else None) or (spec.max_parallel if spec else None)
+        if team_limit:
+            limits["team"] = team_limit
+    if definition is not None and definition.capacity:
+        limits["agent"] = definition.capacity
+    return limits
+
+
+def _positive(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _suggestion(context, state, delegation) -> str:
+    """When an agent is at its capacity, the agents of its team that still have room (load balancing)."""
+    wait = ". Wait for a running subagent to finish, then delegate again."
+    team = delegation.team
+    if not team or context.plugins is None or "capacity" not in (delegation.reason or ""):
+        return wait  # the session or the team is full: no other agent of the team would start either
+    in_flight = _in_flight(state)
+    free = sorted(
+        spec.name for spec in context.plugins.specs("orch_agents").values()
+        if spec.team == team and spec.name != delegation.agent_type
+        and sum(d.agent_type == spec.name for d in in_flight) < (spec.capacity or 1)
+    )
+    if not free:
+        return wait
+    return f". Agents of team {team} with free capacity: {', '.join(free[:3])}."
 
 
 def on_agent_result(event, context):
@@ -64,7 +130,30 @@ def on_subagent_start(event, context):
     if definition is not None:  # an agent we define: its team and role travel with the event
         data.update(team=definition.team, role=definition.role)
     context.emit("agent.started", data)
-    return None
+    return _deliver_messages(context, event.agent_id, event.agent_type, data.get("team"))
+
+
+PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "low": 3}
+
+
+def _deliver_messages(context, agent_id, agent_type, team):
+    """Queued messages for this agent (its id, its type or its team) become its starting context."""
+    names = {agent_id, agent_type, team, "all"} - {None, ""}
+    waiting = [m for m in context.session.state.messages if m.status == "queued" and m.recipient in names]
+    if not waiting:
+        return None
+    waiting.sort(key=lambda m: (PRIORITY_RANK.get(m.priority, 9), m.created_at or ""))
+    context.emit("message.delivered", {"ids": [m.id for m in waiting]})
+    lines = [f"- [{m.priority}] from {m.sender or 'someone'}: {_text(m.payload)}" for m in waiting]
+    return HookResult.context("Messages waiting for you (orchcore message bus):\n" + "\n".join(lines))
+
+
+def _text(payload) -> str:
+    if isinstance(payload, str):
+        return payload
+    import json
+
+    return json.dumps(payload, ensure_ascii=False)
 
 
 def _definition(context, agent_type):
@@ -85,7 +174,7 @@ def orch_hook_handlers():
     return [
         HookHandler(name="delegation-requested", events=["PreToolUse"], matcher="Agent", handler=on_agent_call),
         HookHandler(name="delegation-finished", events=["PostToolUse"], matcher="Agent", handler=on_agent_result),
-        HookHandler(name="subagent-started", events=["SubagentStart"], handler=on_subagent_start),
+        HookHandler(name="subagent-started", events=["SubagentStart"], handler=on_subagent_start),  # + its messages
         HookHandler(name="subagent-stopped", events=["SubagentStop"], handler=on_subagent_stop),
     ]
 
@@ -106,22 +195,61 @@ def _key(session: Session, tool_use_id: str, parent: str) -> str:
     return tool_use_id if known is None or known.parent == parent else f"{tool_use_id}#{parent}"
 
 
+def _in_flight(session: Session) -> list[Delegation]:
+    return [d for d in session.state.delegations.values() if d.status in ("requested", "running")]
+
+
 def delegation_requested(session: Session, event: Event) -> Session:
     parent_id = str(event.data.get("parent") or MAIN)
     delegation_id = _key(session, _need(event, "id"), parent_id)
     if delegation_id in session.state.delegations:
         return session  # the same call seen twice (a retried hook): nothing new
     parent = session.state.agents.get(parent_id)
-    session.state.delegations[delegation_id] = Delegation(
+    team = event.data.get("team") if isinstance(event.data.get("team"), str) else None
+    delegation = Delegation(
         id=delegation_id,
         parent=parent_id,
         agent_type=str(event.data.get("agent_type") or ""),
+        team=team,
         description=str(event.data.get("description") or ""),
         prompt=str(event.data.get("prompt") or ""),
-        task=parent.current_task if parent else None,
+        task=_task_of(session, event) or (parent.current_task if parent else None),
         requested_at=event.ts,
     )
+    delegation.reason = _over_capacity(session, delegation, event.data.get("limits") or {})
+    if delegation.reason:
+        delegation.status = "denied"
+    session.state.delegations[delegation_id] = delegation
     return session
+
+
+def _task_of(session: Session, event: Event) -> str | None:
+    """A task the call names in its description or prompt (``T-101``), when the session has it."""
+    text = f"{event.data.get('description') or ''} {event.data.get('prompt') or ''}"
+    for word in text.replace(",", " ").replace("(", " ").replace(")", " ").replace(":", " ").split():
+        word = word.strip(".;")
+        if word in session.state.tasks:
+            return word
+    return None
+
+
+def _over_capacity(session: Session, delegation: Delegation, limits: dict) -> str | None:
+    """Why this delegation may not start now, or None: decided here, in the store's transaction."""
+    in_flight = _in_flight(session)
+    session_limit = limits.get("session")
+    if isinstance(session_limit, int) and len(in_flight) >= session_limit:
+        return f"orchcore: the session already runs {len(in_flight)} agents, its limit (max_agents {session_limit})"
+    team_limit = limits.get("team")
+    if delegation.team and isinstance(team_limit, int):
+        running = sum(d.team == delegation.team for d in in_flight)
+        if running >= team_limit:
+            return f"orchcore: team {delegation.team} already runs {running} agents, its max_parallel ({team_limit})"
+    agent_limit = limits.get("agent")
+    if isinstance(agent_limit, int):
+        running = sum(d.agent_type == delegation.agent_type for d in in_flight)
+        if running >= agent_limit:
+            return f"orchcore: {delegation.agent_type} already runs {running} times, its capacity ({agent_limit})"
+    return None
 
 
 def agent_started(session: Session, event: Event) -> Session:
@@ -144,6 +272,9 @@ def agent_started(session: Session, event: Event) -> Session:
         agent.delegation = delegation.id
         agent.parent_id = delegation.parent
         agent.current_task = agent.current_task or delegation.task
+    task = session.state.tasks.get(agent.current_task or "")
+    if task is not None and task.status in ("pending", "in_progress"):
+        task.assignee, task.status, task.updated_at = agent_id, "in_progress", event.ts  # the task runs here now
     session.state.agents[agent_id] = agent
     return session
 
@@ -157,6 +288,9 @@ def agent_stopped(session: Session, event: Event) -> Session:
     if agent.started_at:
         elapsed = parse_iso(event.ts) - parse_iso(agent.started_at)
         agent.duration_ms = int(elapsed.total_seconds() * 1000)
+    task = session.state.tasks.get(agent.current_task or "")
+    if task is not None and task.assignee == agent_id and task.status == "in_progress":
+        task.status, task.completed_at, task.updated_at = "done", event.ts, event.ts  # its delegation completed
     session.state.agents[agent_id] = agent
     return session
 
