@@ -17,6 +17,7 @@ from orchcore.plugins import hookimpl
 from orchcore.specs import EventType
 
 PRIORITIES = ("critical", "high", "normal", "low")
+MAX_QUEUED_MESSAGES = 100  # per session: beyond it a send is refused, never silently dropped
 
 
 def _need(event: Event, key: str, kind: type = str) -> Any:
@@ -225,6 +226,14 @@ def message_sent(session: Session, event: Event) -> Session:
     message = _merge(None, Message, event.data)
     if message.priority not in PRIORITIES:
         raise InvalidValue(f"message priority must be one of {', '.join(PRIORITIES)}")
+    if any(m.id == message.id for m in session.state.messages):
+        raise InvalidValue(f"message {message.id!r} already exists")
+    queued = sum(m.status == "queued" for m in session.state.messages)
+    if queued >= MAX_QUEUED_MESSAGES:
+        raise InvalidValue(
+            f"the message queue is full ({queued} queued, at most {MAX_QUEUED_MESSAGES}): "
+            "receive or clear messages first (`orch msg receive`, `orch msg status`)"
+        )
     message.created_at = event.ts
     message.status = "queued"
     session.state.messages.append(message)

@@ -1,0 +1,125 @@
+"""``orch msg``: the session's message bus between agents and teams.
+
+Messages are queued with a priority (critical > high > normal > low) and
+received in that order, oldest first within a priority. A recipient is an
+agent (id, name or type), a team, or ``all``; ``receive --as NAME`` takes what
+is addressed to that name, to its team (``--team``) and to ``all``. At most
+100 messages wait per session: beyond that a send is refused with an error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import typer
+
+from orchcore.cli.app import runtime_of
+from orchcore.cli.output import print_json, table
+from orchcore.cli.session_cmd import JsonOption, SessionOption
+from orchcore.errors import OrchError
+from orchcore.runtime import resolve_session_id
+
+app = typer.Typer(help="The message bus between agents and teams.", no_args_is_help=True)
+PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "low": 3}
+
+
+def _send(ctx, session, sender, recipient, text, priority, kind, as_json) -> None:
+    if priority not in PRIORITY_RANK:
+        raise OrchError(f"--priority must be one of {', '.join(PRIORITY_RANK)}")
+    if not text.strip():
+        raise OrchError("the message is empty")
+    runtime = runtime_of(ctx)
+    session_id = resolve_session_id(session)
+    data = {"id": f"M-{uuid.uuid4().hex[:8]}", "from": sender, "to": recipient, "type": kind,
+            "priority": priority, "payload": text}
+    event, _ = runtime.bus.emit(session_id, "message.sent", data, source="cli")
+    if as_json:
+        print_json({**data, "seq": event.seq})
+    else:
+        typer.echo(f"{data['id']} queued for {recipient} ({priority})")
+
+
+@app.command("send")
+def send(
+    ctx: typer.Context,
+    recipient: Annotated[str, typer.Argument(help="An agent (id, name or type), a team, or 'all'.")],
+    text: Annotated[str, typer.Argument(help="The message.")],
+    sender: Annotated[str, typer.Option("--from", help="Who sends it.")] = "main",
+    priority: Annotated[str, typer.Option("--priority", "-p", help="critical, high, normal or low.")] = "normal",
+    kind: Annotated[str, typer.Option("--type", help="note, question, handoff, …")] = "note",
+    session: SessionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Queue a message for an agent or a team."""
+    _send(ctx, session, sender, recipient, text, priority, kind, as_json)
+
+
+@app.command("broadcast")
+def broadcast(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="The message.")],
+    team: Annotated[str | None, typer.Option("--team", help="Only this team (else every agent).")] = None,
+    sender: Annotated[str, typer.Option("--from", help="Who sends it.")] = "main",
+    priority: Annotated[str, typer.Option("--priority", "-p", help="critical, high, normal or low.")] = "normal",
+    session: SessionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Queue a message for a whole team, or for all agents."""
+    _send(ctx, session, sender, team or "all", text, priority, "broadcast", as_json)
+
+
+def _for(messages, names: set[str]) -> list:
+    waiting = [m for m in messages if m.status == "queued" and m.recipient in names]
+    return sorted(waiting, key=lambda m: (PRIORITY_RANK.get(m.priority, 9), m.created_at or ""))
+
+
+@app.command("receive")
+def receive(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--as", help="The receiving agent's id, name or type.")] = "main",
+    team: Annotated[str | None, typer.Option("--team", help="Also what is addressed to this team.")] = None,
+    peek: Annotated[bool, typer.Option("--peek", help="Show without marking them delivered.")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100, help="At most this many.")] = 10,
+    session: SessionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Take the waiting messages for NAME (and its team, and 'all'), most urgent first."""
+    runtime = runtime_of(ctx)
+    session_id = resolve_session_id(session)
+    state = runtime.store.get(session_id)
+    taken = _for(state.state.messages, {name, "all"} | ({team} if team else set()))[:limit]
+    if taken and not peek:
+        runtime.bus.emit(session_id, "message.delivered", {"ids": [m.id for m in taken]}, source="cli")
+    rows = [{"id": m.id, "from": m.sender, "to": m.recipient, "priority": m.priority, "type": m.type,
+             "payload": m.payload, "created_at": m.created_at} for m in taken]
+    if as_json:
+        print_json(rows)
+    elif not rows:
+        typer.echo(f"no messages for {name}")
+    else:
+        for r in rows:
+            typer.echo(f"[{r['priority']}] {r['from']} → {r['to']}: {r['payload']}")
+
+
+@app.command("status")
+def status(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
+    """The queue: how many wait, per recipient and priority."""
+    from orchcore.builtin.core_events import MAX_QUEUED_MESSAGES
+
+    runtime = runtime_of(ctx)
+    state = runtime.store.get(resolve_session_id(session))
+    queued = [m for m in state.state.messages if m.status == "queued"]
+    per: dict[tuple[str, str], int] = {}
+    for m in queued:
+        per[(m.recipient, m.priority)] = per.get((m.recipient, m.priority), 0) + 1
+    data = {"queued": len(queued), "limit": MAX_QUEUED_MESSAGES,
+            "delivered": sum(m.status != "queued" for m in state.state.messages),
+            "by_recipient": [{"to": to, "priority": p, "count": n}
+                             for (to, p), n in sorted(per.items(), key=lambda kv: (kv[0][0], PRIORITY_RANK.get(kv[0][1], 9)))]}
+    if as_json:
+        print_json(data)
+        return
+    typer.echo(f"{data['queued']} queued of at most {data['limit']}, {data['delivered']} delivered")
+    if per:
+        table(None, ["to", "priority", "queued"], [[r["to"], r["priority"], r["count"]] for r in data["by_recipient"]])
