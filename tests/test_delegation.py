@@ -281,3 +281,40 @@ def test_parallel_calls_cannot_take_the_same_last_slot(orch_project, subprocess_
     allowed = [a for a in answers if a is None]
     denied = [a for a in answers if a and a["hookSpecificOutput"]["permissionDecision"] == "deny"]
     assert (len(allowed), len(denied)) == (2, 6)  # capacity 2: exactly two, however the processes raced
+
+
+def test_claude_codes_own_tasks_are_mirrored_into_the_sessions_tasks(enabled, orch_hook):
+    orch_hook(payload("TaskCreated", task_id="7", task_subject="Write the migration",
+                      task_description="add the column", teammate_name="ada", team_name="backend"))
+    orch_hook(payload("TaskCreated", task_id="7", task_subject="Write the migration"))  # seen twice: one task
+    created = enabled.store.get(SID).state.tasks["7"]
+    orch_hook(payload("TaskCompleted", task_id="7", task_subject="Write the migration"))
+    orch_hook(payload("TaskCompleted", task_id="8", task_subject="Late one"))  # never saw it created
+    orch_hook(payload("TeammateIdle", teammate_name="ada", team_name="backend"))
+
+    state = enabled.store.get(SID).state
+    assert (created.title, created.description, created.team, created.assignee, created.status) == (
+        "Write the migration", "add the column", "backend", "ada", "pending")
+    assert created.extra == {"source": "claude-code"}
+    assert state.tasks["7"].status == "done" and state.tasks["8"].status == "done"
+    assert (state.agents["ada"].status, state.agents["ada"].team) == ("idle", "backend")
+
+
+def test_orch_profile_shows_handler_latency_and_work_per_agent_and_team(organisation, orch_hook, orch_cli):
+    orch_hook(agent_call("toolu_1", "eng-backend"))
+    orch_hook(payload("SubagentStart", "agent-1", agent_type="eng-backend"))
+    orch_hook(payload("PreToolUse", "agent-1", tool_name="Bash", tool_use_id="b1", tool_input={"command": "ls"}))
+    orch_hook(payload("PostToolUseFailure", "agent-1", tool_name="Bash", tool_use_id="b1", tool_input={},
+                      error="exit 1"))
+    orch_hook(payload("SubagentStop", "agent-1", agent_type="eng-backend", last_assistant_message="done"))
+
+    data = orch_cli("profile", "--json", session=SID).json()
+
+    handlers = {h["handler"]: h for h in data["handlers"]}
+    assert handlers["delegation-requested"]["calls"] == 1 and handlers["delegation-requested"]["failures"] == 0
+    agents = {a["agent"]: a for a in data["agents"]}
+    assert (agents["agent-1"]["tool_calls"], agents["agent-1"]["failures"], agents["agent-1"]["team"]) == (
+        1, 1, "engineering")
+    assert agents["main"]["delegated"] == 1 and agents["main"]["tool_calls"] == 1
+    (team,) = data["teams"]
+    assert (team["team"], team["completed"], team["failures"]) == ("engineering", 1, 1)

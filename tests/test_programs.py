@@ -225,3 +225,46 @@ def test_a_programs_own_segments_show_only_while_it_is_the_sessions_mode(orch_bu
     assert "BOARD-SEGMENT" not in line()
     orch_cli("program", "activate", "board", session=SID)
     assert "BOARD-SEGMENT" in line()
+
+
+def stop(active: bool = False) -> dict:
+    return {"session_id": SID, "transcript_path": "", "cwd": "/", "hook_event_name": "Stop",
+            "stop_hook_active": active, "last_assistant_message": "done for now"}
+
+
+@pytest.fixture
+def sprint_with_policy(orch_bus, register_plugin, orch_cli):
+    class Runner:
+        @hookimpl
+        def orch_programs(self):
+            return [ProgramSpec(name="runner", description="r", output_style="…", stop_policy=True)]
+
+    register_plugin(Runner())
+    orch_bus.create_session(SID, orchestration_enabled=True)
+    orch_bus.emit(SID, "sprint.started", {"id": "S-1", "name": "Sprint"})
+    orch_bus.emit(SID, "task.created", {"id": "T-1", "title": "API", "sprint": "S-1"})
+    orch_cli("program", "activate", "runner", session=SID)
+    return orch_bus
+
+
+def test_the_stop_policy_keeps_the_main_agent_working_while_the_sprint_has_open_tasks(sprint_with_policy, orch_hook):
+    answer = orch_hook(stop()).answer
+
+    assert answer["decision"] == "block"
+    assert "S-1 still has 1 open tasks: T-1 [pending] API" in answer["reason"]
+
+
+def test_the_stop_policy_never_loops(sprint_with_policy, orch_hook):
+    assert orch_hook(stop(active=True)).answer is None  # a Stop hook already made Claude continue
+    blocks = [orch_hook(stop()).answer for _ in range(5)]
+
+    assert [b is not None and b.get("decision") == "block" for b in blocks] == [True, True, True, False, False]
+
+
+def test_without_open_tasks_or_without_the_opt_in_stopping_is_free(sprint_with_policy, orch_hook, orch_cli):
+    sprint_with_policy.emit(SID, "task.completed", {"id": "T-1"})
+    assert orch_hook(stop()).answer is None
+
+    sprint_with_policy.emit(SID, "task.created", {"id": "T-2", "title": "more", "sprint": "S-1"})
+    orch_cli("program", "deactivate", session=SID)
+    assert orch_hook(stop()).answer is None

@@ -69,6 +69,7 @@ class ProgramSpec:
     segments: tuple[str, ...] = attrs.field(default=(), converter=_names)
     handlers: tuple[str, ...] = attrs.field(default=(), converter=_names)
     keep_coding_instructions: bool = False
+    stop_policy: bool = False  # keep the main agent working while the sprint has open tasks (see builtin.programs)
     render_context: Callable[[Session], str] | None = None
     palette: tuple[PaletteCommand, ...] = attrs.field(default=(), converter=tuple)
 

@@ -280,11 +280,15 @@ def metric_recorded(session: Session, event: Event) -> Session:
 
 
 def hook_handled(session: Session, event: Event) -> Session:
-    """Counts per hook event, and calls, failures and latency per handler."""
+    """Counts per hook event, tool calls and failures per agent, and calls, failures and latency per handler."""
     name = _need(event, "event")
     metrics = session.state.metrics
     counts = metrics.setdefault("hook_events", {})
     counts[name] = counts.get(name, 0) + 1
+    who = event.data.get("agent_id") or "main"
+    if name in ("PreToolUse", "PostToolUseFailure") and isinstance(event.data.get("tool_name"), str):
+        per_agent = metrics.setdefault("by_agent", {}).setdefault(who, {"tool_calls": 0, "failures": 0})
+        per_agent["tool_calls" if name == "PreToolUse" else "failures"] += 1
     handlers = event.data.get("handlers") or {}
     if not isinstance(handlers, dict):
         raise InvalidValue("event 'hook.handled': handlers must map handler names to timings")

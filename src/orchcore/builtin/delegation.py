@@ -169,9 +169,44 @@ def on_subagent_stop(event, context):
     return None
 
 
+def on_claude_task(event, context):
+    """Claude Code's own tasks (TaskCreated / TaskCompleted) mirrored into the session's tasks."""
+    task_id = event.get("task_id")
+    if not isinstance(task_id, str) or not task_id:
+        return None
+    known = task_id in context.session.state.tasks
+    if event.hook_event_name == "TaskCreated" and not known:
+        data = {"id": task_id, "title": str(event.get("task_subject") or ""),
+                "description": str(event.get("task_description") or ""), "source": "claude-code"}
+        if isinstance(event.get("team_name"), str):
+            data["team"] = event.get("team_name")
+        if isinstance(event.get("teammate_name"), str):
+            data["assignee"] = event.get("teammate_name")
+        context.emit("task.created", data)
+    elif event.hook_event_name == "TaskCompleted":
+        if not known:  # completed before we saw it created (orchestration turned on late)
+            context.emit("task.created", {"id": task_id, "title": str(event.get("task_subject") or ""),
+                                          "source": "claude-code"})
+        if not known or context.session.state.tasks[task_id].status != "done":
+            context.emit("task.completed", {"id": task_id})
+    return None
+
+
+def on_teammate_idle(event, context):
+    name = event.get("teammate_name")
+    if isinstance(name, str) and name:
+        data = {"id": name, "name": name, "status": "idle"}
+        if isinstance(event.get("team_name"), str):
+            data["team"] = event.get("team_name")
+        context.emit("agent.upserted", data)
+    return None
+
+
 @hookimpl
 def orch_hook_handlers():
     return [
+        HookHandler(name="claude-tasks", events=["TaskCreated", "TaskCompleted"], handler=on_claude_task),
+        HookHandler(name="teammate-idle", events=["TeammateIdle"], handler=on_teammate_idle),
         HookHandler(name="delegation-requested", events=["PreToolUse"], matcher="Agent", handler=on_agent_call),
         HookHandler(name="delegation-finished", events=["PostToolUse"], matcher="Agent", handler=on_agent_result),
         HookHandler(name="subagent-started", events=["SubagentStart"], handler=on_subagent_start),  # + its messages

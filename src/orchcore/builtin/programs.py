@@ -75,9 +75,39 @@ def program_palette(event, context):
     return HookResult.blocking(text or f"{event.prompt.strip()}: done")
 
 
+OPEN = ("pending", "in_progress", "blocked", "review")
+MAX_STOP_BLOCKS = 3  # per session: the policy nudges, it never traps Claude in a loop
+STOP_BLOCKS_METRIC = "stop_policy_blocks"
+
+
+def stop_policy(event, context):
+    """For programs that opt in: when the main agent stops with the sprint's tasks still open, block once more.
+
+    Never loops: not when Claude Code says a Stop hook already made it
+    continue (``stop_hook_active``), and at most MAX_STOP_BLOCKS times per session.
+    """
+    program = active_program(context)
+    session = context.session
+    if program is None or not program.stop_policy or event.stop_hook_active or not session.current_sprint:
+        return None
+    if session.state.metrics.get(STOP_BLOCKS_METRIC, 0) >= MAX_STOP_BLOCKS:
+        return None
+    open_tasks = [t for t in session.state.tasks.values() if t.sprint == session.current_sprint and t.status in OPEN]
+    if not open_tasks:
+        return None
+    context.emit("metric.recorded", {"name": STOP_BLOCKS_METRIC, "value": 1, "op": "inc"})
+    listing = "; ".join(f"{t.id} [{t.status}] {t.title}".strip() for t in open_tasks[:10])
+    more = f" (and {len(open_tasks) - 10} more)" if len(open_tasks) > 10 else ""
+    return HookResult.blocking(
+        f"The sprint {session.current_sprint} still has {len(open_tasks)} open tasks: {listing}{more}. "
+        "Continue with the next one, or say why it cannot be done now."
+    )
+
+
 @hookimpl
 def orch_hook_handlers():
     return [
+        HookHandler(name="program-stop-policy", events=["Stop"], handler=stop_policy),
         HookHandler(name="program-palette", events=["UserPromptSubmit"], handler=program_palette),
         HookHandler(name="program-context", events=["SessionStart", "UserPromptSubmit"], handler=program_context),
     ]

@@ -105,7 +105,8 @@ def _version(value: bool) -> None:
 
 def make_app() -> Any:
     from orchcore.cli import (
-        dashboard_cmd, demo_cmd, events_cmd, install_cmd, msg_cmd, plugins_cmd, program_cmd, session_cmd, state_cmd,
+        dashboard_cmd, demo_cmd, events_cmd, install_cmd, msg_cmd, plugins_cmd, profile_cmd, program_cmd, session_cmd,
+        state_cmd,
     )
 
     app = typer.Typer(
@@ -138,4 +139,5 @@ def make_app() -> Any:
     app.command("doctor")(install_cmd.doctor)
     app.command("dashboard")(dashboard_cmd.dashboard)
     app.command("demo")(demo_cmd.demo)
+    app.command("profile")(profile_cmd.profile)
     return typer.main.get_command(app)
