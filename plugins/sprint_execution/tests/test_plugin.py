@@ -83,3 +83,10 @@ def test_the_installed_distribution_is_found_through_its_entry_point(orch_projec
     assert provided["sprint_execution"].distribution == "orch-program-sprint"
     assert provided["sprint_execution"].plugin == "sprint_execution"
     assert "sprint-progress" in manager.specs("orch_status_segments")
+
+
+def test_the_sprint_program_opts_in_to_the_stop_policy():
+    from orch_program_sprint.plugin import orch_programs
+
+    (program,) = orch_programs()
+    assert program.stop_policy is True

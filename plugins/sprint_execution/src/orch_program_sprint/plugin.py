@@ -27,6 +27,7 @@ def orch_programs():
         icon=ICON,
         segments=SEGMENTS,
         keep_coding_instructions=False,
+        stop_policy=True,  # while the sprint has open tasks, stopping asks Claude to carry on (at most 3 times)
         render_context=render_context,
         palette=PALETTE,
     )]
