@@ -318,3 +318,27 @@ def test_orch_profile_shows_handler_latency_and_work_per_agent_and_team(organisa
     assert agents["main"]["delegated"] == 1 and agents["main"]["tool_calls"] == 1
     (team,) = data["teams"]
     assert (team["team"], team["completed"], team["failures"]) == ("engineering", 1, 1)
+
+
+def test_a_call_that_failed_or_never_started_frees_its_slot(organisation, orch_hook):
+    orch_hook(agent_call("toolu_1", "eng-backend"))
+    orch_hook(payload("PostToolUseFailure", tool_name="Agent", tool_use_id="toolu_1", tool_input={},
+                      error="interrupted"))
+
+    assert orch_hook(agent_call("toolu_2", "eng-backend")).answer is None
+    assert organisation.store.get(SID).state.delegations["toolu_1"].status == "failed"
+
+
+def test_a_requested_slot_expires_when_no_subagent_ever_starts(organisation, orch_hook):
+    from orchcore.builtin import delegation
+
+    orch_hook(agent_call("toolu_1", "eng-backend"))
+    state = organisation.store.get(SID)
+    requested = state.state.delegations["toolu_1"].requested_at
+    from datetime import timedelta
+
+    from orchcore.clock import parse_iso
+
+    later = (parse_iso(requested) + timedelta(seconds=delegation.REQUEST_EXPIRY_S + 1)).isoformat()
+
+    assert delegation._in_flight(state, requested) and not delegation._in_flight(state, later)

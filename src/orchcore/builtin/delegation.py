@@ -111,8 +111,14 @@ def _suggestion(context, state, delegation) -> str:
 
 
 def on_agent_result(event, context):
+    if event.tool_name != "Agent" or not event.tool_use_id:
+        return None
+    if event.hook_event_name == "PostToolUseFailure":  # the call never ran or broke: its slot is free
+        context.emit("delegation.finished", {"id": event.tool_use_id, "parent": event.agent_id or MAIN,
+                                             "status": "failed"})
+        return None
     response = event.tool_response
-    if event.tool_name != "Agent" or not event.tool_use_id or not isinstance(response, dict):
+    if not isinstance(response, dict):
         return None
     data = {"id": event.tool_use_id, "parent": event.agent_id or MAIN,
             "status": str(response.get("status") or "completed")}
@@ -208,7 +214,8 @@ def orch_hook_handlers():
         HookHandler(name="claude-tasks", events=["TaskCreated", "TaskCompleted"], handler=on_claude_task),
         HookHandler(name="teammate-idle", events=["TeammateIdle"], handler=on_teammate_idle),
         HookHandler(name="delegation-requested", events=["PreToolUse"], matcher="Agent", handler=on_agent_call),
-        HookHandler(name="delegation-finished", events=["PostToolUse"], matcher="Agent", handler=on_agent_result),
+        HookHandler(name="delegation-finished", events=["PostToolUse", "PostToolUseFailure"], matcher="Agent",
+                    handler=on_agent_result),
         HookHandler(name="subagent-started", events=["SubagentStart"], handler=on_subagent_start),  # + its messages
         HookHandler(name="subagent-stopped", events=["SubagentStop"], handler=on_subagent_stop),
     ]
@@ -230,8 +237,21 @@ def _key(session: Session, tool_use_id: str, parent: str) -> str:
     return tool_use_id if known is None or known.parent == parent else f"{tool_use_id}#{parent}"
 
 
-def _in_flight(session: Session) -> list[Delegation]:
-    return [d for d in session.state.delegations.values() if d.status in ("requested", "running")]
+REQUEST_EXPIRY_S = 600  # a call allowed here but stopped elsewhere (another hook, the user) frees its slot
+
+
+def _in_flight(session: Session, now: str | None = None) -> list[Delegation]:
+    """Delegations holding a slot: running ones, and requested ones not yet expired."""
+    def holds(d: Delegation) -> bool:
+        if d.status == "running":
+            return True
+        if d.status != "requested":
+            return False
+        if now is None or d.requested_at is None:
+            return True
+        return (parse_iso(now) - parse_iso(d.requested_at)).total_seconds() < REQUEST_EXPIRY_S
+
+    return [d for d in session.state.delegations.values() if holds(d)]
 
 
 def delegation_requested(session: Session, event: Event) -> Session:
@@ -270,7 +290,7 @@ def _task_of(session: Session, event: Event) -> str | None:
 
 def _over_capacity(session: Session, delegation: Delegation, limits: dict) -> str | None:
     """Why this delegation may not start now, or None: decided here, in the store's transaction."""
-    in_flight = _in_flight(session)
+    in_flight = _in_flight(session, delegation.requested_at)
     session_limit = limits.get("session")
     if isinstance(session_limit, int) and len(in_flight) >= session_limit:
         return f"orchcore: the session already runs {len(in_flight)} agents, its limit (max_agents {session_limit})"
