@@ -49,4 +49,11 @@ for d in $(plugin_dirs); do
     (cd "$d" && "$PY" -m pytest tests "$@") || { rc=$?; [ "$rc" -eq 5 ] || status=$rc; }
   fi
 done
+for d in "$ROOT"/examples/*/; do
+  if [ -d "$d/tests" ]; then
+    echo "==> example tests: ${d#$ROOT/}"
+    # Examples are not installed into .venv: their source is put on the path for their own tests.
+    (cd "$d" && PYTHONPATH="$d/src" "$PY" -m pytest tests "$@") || { rc=$?; [ "$rc" -eq 5 ] || status=$rc; }
+  fi
+done
 exit "$status"

@@ -1,0 +1,1 @@
+"""An example orchcore plugin: one status-line segment."""
