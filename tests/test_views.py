@@ -42,3 +42,19 @@ def test_points_count_done_and_total(orch_bus):
 
     assert views.points(list(state.state.tasks.values())) == (5, 8)
     assert views.words("Load-test the API!") == {"load", "test", "the", "api"}
+
+
+def test_the_shared_palette_commands_describe_and_assign_a_task(orch_bus):
+    from orchcore import palette_commands
+    from orchcore.protocol import HookContext
+
+    state = session(orch_bus)
+    context = HookContext(session=state, plugin="p", handler="h")
+
+    described = palette_commands.task(["t-1"], context)
+    answer = palette_commands.assign(["T-1", "qa-tester"], context)
+
+    assert described.splitlines()[0] == "T-1 — e2e suite" and "3 points" in described
+    assert answer.startswith("T-1 “e2e suite” → qa-tester") and answer.endswith("status in_progress")
+    assert context.emitted == [("task.assigned", {"id": "T-1", "assignee": "a1"})]
+    assert palette_commands.assign(["T-2", "qa-tester"], context) == "T-2 is done; reopen it before assigning it"

@@ -334,3 +334,56 @@ def number(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}" if abs(value) >= 10000 else str(value)
     return clip(value, 30)
+
+
+# -- a task, described ----------------------------------------------------
+
+
+def describe_task(session: Any, task: Any, now: datetime | None = None) -> str:
+    """A task in a few lines: status, points, who has it, where it belongs, blockers, when."""
+    lines = [f"{task.id} — {task.title or '(untitled)'}"]
+    facts = [f"status {task.status}", f"priority {task.priority}"]
+    facts.append(f"{task.points} points" if task.points is not None else "not estimated")
+    lines.append("  " + " · ".join(facts))
+    who = f"assignee {agent_label(session, task.assignee)}"
+    if task.assignee:
+        status, _ = agent_status(session, task.assignee)
+        who += f" ({status})" if status != "not started" else ""
+    if task.team:
+        who += f" · team {task.team}"
+    skills = task.extra.get("skills")
+    if isinstance(skills, list) and skills:
+        who += " · skills " + ", ".join(map(str, skills))
+    lines.append("  " + who)
+    where = []
+    if task.sprint:
+        sprint = session.state.sprints.get(task.sprint)
+        where.append(f"sprint {task.sprint}" + (f" “{sprint.name}”" if sprint and sprint.name else ""))
+    if task.epic:
+        epic = session.state.epics.get(task.epic)
+        where.append(f"epic {task.epic}" + (f" “{clip(epic.title, 40)}”" if epic and epic.title else ""))
+    if where:
+        lines.append("  " + " · ".join(where))
+    if task.blockers:
+        lines.append("  blockers: " + "; ".join(clip(b, 60) for b in task.blockers[-3:]))
+    times = [f"{label} {ago(ts, now)}" for label, ts in
+             (("created", task.created_at), ("updated", task.updated_at), ("done", task.completed_at)) if ts]
+    if times:
+        lines.append("  " + " · ".join(times))
+    if task.description:
+        lines.append("  " + clip(task.description, 240))
+    return "\n".join(lines)
+
+
+def ago(ts: str, now: datetime | None = None) -> str:
+    """``5min ago``, ``2h ago``, ``3d ago`` (the timestamp itself when it cannot be read)."""
+    when = parse_ts(ts)
+    if when is None:
+        return ts
+    seconds = int((now_utc(now) - when).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return ts

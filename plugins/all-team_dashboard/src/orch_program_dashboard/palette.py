@@ -15,6 +15,7 @@ from typing import Any, Callable
 from orchcore.specs import PaletteCommand
 
 from orch_program_dashboard import render
+from orchcore import palette_commands
 from orchcore import views as v
 
 
@@ -48,32 +49,9 @@ def team(args: list[str], context: Any) -> str:
     return render.team_view(session, found)
 
 
-@never_raises
-def task(args: list[str], context: Any) -> str:
-    found = v.find_task(context.session, args[0])
-    if found is None:
-        return v.unknown_task(context.session, args[0])
-    return render.task_view(context.session, found)
-
-
-@never_raises
-def assign(args: list[str], context: Any) -> str:
-    session = context.session
-    found = v.find_task(session, args[0])
-    if found is None:
-        return v.unknown_task(session, args[0])
-    if found.status in ("done", "cancelled"):
-        return f"{found.id} is {found.status}; reopen it before assigning it"
-    assignee, problem = v.resolve_agent(session, args[1], getattr(context, "plugins", None))
-    if assignee is None:
-        return problem or f"no agent {args[1]!r}"
-    label = v.agent_label(session, assignee)
-    if found.assignee == assignee:
-        return f"{found.id} is already assigned to {label}"
-    context.emit("task.assigned", {"id": found.id, "assignee": assignee})
-    before = f" (was {v.agent_label(session, found.assignee)})" if found.assignee else ""
-    status = "in_progress" if found.status == "pending" else found.status
-    return f"{found.id} “{v.clip(found.title, 50)}” → {label}{before} · status {status}"
+# Shared with every program (orchcore.palette_commands): "T-1" and an agent mean the same everywhere.
+task = never_raises(palette_commands.task)
+assign = never_raises(palette_commands.assign)
 
 
 PALETTE = (

@@ -17,6 +17,7 @@ from orchcore.specs import PaletteCommand
 
 from orch_program_sprint import autoassign, board
 from orch_program_sprint import views as v
+from orchcore import palette_commands
 
 MAX_REASON_WORDS = 30
 
@@ -54,32 +55,9 @@ def show_board(args: list[str], context: Any) -> str:
     return board.board_view(context.session)
 
 
-@never_raises
-def task(args: list[str], context: Any) -> str:
-    found = v.find_task(context.session, args[0])
-    if found is None:
-        return v.unknown_task(context.session, args[0])
-    return board.task_view(context.session, found)
-
-
-@never_raises
-def assign(args: list[str], context: Any) -> str:
-    session = context.session
-    found = v.find_task(session, args[0])
-    if found is None:
-        return v.unknown_task(session, args[0])
-    if found.status in ("done", "cancelled"):
-        return f"{found.id} is {found.status}; reopen it before assigning it"
-    assignee, problem = v.resolve_agent(session, args[1], _plugins(context))
-    if assignee is None:
-        return problem or f"no agent {args[1]!r}"
-    label = v.agent_label(session, assignee)
-    if found.assignee == assignee:
-        return f"{found.id} is already assigned to {label}"
-    context.emit("task.assigned", {"id": found.id, "assignee": assignee})
-    before = f" (was {v.agent_label(session, found.assignee)})" if found.assignee else ""
-    status = "in_progress" if found.status == "pending" else found.status
-    return f"{found.id} “{v.clip(found.title, 50)}” → {label}{before} · status {status}"
+# Shared with every program (orchcore.palette_commands): "T-1" and an agent mean the same everywhere.
+task = never_raises(palette_commands.task)
+assign = never_raises(palette_commands.assign)
 
 
 @never_raises
