@@ -39,13 +39,13 @@ import os
 import re
 import shlex
 import sys
-import tempfile
 from pathlib import Path, PurePath
 from typing import Any
 
 import attrs
 
 from orchcore.errors import OrchError
+from orchcore.files import atomic_write
 from orchcore.specs import AgentSpec, CommandSpec, ProgramSpec
 
 SCOPES = ("project", "user", "local")
@@ -179,34 +179,6 @@ def read_text(path: Path) -> str | None:
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write through a temp file in the same folder and os.replace, keeping the file's mode.
-
-    A reader (Claude Code reloading its settings) sees the old file or the new
-    one, never half of one. A symlinked file is written at its target.
-    """
-    target = path.resolve() if path.is_symlink() else path
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-            os.chmod(tmp, mode)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise OrchError(f"cannot write {path}: {exc.strerror}") from None
 
 
 @attrs.frozen

@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,28 +111,14 @@ def dump(data: dict[str, Any], old_text: str | None) -> str:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    target = path.resolve() if path.is_symlink() else path
+    """orchcore's atomic write (temp file, fsync, os.replace, mode kept), with this plugin's error."""
+    from orchcore.errors import OrchError
+    from orchcore.files import atomic_write as write
+
     try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise SettingError(f"cannot write {path}: {exc.strerror}; nothing was changed") from None
+        write(path, text)
+    except OrchError as exc:
+        raise SettingError(f"{exc}; nothing was changed") from None
 
 
 @contextlib.contextmanager
