@@ -339,6 +339,23 @@ def number(value: Any) -> str:
 # -- a task, described ----------------------------------------------------
 
 
+def task_line(session: Any, task: Any, width: int = 48, show_status: bool = False) -> str:
+    """One task on one line: id, [status], !priority, title, (points), → assignee, — last blocker."""
+    parts = [task.id]
+    if show_status:
+        parts.append(f"[{task.status}]")
+    if task.priority not in ("normal", ""):
+        parts.append(f"!{task.priority}")
+    parts.append(clip(task.title or "(untitled)", width))
+    if task.points is not None:
+        parts.append(f"({count(task.points, 'pt')})")
+    if task.assignee:
+        parts.append(f"→ {agent_label(session, task.assignee)}")
+    if task.status == "blocked" and task.blockers:
+        parts.append(f"— {clip(task.blockers[-1], 40)}")
+    return " ".join(parts)
+
+
 def describe_task(session: Any, task: Any, now: datetime | None = None) -> str:
     """A task in a few lines: status, points, who has it, where it belongs, blockers, when."""
     lines = [f"{task.id} — {task.title or '(untitled)'}"]

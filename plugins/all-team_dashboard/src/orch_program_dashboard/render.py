@@ -19,22 +19,6 @@ ICON = "▦"
 PALETTE_LINE = "palette (type at the prompt): status · team <name> · task <id> · assign <task> <agent> · help"
 
 
-def task_line(session: Any, task: Any, width: int = 48, show_status: bool = False) -> str:
-    parts = [task.id]
-    if show_status:
-        parts.append(f"[{task.status}]")
-    if task.priority not in ("normal", ""):
-        parts.append(f"!{task.priority}")
-    parts.append(v.clip(task.title or "(untitled)", width))
-    if task.points is not None:
-        parts.append(f"({v.count(task.points, 'pt')})")
-    if task.assignee:
-        parts.append(f"→ {v.agent_label(session, task.assignee)}")
-    if task.status == "blocked" and task.blockers:
-        parts.append(f"— {v.clip(task.blockers[-1], 40)}")
-    return " ".join(parts)
-
-
 def message_line(message: Any, width: int = 56) -> str:
     route = f"{message.sender or '?'} → {message.recipient or '?'}"
     text = v.clip(v.payload_text(message.payload), width)
@@ -120,7 +104,7 @@ def tasks_section(session: Any, limit: int) -> list[str]:
             continue
         title = {"pending": "next pending", "in_progress": "in progress"}.get(status, status)
         lines.append(f"  {title}:")
-        lines.extend(f"    {task_line(session, t)}" for t in group[:limit])
+        lines.extend(f"    {v.task_line(session, t)}" for t in group[:limit])
         more = _more(group, limit)
         if more:
             lines.append("  " + more)
@@ -212,7 +196,7 @@ def team_view(session: Any, team: dict[str, Any], limit: int = 8) -> str:
         lines.append(f"Tasks ({len(tasks)}): " + " · ".join(f"{len(g)} {s}" for s, g in groups.items()))
         open_tasks = sorted((t for t in tasks if t.status in v.OPEN_STATUSES),
                             key=lambda t: (v.STATUS_ORDER.index(t.status), v.task_sort_key(t)))
-        lines.extend(f"  {task_line(session, t, show_status=True)}" for t in open_tasks[:limit])
+        lines.extend(f"  {v.task_line(session, t, show_status=True)}" for t in open_tasks[:limit])
         more = _more(open_tasks, limit)
         if more:
             lines.append(more)

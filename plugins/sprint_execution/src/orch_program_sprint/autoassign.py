@@ -278,19 +278,18 @@ SHOWN = 12  # lines per list in the answer; the rest is counted
 
 
 def explain(session: Any, outcome: Outcome) -> list[str]:
-    from orch_program_sprint.board import task_line
 
     if outcome.problem:
         return [f"auto-assign ({outcome.scope}): {outcome.problem}; nothing assigned"]
     total = len(outcome.assigned) + len(outcome.left)
     lines = [f"auto-assign ({outcome.scope}): {len(outcome.assigned)} of {v.count(total, 'pending task')} assigned"]
     for task, member, _team, why in outcome.assigned[:SHOWN]:
-        lines.append(f"  {task_line(session, task, width=36)} → {member.name} — {why}")
+        lines.append(f"  {v.task_line(session, task, width=36)} → {member.name} — {why}")
     if len(outcome.assigned) > SHOWN:
         lines.append(f"  … and {len(outcome.assigned) - SHOWN} more assigned")
     if outcome.left:
         lines.append("Left pending:")
-        lines.extend(f"  {task_line(session, task, width=36)} — {why}" for task, why in outcome.left[:SHOWN])
+        lines.extend(f"  {v.task_line(session, task, width=36)} — {why}" for task, why in outcome.left[:SHOWN])
         rest = outcome.left[SHOWN:]
         if rest:
             reasons: dict[str, int] = {}

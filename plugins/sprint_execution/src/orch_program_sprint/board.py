@@ -21,22 +21,6 @@ PALETTE_LINE = ("palette (type at the prompt): board · task <id> · assign <tas
                 "block <task> <reason…> · unblock <task> · done <task> · velocity · help")
 
 
-def task_line(session: Any, task: Any, width: int = 48, show_status: bool = False) -> str:
-    parts = [task.id]
-    if show_status:
-        parts.append(f"[{task.status}]")
-    if task.priority not in ("normal", ""):
-        parts.append(f"!{task.priority}")
-    parts.append(v.clip(task.title or "(untitled)", width))
-    if task.points is not None:
-        parts.append(f"({v.count(task.points, 'pt')})")
-    if task.assignee:
-        parts.append(f"→ {v.agent_label(session, task.assignee)}")
-    if task.status == "blocked" and task.blockers:
-        parts.append(f"— {v.clip(task.blockers[-1], 40)}")
-    return " ".join(parts)
-
-
 def board_tasks(session: Any) -> tuple[Any | None, list[Any]]:
     """The current sprint and its tasks; without a sprint, every task not in a finished sprint."""
     sprint = v.current_sprint(session)
@@ -90,12 +74,12 @@ def board_lines(session: Any, tasks: list[Any], limit: int, inline: bool) -> lis
             ids = [t.id for t in group]
             lines.append(f"  {title}: {v.listing(ids, limit * 2)}")
         elif inline:
-            shown = " · ".join(task_line(session, t, width=36) for t in group[:limit])
+            shown = " · ".join(v.task_line(session, t, width=36) for t in group[:limit])
             more = f" · +{len(group) - limit} more" if len(group) > limit else ""
             lines.append(f"  {title}: {shown}{more}")
         else:
             lines.append(f"  {title}:")
-            lines.extend(f"    {task_line(session, t)}" for t in group[:limit])
+            lines.extend(f"    {v.task_line(session, t)}" for t in group[:limit])
             if len(group) > limit:
                 lines.append(f"    … and {len(group) - limit} more")
     return lines
