@@ -11,6 +11,7 @@ event and answers in Claude Code's protocol.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import threading
@@ -47,9 +48,14 @@ def hook_payload(event: str, session: str = SESSION, **fields) -> dict:
     }
 
 
+_tool_use_ids = itertools.count(1)
+
+
 def pre_tool_use(tool: str = "Bash", session: str = SESSION, **tool_input) -> dict:
+    """A tool call as Claude Code announces it: every call has its own tool_use_id."""
     return hook_payload(
-        "PreToolUse", session, tool_name=tool, tool_input=tool_input or {"command": "ls"}, tool_use_id="toolu_01"
+        "PreToolUse", session, tool_name=tool, tool_input=tool_input or {"command": "ls"},
+        tool_use_id=f"toolu_{next(_tool_use_ids):02d}",
     )
 
 
@@ -186,7 +192,7 @@ def test_session_start_records_session_started_even_when_orchestration_is_off(or
 
     assert types(orch_bus) == ["session.created", "session.started"]
     started = last(orch_bus, "session.started")
-    assert started.data == {"source": "resume"}
+    assert started.data == {"source": "resume", "transcript_path": f"/home/dev/.claude/projects/-w/{SESSION}.jsonl"}
     assert started.source == "hook"
 
 
@@ -228,7 +234,7 @@ def test_session_start_and_end_of_an_on_session_are_also_routed(orch_hook, orch_
 def test_a_session_start_without_source_records_an_empty_source(orch_hook, orch_bus):
     silent(orch_hook(hook_payload("SessionStart", source=None)))
 
-    assert last(orch_bus, "session.started").data == {"source": ""}
+    assert last(orch_bus, "session.started").data["source"] == ""
 
 
 # -- hook.handled -----------------------------------------------------------------------------
@@ -245,7 +251,7 @@ def test_every_routed_event_of_an_on_session_is_recorded_with_handler_timings(or
     assert first.source == "hook"
     assert first.data["event"] == "PreToolUse"
     assert first.data["tool_name"] == "Bash"
-    assert first.data["tool_use_id"] == "toolu_01"
+    assert first.data["tool_use_id"].startswith("toolu_")
     assert first.data["permission"] == "allow"
     assert set(first.data["handlers"]) == {"quiet", "loud"}
     for run in first.data["handlers"].values():

@@ -61,10 +61,14 @@ class EventBus:
         source: str = "orch",
         *,
         create: bool = False,
+        key: str | None = None,
     ) -> tuple[Event, Session]:
-        """Append one event, apply its reducer, notify subscribers; returns the event and new state."""
+        """Append one event, apply its reducer, notify subscribers; returns the event and new state.
+
+        ``key`` makes the event unique in the session's log (DuplicateEvent when it is there already).
+        """
         reduce = self._reducer(type)
-        event, state = self.store.append(session_id, type, data or {}, source, reduce, create=create)
+        event, state = self.store.append(session_id, type, data or {}, source, reduce, create=create, key=key)
         if type != PLUGIN_ERROR:
             self._notify(event, state)
         return event, state

@@ -33,6 +33,10 @@ class UnknownEventType(OrchError):
     """An event type no plugin registered a reducer for."""
 
 
+class DuplicateEvent(OrchError):
+    """An event with this key is already in the session's log (it was recorded once already)."""
+
+
 class StoreError(OrchError):
     """The store cannot be opened or used (corrupt, unreadable, locked for too long)."""
 

@@ -96,19 +96,36 @@ def _str_or_none(value: Any) -> str | None:
 
 @attrs.frozen
 class HookEvent:
-    """One hook payload from Claude Code; unknown fields stay in ``raw``."""
+    """One hook payload from Claude Code; unknown fields stay in ``raw``.
+
+    ``recovered``: the event never reached orchcore live (the resident runtime
+    was down) and was rebuilt from Claude Code's transcript afterwards
+    (``orchcore.recovery``); ``occurred_at`` is when the transcript says it
+    happened. It already happened: handlers may record it, but their answer
+    reaches nobody, so a handler that decides (deny, block) should only take
+    note.
+    """
 
     hook_event_name: str
     session_id: str
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    recovered: bool = False
+    occurred_at: str | None = None
 
     @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> HookEvent:
+    def from_payload(cls, payload: dict[str, Any], recovered: bool = False, occurred_at: str | None = None) -> HookEvent:
         return cls(
             hook_event_name=str(payload.get("hook_event_name") or ""),
             session_id=str(payload.get("session_id") or ""),
             raw=payload,
+            recovered=recovered,
+            occurred_at=occurred_at,
         )
+
+    @property
+    def key(self) -> str | None:
+        """What makes this event unique in its session, for the events recovery can rebuild (else None)."""
+        return event_key(self.raw)
 
     @property
     def info(self) -> EventInfo:
@@ -180,6 +197,49 @@ class HookEvent:
         """The value Claude Code's matchers compare against for this event (tool name, source …)."""
         field = self.info.matcher_field
         return _str_or_none(self.raw.get(field)) if field else None
+
+
+KEYED_EVENTS = (
+    "PreToolUse", "PostToolUse", "PostToolUseFailure", "PostToolBatch", "UserPromptSubmit", "Stop",
+    "SubagentStart", "SubagentStop",
+)
+
+
+def event_key(payload: dict[str, Any]) -> str | None:
+    """The identity of a hook event within its session, the same whether it came live or from the transcript.
+
+    Tool events by the agent that made the call and ``tool_use_id``; a batch
+    by its first call; a prompt by ``prompt_id``; a stop by its prompt and the
+    last message (a blocked Stop fires again with another one); a subagent by
+    ``agent_id``.
+    """
+    name = payload.get("hook_event_name")
+    if name not in KEYED_EVENTS:
+        return None
+    if name == "PostToolBatch":
+        calls = payload.get("tool_calls")
+        first = calls[0] if isinstance(calls, list) and calls and isinstance(calls[0], dict) else {}
+        anchor = _str_or_none(first.get("tool_use_id"))
+    elif name in ("UserPromptSubmit", "Stop"):
+        anchor = _str_or_none(payload.get("prompt_id"))
+    elif name in ("SubagentStart", "SubagentStop"):
+        anchor = _str_or_none(payload.get("agent_id"))
+    else:
+        anchor = _str_or_none(payload.get("tool_use_id"))
+    if anchor is None:
+        return None
+    if name in ("PreToolUse", "PostToolUse", "PostToolUseFailure", "PostToolBatch"):
+        anchor = f"{_str_or_none(payload.get('agent_id')) or 'main'}:{anchor}"
+    if name in ("Stop", "SubagentStop"):
+        anchor += ":" + text_digest(_str_or_none(payload.get("last_assistant_message")) or "")
+    return f"{name}:{anchor}"
+
+
+def text_digest(text: str) -> str:
+    """A short stable digest of a text (a key part, not a secret)."""
+    import hashlib
+
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 _NAME_LIST = re.compile(r"^[A-Za-z0-9_|, -]+$")  # names separated by | or , (seen in 2.1.328)

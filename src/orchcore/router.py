@@ -48,6 +48,7 @@ class Reply:
         self.answer = answer
         self.exit_code = exit_code
         self.stderr = stderr
+        self.stdout = ""  # the answer as printed (set by ``respond``)
 
 
 def main(
@@ -62,26 +63,40 @@ def main(
     stdout = stdout if stdout is not None else sys.stdout
     stderr = stderr if stderr is not None else sys.stderr
     payload, problem = parse_payload(data)
-    cwd = payload.get("cwd") if payload and isinstance(payload.get("cwd"), str) else None
-    project = gate.find_project(env, cwd)
     if payload is None:
-        log(env, project, f"passed through: {problem}")
+        log(env, gate.find_project(env), f"passed through: {problem}")
         return 0
+    reply = respond(payload, env, runtime)
+    stdout.write(reply.stdout)
+    stderr.write(reply.stderr)
+    return reply.exit_code
+
+
+def respond(
+    payload: dict[str, Any], env: dict[str, str], runtime: Any = None, *, recovered: bool = False,
+    occurred_at: str | None = None,
+) -> Reply:
+    """Route a parsed payload and encode the answer; never raises.
+
+    Our bug, or a plugin's exit(), is never Claude Code's problem: it is
+    logged and the event passes through. ``recovered``, ``occurred_at``: see ``HookEvent``.
+    """
+    cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
+    project = gate.find_project(env, cwd)
     try:
-        reply = route(payload, project, env, runtime)
+        reply = route(payload, project, env, runtime, recovered=recovered, occurred_at=occurred_at)
         # ASCII only: a lone surrogate from the payload must not break the write.
-        text = json.dumps(reply.answer, ensure_ascii=True, allow_nan=False) + "\n" if reply.answer else ""
-        reason = _ascii(reply.stderr.rstrip("\n")) + "\n" if reply.stderr else ""
-    except (Exception, SystemExit) as exc:  # our bug, or a plugin's exit(), is never Claude Code's problem
+        reply.stdout = json.dumps(reply.answer, ensure_ascii=True, allow_nan=False) + "\n" if reply.answer else ""
+        reply.stderr = _ascii(reply.stderr.rstrip("\n")) + "\n" if reply.stderr else ""
+        return reply
+    except (Exception, SystemExit) as exc:
         name = _ascii(str(payload.get("hook_event_name")))
         log(env, project, f"passed through {name}: {type(exc).__name__}: {_ascii(str(exc))}", exc)
         if _strict(env):
-            stderr.write(f"orch hook: {type(exc).__name__}: {_ascii(str(exc))}\n")
-            return 1
-        return 0
-    stdout.write(text)
-    stderr.write(reason)
-    return reply.exit_code
+            failed = Reply(exit_code=1)
+            failed.stderr = f"orch hook: {type(exc).__name__}: {_ascii(str(exc))}\n"
+            return failed
+        return Reply()
 
 
 def parse_payload(data: bytes) -> tuple[dict[str, Any] | None, str | None]:
@@ -104,14 +119,18 @@ def parse_payload(data: bytes) -> tuple[dict[str, Any] | None, str | None]:
     return payload, None
 
 
-def route(payload: dict[str, Any], project: str, env: dict[str, str], given_runtime: Any = None) -> Reply:
+def route(
+    payload: dict[str, Any], project: str, env: dict[str, str], given_runtime: Any = None, *, recovered: bool = False,
+    occurred_at: str | None = None,
+) -> Reply:
     """The full path: runtime, session, handlers, merged answer."""
     from pathlib import Path
 
+    from orchcore.errors import DuplicateEvent
     from orchcore.protocol import HookEvent, answer, blocks_by_exit_code, merge
     from orchcore.runtime import Runtime
 
-    event = HookEvent.from_payload(payload)
+    event = HookEvent.from_payload(payload, recovered=recovered, occurred_at=occurred_at)
     name = event.hook_event_name
     session_id = event.session_id.lower()
     override = gate.env_override(env)
@@ -124,15 +143,23 @@ def route(payload: dict[str, Any], project: str, env: dict[str, str], given_runt
     try:
         bus = runtime.bus
         default_on = runtime.config.get("orchestration.enabled", False) is True
-        session = bus.ensure_session(session_id, source="hook", orchestration_enabled=default_on)
+        transcript = event.transcript_path
+        session = bus.ensure_session(
+            session_id, source="hook", orchestration_enabled=default_on, **({"transcript_path": transcript} if transcript else {})
+        )
         if name == "SessionStart":
-            session = bus.emit(session_id, "session.started", {"source": event.source or ""}, "hook")[1]
+            started = {"source": event.source or "", **({"transcript_path": transcript} if transcript else {})}
+            session = bus.emit(session_id, "session.started", started, "hook")[1]
         elif name == "SessionEnd":
             session = bus.emit(session_id, "session.ended", {"reason": event.reason or ""}, "hook")[1]
         enabled = session.orchestration_enabled if override is None else override
         if runtime.store.name == "sqlite" and not gate.touch(directory, session_id, session.orchestration_enabled):
             runtime.store.sync_flag(session_id)  # heal a missing flag file, under the store's lock
         if not enabled:
+            return Reply()
+        key = event.key
+        if key is not None and runtime.store.recorded_keys(session_id, [key]):
+            log(env, project, f"{name}: already recorded as {key}; not applied again")
             return Reply()
         results, runs, failures = run_handlers(runtime, event, session, env)
         merged = merge(results)
@@ -142,9 +169,13 @@ def route(payload: dict[str, Any], project: str, env: dict[str, str], given_runt
             notices = _report_failures(bus, session, failures, merged.conflicts)
             if notices:
                 result = _with_message(result, "\n".join(filter(None, [result.system_message, notices])))
-            bus.emit(session_id, "hook.handled", _summary(event, runs, result), "hook")
+            bus.emit(session_id, "hook.handled", _summary(event, runs, result), "hook", key=key)
+        except DuplicateEvent as exc:  # recorded meanwhile by another path: the first record stands
+            log(env, project, f"{name}: {exc}")
         except OrchError as exc:
             log(env, project, f"{name}: answered, but not recorded: {exc}")
+        if recovered:
+            return Reply()  # it already happened: nobody is waiting for an answer
         if blocks_by_exit_code(name, result):
             return Reply(exit_code=2, stderr=result.reason or "blocked by orchcore")
         return Reply(answer=answer(name, result))
@@ -320,6 +351,10 @@ def _summary(event: Any, runs: dict, result: Any) -> dict[str, Any]:
         data["permission"] = result.permission
     if result.block:
         data["block"] = True
+    if event.recovered:
+        data["recovered"] = True
+        if event.occurred_at:
+            data["occurred_at"] = event.occurred_at
     return data
 
 

@@ -46,8 +46,17 @@ def _merge(model: Any, cls: type, fields: dict[str, Any]) -> Any:
 # -- session -----------------------------------------------------------
 
 
+def _transcript(session: Session, event: Event) -> None:
+    path = event.data.get("transcript_path")
+    if path is not None:
+        if not isinstance(path, str):
+            raise InvalidValue(f"event {event.type!r}: transcript_path must be a string")
+        session.transcript_path = path or None
+
+
 def session_created(session: Session, event: Event) -> Session:
     session.created_at = event.ts
+    _transcript(session, event)
     if "orchestration_enabled" in event.data:
         session.orchestration_enabled = _need(event, "orchestration_enabled", bool)
     if "mode" in event.data:
@@ -91,6 +100,7 @@ def session_teams(session: Session, event: Event) -> Session:
 
 def session_started(session: Session, event: Event) -> Session:
     session.ended_at = None  # a resumed session is live again
+    _transcript(session, event)
     return session
 
 
@@ -325,7 +335,7 @@ CORE_EVENT_TYPES = [
     EventType("session.orchestration", session_orchestration, "orchestration turned on or off: {enabled}"),
     EventType("session.mode", session_mode, "the session's mode (program) changes: {mode, output_style?}"),
     EventType("session.teams", session_teams, "teams activated: {teams, replace?, definitions?}"),
-    EventType("session.started", session_started, "Claude Code started or resumed the session: {source}"),
+    EventType("session.started", session_started, "Claude Code started or resumed the session: {source, transcript_path?}"),
     EventType("session.ended", session_ended, "Claude Code ended the session: {reason?}"),
     EventType("hook.handled", hook_handled, "a hook event was routed: {event, tool_name?, agent_id?, handlers, answer?}"),
     EventType("hook.failure_reported", failure_reported, "the user was told once that a handler failed: {handler}"),

@@ -60,7 +60,8 @@ def on_agent_call(event, context):
         "team": team,
         "description": str(tool_input.get("description") or "")[:200],
         "prompt": str(tool_input.get("prompt") or "")[:PROMPT_CHARS],
-        "limits": _limits(context, team, definition),
+        # A recovered call already ran: it takes its slot, whatever the limits say.
+        "limits": {} if event.recovered else _limits(context, team, definition),
     })
     delegation = state.state.delegations.get(_key(state, tool_id, parent))
     if delegation is None or delegation.status != "denied":

@@ -50,12 +50,19 @@ class SessionStore(abc.ABC):
 
     @abc.abstractmethod
     def append(
-        self, session_id: str, type: str, data: dict[str, Any], source: str, reduce: Reduce, *, create: bool = False
+        self, session_id: str, type: str, data: dict[str, Any], source: str, reduce: Reduce, *, create: bool = False,
+        key: str | None = None,
     ) -> tuple[Event, Session]:
         """Append one event and apply ``reduce`` in one transaction.
 
         ``create``: start the session when it does not exist (else UnknownSession).
+        ``key``: the event is unique by it within the session; a second event with
+        the same key raises DuplicateEvent and changes nothing.
         """
+
+    @abc.abstractmethod
+    def recorded_keys(self, session_id: str, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` the session's log holds already."""
 
     @abc.abstractmethod
     def events(

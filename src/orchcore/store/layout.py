@@ -5,7 +5,7 @@ without loading models or plugins.
 """
 
 DB_NAME = "orchcore.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # MIGRATIONS[n] upgrades the schema from version n to n + 1.
 MIGRATIONS: list[str] = [
@@ -29,5 +29,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (session_id, seq)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS events_by_type ON events (session_id, type, seq);
+    """,
+    # v2: an event may carry a key that makes it unique within its session: a hook event
+    # recorded once, whether it arrived live or was recovered from the transcript.
+    """
+    ALTER TABLE events ADD COLUMN key TEXT;
+    CREATE UNIQUE INDEX IF NOT EXISTS events_by_key ON events (session_id, key) WHERE key IS NOT NULL;
     """,
 ]

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from orchcore.errors import DuplicateEvent
 from orchcore.models import Event, Session
 from orchcore.store.base import (
     Reduce,
@@ -33,6 +34,7 @@ class MemoryStore(SessionStore):
         self._states: dict[str, str] = {}
         self._info: dict[str, SessionInfo] = {}
         self._events: dict[str, list[tuple[Event, str]]] = {}
+        self._keys: dict[str, set[str]] = {}
 
     def load(self, session_id: str) -> Session | None:
         text = self._states.get(session_id)
@@ -64,19 +66,27 @@ class MemoryStore(SessionStore):
             found = (found[-limit:] if limit > 0 else []) if newest else found[:limit]
         return found
 
+    def recorded_keys(self, session_id: str, keys: Iterable[str]) -> set[str]:
+        return set(keys) & self._keys.get(session_id, set())
+
     def append(
-        self, session_id: str, type: str, data: dict[str, Any], source: str, reduce: Reduce, *, create: bool = False
+        self, session_id: str, type: str, data: dict[str, Any], source: str, reduce: Reduce, *, create: bool = False,
+        key: str | None = None,
     ) -> tuple[Event, Session]:
         encoded = encode_data(type, data)
         with self._lock:
             if session_id not in self._states and not create:
                 raise self._unknown(session_id)
+            if key is not None and key in self._keys.get(session_id, ()):
+                raise DuplicateEvent(f"session {session_id} already has the event {key!r}")
             current = self.load(session_id)
             seq = len(self._events.get(session_id, [])) + 1
             event, state = apply_event(current, session_id, seq, type, json.loads(encoded), source, reduce)
             state_text = encode_state(state)
             self._events.setdefault(session_id, []).append((event, encoded))
             self._states[session_id] = state_text
+            if key is not None:
+                self._keys.setdefault(session_id, set()).add(key)
             self._info[session_id] = SessionInfo(
                 session_id=session_id,
                 created_at=state.created_at or event.ts,

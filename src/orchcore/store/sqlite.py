@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from orchcore.errors import StoreError
+from orchcore.errors import DuplicateEvent, StoreError
 from orchcore.gate import clear_flags, write_flag
 from orchcore.models import Event, Session
 from orchcore.store.layout import DB_NAME, MIGRATIONS, SCHEMA_VERSION
@@ -221,18 +221,32 @@ class SqliteStore(SessionStore):
 
         self._guard(sync)
 
+    def recorded_keys(self, session_id: str, keys: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):  # SQLite caps the number of parameters
+            chunk = wanted[start:start + 500]
+            sql = f"SELECT key FROM events WHERE session_id = ? AND key IN ({','.join('?' * len(chunk))})"
+            found.update(r[0] for r in self._guard(lambda: self.conn.execute(sql, [session_id, *chunk]).fetchall()))
+        return found
+
     def append(
-        self, session_id: str, type: str, data: dict[str, Any], source: str, reduce: Reduce, *, create: bool = False
+        self, session_id: str, type: str, data: dict[str, Any], source: str, reduce: Reduce, *, create: bool = False,
+        key: str | None = None,
     ) -> tuple[Event, Session]:
         encoded = encode_data(type, data)
-        return self._guard(lambda: self._append_once(session_id, type, encoded, source, reduce, create))
+        return self._guard(lambda: self._append_once(session_id, type, encoded, source, reduce, create, key))
 
     def _append_once(
-        self, session_id: str, type: str, encoded: str, source: str, reduce: Reduce, create: bool
+        self, session_id: str, type: str, encoded: str, source: str, reduce: Reduce, create: bool, key: str | None
     ) -> tuple[Event, Session]:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if key is not None and conn.execute(
+                "SELECT 1 FROM events WHERE session_id = ? AND key = ?", (session_id, key)
+            ).fetchone():
+                raise DuplicateEvent(f"session {session_id} already has the event {key!r}")
             row = conn.execute(
                 "SELECT state, last_seq, orchestration_enabled FROM sessions WHERE session_id = ?", (session_id,)
             ).fetchone()
@@ -242,8 +256,8 @@ class SqliteStore(SessionStore):
             seq = (row[1] if row else 0) + 1
             event, state = apply_event(current, session_id, seq, type, json.loads(encoded), source, reduce)
             conn.execute(
-                "INSERT INTO events (session_id, seq, ts, type, source, data) VALUES (?, ?, ?, ?, ?, ?)",
-                (session_id, seq, event.ts, type, source, encoded),
+                "INSERT INTO events (session_id, seq, ts, type, source, data, key) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, seq, event.ts, type, source, encoded, key),
             )
             conn.execute(
                 "INSERT INTO sessions (session_id, created_at, updated_at, last_seq, orchestration_enabled, mode, state)"
