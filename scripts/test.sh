@@ -27,8 +27,9 @@ ensure_e2e_tools() {
 }
 ensure_e2e_tools
 
-# Warm workers started by the tests' orch processes exit soon after the last event.
-export ORCH_WORKER_IDLE_S="${ORCH_WORKER_IDLE_S:-10}"
+# Resident runtimes started by the tests' orch processes exit soon after the last event.
+export ORCH_RUNTIME_IDLE_S="${ORCH_RUNTIME_IDLE_S:-10}"
+export ORCH_RUNTIME_LINGER_S="${ORCH_RUNTIME_LINGER_S:-30}"
 
 status=0
 run_pytest() {

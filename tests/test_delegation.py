@@ -105,7 +105,7 @@ def test_parallel_processes_replaying_interleaved_subagent_events_lose_nothing(o
     runtime.bus.create_session(SID, orchestration_enabled=True)
     runtime.close()
     orch = str(Path(sys.executable).with_name("orch"))
-    env = {**subprocess_env, "ORCH_WORKER": "0", "CLAUDE_PROJECT_DIR": str(orch_project)}
+    env = {**subprocess_env, "ORCH_RUNTIME": "0", "CLAUDE_PROJECT_DIR": str(orch_project)}
 
     def feed(n: int) -> None:
         agent = f"agent-{n:02d}"
@@ -267,7 +267,7 @@ def test_parallel_calls_cannot_take_the_same_last_slot(orch_project, subprocess_
     runtime.bus.create_session(SID, orchestration_enabled=True)
     runtime.close()
     orch = str(Path(sys.executable).with_name("orch"))
-    env = {**subprocess_env, "ORCH_WORKER": "0", "CLAUDE_PROJECT_DIR": str(orch_project), "PYTHONPATH": str(site)}
+    env = {**subprocess_env, "ORCH_RUNTIME": "0", "CLAUDE_PROJECT_DIR": str(orch_project), "PYTHONPATH": str(site)}
 
     def call(n: int) -> dict | None:
         done = subprocess.run([orch, "hook"], input=json.dumps(agent_call(f"toolu_{n}", "fake-backend")).encode(),

@@ -567,7 +567,7 @@ def test_the_orch_hook_console_script_survives_malformed_payloads(orch_subproces
     for number, case in enumerate(cases):
         env = dict(orch_subprocess_env)
         if number % 2:
-            env["ORCH_WORKER"] = "0"  # half of them routed in the hook's own process, never by a warm worker
+            env["ORCH_RUNTIME"] = "0"  # half of them routed in the hook's own process, never by the resident runtime
         result = subprocess.run(
             [str(ORCH), "hook"], input=case.data, env=env, cwd=fuzz_project, capture_output=True, timeout=60,
         )

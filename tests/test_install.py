@@ -1,7 +1,9 @@
 """``orch install``, ``orch uninstall`` and ``orch doctor``.
 
 Install wires one hook entry per Claude Code event and the status line into the
-scope's settings file, and renders what plugins provide (output styles, slash
+scope's settings file (most events as http hooks to the resident runtime, the
+rest as commands; the secret the http hooks carry goes into
+``settings.local.json``), and renders what plugins provide (output styles, slash
 commands, agents) under ``.claude/``. It keeps everything else in the file, is
 idempotent, and records what it added in ``.claude/orchcore-manifest.json`` so
 that uninstall removes exactly that, and never a file the user edited.
@@ -79,13 +81,25 @@ def folders(folder: Path) -> set[str]:
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir()}
 
 
+def our_handlers(data: dict, event: str) -> list[dict]:
+    return [h for group in data["hooks"].get(event, []) for h in group["hooks"] if install.entry_kind(h) == "hook"]
+
+
 def our_commands(data: dict, event: str) -> list[str]:
-    return [
-        h["command"]
-        for group in data["hooks"].get(event, [])
-        for h in group["hooks"]
-        if install.entry_kind(h) == "hook"
-    ]
+    return [h["command"] for h in our_handlers(data, event)]
+
+
+def wired_as(data: dict, event: str) -> dict:
+    """What install wires for ``event`` by default: an http hook to the settings' port, or the command."""
+    return install.Wiring(ORCH, "http", install.wired_port(data)).handler(event)
+
+
+def local_settings(project: Path) -> Path:
+    return project / ".claude" / "settings.local.json"
+
+
+def token_of(project: Path) -> str:
+    return read_json(local_settings(project))["env"][install.TOKEN_VAR]
 
 
 class Provides:
@@ -126,9 +140,17 @@ def test_install_into_an_empty_project_wires_every_event_and_the_status_line(orc
     data = read_json(settings_path(orch_project))
     assert list(data) == ["hooks", "statusLine"]
     assert list(data["hooks"]) == list(install.WIRED_EVENTS)
+    port = summary["port"]
     for event in install.WIRED_EVENTS:
         (entry,) = data["hooks"][event]
-        assert entry["hooks"] == [{"type": "command", "command": HOOK, "timeout": 30}]
+        if event in install.HTTP_EVENTS:
+            assert entry["hooks"] == [{
+                "type": "http", "url": f"http://127.0.0.1:{port}/orchcore/hook", "timeout": 10,
+                "headers": {"X-Orch-Token": "$ORCH_HOOK_TOKEN", "X-Orch-Enabled": "$ORCH_ENABLED"},
+                "allowedEnvVars": ["ORCH_HOOK_TOKEN", "ORCH_ENABLED"],
+            }]
+        else:
+            assert entry["hooks"] == [{"type": "command", "command": HOOK, "timeout": 30}]
         if event in install.NO_MATCHER_EVENTS:
             assert "matcher" not in entry
         else:
@@ -138,6 +160,62 @@ def test_install_into_an_empty_project_wires_every_event_and_the_status_line(orc
     assert summary["status_line"] == "added"
     assert summary["backup"] is None  # there was no previous file
     assert not (orch_project / ".claude" / "settings.json.orchcore-backup").exists()
+    assert summary["transport"] == "http"
+
+
+def test_http_hooks_carry_a_secret_kept_in_the_local_settings_that_only_the_owner_reads(orch_cli, orch_project):
+    ok(orch_cli("install"))
+    local = read_json(local_settings(orch_project))
+    assert list(local) == ["env"] and len(local["env"][install.TOKEN_VAR]) >= 32
+    assert local_settings(orch_project).stat().st_mode & 0o777 == 0o600
+    assert local["env"][install.TOKEN_VAR] not in settings_path(orch_project).read_text()  # never in the committed file
+
+
+def test_the_events_claude_code_cannot_post_and_those_only_an_exit_code_blocks_stay_commands():
+    assert set(install.WIRED_EVENTS) - set(install.HTTP_EVENTS) == {
+        "SessionStart", "Setup", "PreCompact", "TeammateIdle", "TaskCreated", "TaskCompleted", "ConfigChange"}
+    assert {"PreToolUse", "PostToolUse", "PostToolBatch", "UserPromptSubmit", "Stop"} <= set(install.HTTP_EVENTS)
+
+
+def test_a_second_install_keeps_the_port_and_the_secret(orch_cli, orch_project):
+    first = ok(orch_cli("install", "--json")).json()
+    token = token_of(orch_project)
+    again = ok(orch_cli("install", "--json")).json()
+    assert again["port"] == first["port"] and again["changed"] is False
+    assert token_of(orch_project) == token
+
+
+def test_port_moves_the_http_hooks_and_transport_command_takes_them_and_the_secret_out(orch_cli, orch_project):
+    ok(orch_cli("install"))
+    ok(orch_cli("install", "--port", "45678"))
+    data = read_json(settings_path(orch_project))
+    assert our_handlers(data, "PreToolUse")[0]["url"] == "http://127.0.0.1:45678/orchcore/hook"
+    assert install.http_endpoint(orch_project, {}) == install.Endpoint(45678, token_of(orch_project))
+    summary = ok(orch_cli("install", "--transport", "command", "--json")).json()
+    data = read_json(settings_path(orch_project))
+    for event in install.WIRED_EVENTS:
+        assert our_commands(data, event) == [HOOK]
+    assert set(summary["hooks"]["updated"]) == set(install.HTTP_EVENTS)
+    assert not local_settings(orch_project).exists()  # install created it for the secret alone
+    assert install.http_endpoint(orch_project, {}) is None
+
+
+def test_user_scope_wires_commands_and_refuses_http_hooks(orch_cli, isolated_home):
+    ok(orch_cli("install", "--scope", "user"))
+    data = read_json(isolated_home / "claude-config" / "settings.json")
+    assert all(our_commands(data, e) == [HOOK] for e in install.WIRED_EVENTS)
+    assert_one_line_error(orch_cli("install", "--scope", "user", "--transport", "http"), "every project")
+
+
+def test_an_existing_local_settings_file_gets_the_secret_and_comes_back_byte_for_byte(orch_cli, orch_project):
+    original = '{\n    "permissions": {"allow": ["Bash(make)"]},\n    "env": {"A": "1"}\n}\n'
+    local_settings(orch_project).write_text(original)
+    ok(orch_cli("install"))
+    local = read_json(local_settings(orch_project))
+    assert local["permissions"] == {"allow": ["Bash(make)"]}
+    assert local["env"]["A"] == "1" and install.TOKEN_VAR in local["env"]
+    ok(orch_cli("uninstall"))
+    assert local_settings(orch_project).read_text() == original
 
 
 def test_worktree_create_and_message_display_are_never_wired():
@@ -146,20 +224,33 @@ def test_worktree_create_and_message_display_are_never_wired():
     assert len(set(install.WIRED_EVENTS)) == len(install.WIRED_EVENTS) == 26
 
 
-def test_the_hook_command_is_absolute_and_runs_without_an_activated_venv():
-    script = Path(sys.executable).with_name("orch")
-    assert script.exists()
-    assert ORCH == str(script)
-    assert Path(ORCH).is_absolute() and os.access(ORCH, os.X_OK)
+def test_the_hook_command_is_this_interpreter_without_site_and_runs_without_an_activated_venv(tmp_path):
+    import shlex
+    import subprocess
+
+    words = shlex.split(ORCH)
+    assert words[0] == sys.executable and Path(words[0]).is_absolute()
+    assert words[1:4] == ["-S", "-P", "-c"]
+    clean = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # no venv on PATH, no PYTHONPATH
+    done = subprocess.run(["/bin/sh", "-c", f"{ORCH} --version"], env=clean, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("orch (orchcore) "), done.stderr
 
 
-def test_without_an_orch_script_the_command_is_python_dash_m_orchcore(tmp_path, monkeypatch):
+def test_a_launcher_whose_orchcore_is_gone_fails_without_blocking(tmp_path):
+    """Exit 2 would block the event in Claude Code; a missing package must be a plain error (exit 1)."""
+    import subprocess
+
+    gone = f"{sys.executable} -S -P -c 'import sys;sys.path.append(\"/nowhere\");from orchcore.entry import main'"
+    done = subprocess.run(["/bin/sh", "-c", f"{gone} hook"], input="{}", capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": ""})
+    assert done.returncode == 1 and "ModuleNotFoundError" in done.stderr
+
+
+def test_the_launcher_quotes_an_interpreter_path_with_spaces(tmp_path, monkeypatch):
     python = tmp_path / "my envs" / "bin" / "python"
-    python.parent.mkdir(parents=True)
-    python.write_text("")
     monkeypatch.setattr(sys, "executable", str(python))
     launcher = install.orch_launcher()
-    assert launcher == f"'{python}' -m orchcore"  # quoted: the path has a space
+    assert launcher.startswith(f"'{python}' -S -P -c ")  # quoted: the path has a space
     assert install.command_kind(f"{launcher} hook") == "hook"
 
 
@@ -170,6 +261,10 @@ def test_without_an_orch_script_the_command_is_python_dash_m_orchcore(tmp_path, 
         ("/opt/venv/bin/orch statusline", "statusline"),
         ("'/home/me/my env/bin/orch' hook", "hook"),
         ("/usr/bin/python3 -m orchcore hook", "hook"),
+        ("/usr/bin/python3 -S -m orchcore statusline", "statusline"),
+        ("/v/bin/python -S -P -c 'import sys;from orchcore.entry import main;sys.exit(main())' hook", "hook"),
+        ("/v/bin/python -c 'print(1)' hook", None),
+        ("/v/bin/python -m orchcore.other hook", None),
         ("orch hook", "hook"),
         ("/opt/venv/bin/orch session list", None),
         ("/opt/venv/bin/orchestrate hook", None),
@@ -197,7 +292,7 @@ def test_install_keeps_other_hooks_other_keys_their_order_and_four_space_indent(
     assert list(data) == ["permissions", "hooks", "model", "statusLine"]
     assert data["permissions"] == original["permissions"] and data["model"] == "sonnet"
     assert data["hooks"]["PreToolUse"][0] == OTHER_HOOK  # theirs first, ours appended
-    assert our_commands(data, "PreToolUse") == [HOOK]
+    assert our_handlers(data, "PreToolUse") == [wired_as(data, "PreToolUse")]
     assert data["hooks"]["WorktreeCreate"] == original["hooks"]["WorktreeCreate"]
     assert list(data["hooks"])[:2] == ["PreToolUse", "WorktreeCreate"]
     backup = orch_project / ".claude" / "settings.json.orchcore-backup"
@@ -236,14 +331,17 @@ def test_a_second_install_changes_nothing_and_writes_no_new_backup(orch_cli, orc
 
 
 def test_a_moved_orch_is_updated_in_place_not_duplicated(orch_cli, orch_project):
-    old = {"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "/old/venv/bin/orch hook", "timeout": 30}]}]},
+    old_hook = {"type": "command", "command": "/old/venv/bin/orch hook", "timeout": 30}
+    old = {"hooks": {"SessionStart": [{"matcher": "*", "hooks": [old_hook]}], "Stop": [{"hooks": [old_hook]}]},
            "statusLine": {"type": "command", "command": "/old/venv/bin/orch statusline", "padding": 0}}
     settings_path(orch_project).write_text(json.dumps(old, indent=2))
     summary = ok(orch_cli("install", "--json")).json()
     data = read_json(settings_path(orch_project))
-    assert data["hooks"]["Stop"] == [{"hooks": [{"type": "command", "command": HOOK, "timeout": 30}]}]
+    assert data["hooks"]["SessionStart"] == [{"matcher": "*", "hooks": [{"type": "command", "command": HOOK,
+                                                                         "timeout": 30}]}]
+    assert data["hooks"]["Stop"] == [{"hooks": [wired_as(data, "Stop")]}]  # a command before, an http hook now
     assert data["statusLine"]["command"] == STATUS
-    assert summary["hooks"]["updated"] == ["Stop"]
+    assert summary["hooks"]["updated"] == ["SessionStart", "Stop"]
     assert summary["status_line"] == "updated"
 
 
@@ -269,13 +367,15 @@ def test_a_symlinked_settings_file_is_written_at_its_target(orch_cli, orch_proje
     settings_path(orch_project).symlink_to(target)
     ok(orch_cli("install"))
     assert settings_path(orch_project).is_symlink()
-    assert our_commands(read_json(target), "Stop") == [HOOK]
+    assert our_commands(read_json(target), "SessionStart") == [HOOK]
 
 
 def test_install_tells_a_person_what_it_did(orch_cli, orch_project):
+    summary = ok(orch_cli("install", "--dry-run", "--json")).json()
     out = ok(orch_cli("install")).stdout
     assert out.splitlines() == [
         f"{settings_path(orch_project)}: updated (install, project scope)",
+        f"  http hooks: 127.0.0.1:{summary['port']} (the secret is in .claude/settings.local.json)",
         "  hooks added: all 26 events",
         "  statusLine: added",
     ]
@@ -482,7 +582,8 @@ def test_dry_run_prints_the_diff_and_changes_nothing(orch_cli, orch_project, pro
     assert (tree(claude), folders(claude)) == before
     assert f"--- {settings_path(orch_project)}\n+++ {settings_path(orch_project)}\n" in out
     assert '+  "statusLine": {' in out
-    assert f'+            "command": "{HOOK}",' in out
+    assert f'+            "command": {json.dumps(HOOK)},' in out
+    assert f"--- /dev/null\n+++ {local_settings(orch_project)}\n" in out
     assert f"--- /dev/null\n+++ {claude / AGENT}\n" in out
     assert f"+++ {claude / install.MANIFEST_NAME}" in out
 
@@ -511,7 +612,7 @@ def test_a_foreign_status_line_is_kept_and_reported(orch_cli, orch_project):
     assert "kept the existing one" in result.stdout
     data = read_json(settings_path(orch_project))
     assert data["statusLine"] == FOREIGN_STATUS
-    assert our_commands(data, "Stop") == [HOOK]  # the hooks are wired all the same
+    assert our_commands(data, "SessionStart") == [HOOK]  # the hooks are wired all the same
     summary = ok(orch_cli("install", "--json")).json()
     assert summary["status_line"] == "kept foreign"
     assert summary["foreign_status_line"] == FOREIGN_STATUS
@@ -532,7 +633,9 @@ def test_force_replaces_a_foreign_status_line_and_uninstall_brings_it_back(orch_
 def test_local_scope_writes_settings_local_json_and_the_projects_files(orch_cli, orch_project, provides):
     ok(orch_cli("install", "--scope", "local"))
     claude = orch_project / ".claude"
-    assert our_commands(read_json(claude / "settings.local.json"), "PreToolUse") == [HOOK]
+    data = read_json(claude / "settings.local.json")
+    assert our_handlers(data, "PreToolUse") == [wired_as(data, "PreToolUse")]
+    assert install.TOKEN_VAR in data["env"]  # hooks and secret in the one file that is never committed
     assert not (claude / "settings.json").exists()
     assert (claude / AGENT).exists()
     assert list(read_json(claude / install.MANIFEST_NAME)["settings"]) == ["local"]
@@ -543,9 +646,10 @@ def test_rendered_files_stay_while_another_scope_of_the_project_is_installed(orc
     ok(orch_cli("install", "--scope", "project"))
     ok(orch_cli("install", "--scope", "local"))
     ok(orch_cli("uninstall", "--scope", "local"))
-    assert not (claude / "settings.local.json").exists()
+    assert list(read_json(claude / "settings.local.json")) == ["env"]  # the project scope's http hooks need it
     assert (claude / AGENT).exists()
     ok(orch_cli("uninstall", "--scope", "project"))
+    assert not (claude / "settings.local.json").exists()
     assert not (claude / AGENT).exists()
     assert not (claude / install.MANIFEST_NAME).exists()
 
@@ -600,7 +704,7 @@ def test_doctor_fails_on_broken_wiring(orch_cli, orch_project):
     ok(orch_cli("install"))
     data = read_json(settings_path(orch_project))
     del data["hooks"]["Stop"]
-    data["hooks"]["PreToolUse"][0]["hooks"][0]["command"] = "/nowhere/bin/orch hook"
+    data["hooks"]["SessionStart"][0]["hooks"][0]["command"] = "/nowhere/bin/orch hook"
     settings_path(orch_project).write_text(json.dumps(data, indent=2))
     result = orch_cli("doctor", "--json")
     assert result.exit_code == 1
@@ -616,7 +720,7 @@ def test_doctor_warns_when_the_wiring_runs_another_orch(orch_cli, orch_project, 
     other.write_text("#!/bin/sh\n")
     other.chmod(0o755)
     ok(orch_cli("install"))
-    text = settings_path(orch_project).read_text().replace(f'"{HOOK}"', f'"{other} hook"')
+    text = settings_path(orch_project).read_text().replace(json.dumps(HOOK), f'"{other} hook"')
     settings_path(orch_project).write_text(text)
     detail = checks(orch_cli("doctor", "--json"))["settings (project)"]
     assert detail["status"] == "warn"

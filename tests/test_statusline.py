@@ -205,7 +205,7 @@ def test_a_worktree_git_file_is_followed(tmp_path):
 
 
 def test_the_console_script_renders_without_importing_typer(orch_project):
-    environ = {**os.environ, "NO_COLOR": "1", "ORCH_WORKER": "0"}
+    environ = {**os.environ, "NO_COLOR": "1", "ORCH_RUNTIME": "0"}
     code = (
         "import sys; sys.argv = ['orch', 'statusline']; from orchcore.entry import main; main(); "
         "sys.stderr.write(str('typer' in sys.modules))"

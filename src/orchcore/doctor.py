@@ -21,6 +21,7 @@ import attrs
 from orchcore.errors import OrchError
 from orchcore.install import (
     SCOPES,
+    TOKEN_VAR,
     WIRED_EVENTS,
     _handlers,
     entry_kind,
@@ -50,6 +51,7 @@ def run_checks(runtime: Any) -> list[Check]:
     checks.append(check_plugins(runtime))
     checks.append(check_store(runtime))
     checks.append(check_router(orch_launcher(), Path(runtime.project)))
+    checks += check_runtime(Path(runtime.project))
     return checks
 
 
@@ -107,21 +109,22 @@ def check_settings(project: Path) -> list[Check]:
             continue
         if "statusLine" in data:
             status_lines[scope] = data["statusLine"]
-        commands = {}
+        wired: dict[str, str] = {}  # event -> "http" or its command
         for event, entries in data.get("hooks", {}).items():
             for group in entries:
                 for handler in _handlers(group):
                     if entry_kind(handler) == "hook":
-                        commands[event] = handler["command"]
-        if not commands:
+                        wired[event] = "http" if handler.get("type") == "http" else handler["command"]
+        if not wired:
             checks.append(Check(name, OK, f"{path}: orchcore not installed in this scope"))
             continue
         wired_in.append(scope)
+        commands = {event: command for event, command in wired.items() if command != "http"}
         problems = []
-        missing = [e for e in WIRED_EVENTS if e not in commands]
+        missing = [e for e in WIRED_EVENTS if e not in wired]
         if missing:
             problems.append(f"events not wired: {', '.join(missing)}")
-        extra = [e for e in commands if e not in WIRED_EVENTS]
+        extra = [e for e in wired if e not in WIRED_EVENTS]
         for command in sorted(set(commands.values())):
             why = _executable(command, project)
             if why:
@@ -135,7 +138,9 @@ def check_settings(project: Path) -> list[Check]:
             checks.append(Check(name, WARN, f"{path}: runs {others}, not this orch ({orch_launcher()}); "
                                 f"`orch install --scope {scope}` points it here"))
         else:
-            checks.append(Check(name, OK, f"{path}: {len(WIRED_EVENTS)} events wired"))
+            posted = sum(command == "http" for command in wired.values())
+            how = f" ({posted} as http hooks to the resident runtime)" if posted else ""
+            checks.append(Check(name, OK, f"{path}: {len(WIRED_EVENTS)} events wired{how}"))
     if not wired_in:
         checks.append(Check("wiring", FAIL, "orchcore is not wired into Claude Code; run `orch install`"))
     elif len(wired_in) == 1:
@@ -202,6 +207,63 @@ def check_store(runtime: Any) -> Check:
     return Check("store", OK, f"{store.name} at {store.location or '-'}: {count} session(s)")
 
 
+def check_runtime(project: Path, timeout_s: float = 5.0) -> list[Check]:
+    """Is the project's resident runtime up, and does it answer Claude Code's http hooks with this token?"""
+    from orchcore.install import http_endpoint
+    from orchcore.resident import client
+
+    env = {**os.environ, "CLAUDE_PROJECT_DIR": str(project)}
+    endpoint = http_endpoint(project, env)
+    if not client.enabled(env):
+        state = WARN if endpoint else OK
+        return [Check("runtime", state, "off (ORCH_RUNTIME=0)" + (": http hooks reach nobody" if endpoint else ""))]
+    status = client.status(env, timeout_s)
+    if status is None:
+        when = "the next SessionStart (or any `orch` command in this project) starts it"
+        return [Check("runtime", WARN if endpoint else OK, f"not running; {when}")]
+    checks = [Check("runtime", OK, f"up: pid {status['pid']}, {status['open_sessions']} open session(s), "
+                    f"socket {status['socket']}")]
+    if endpoint is None:
+        return checks
+    http = status.get("http") or {}
+    if not endpoint.token:
+        checks.append(Check("http hooks", FAIL, f"no {TOKEN_VAR} in .claude/settings.local.json: Claude Code's "
+                            "http hooks carry no secret and are refused; run `orch install`"))
+    elif not http.get("listening"):
+        checks.append(Check("http hooks", FAIL, f"the runtime is not listening on 127.0.0.1:{endpoint.port}: "
+                            f"{http.get('problem') or 'unknown reason'}; choose another port with "
+                            "`orch install --port N`"))
+    else:
+        checks.append(_check_http(endpoint, status["pid"], timeout_s))
+    return checks
+
+
+def _check_http(endpoint: Any, pid: int, timeout_s: float) -> Check:
+    """POST to the health path with the project's token, as Claude Code would."""
+    import http.client
+
+    where = f"127.0.0.1:{endpoint.port}"
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", endpoint.port, timeout=timeout_s)
+        connection.request("POST", "/orchcore/health", body=b"{}", headers={
+            "Content-Type": "application/json", "X-Orch-Token": endpoint.token})
+        answer = connection.getresponse()
+        body = answer.read()
+        connection.close()
+    except OSError as exc:
+        return Check("http hooks", FAIL, f"{where} does not answer: {exc}")
+    if answer.status != 200:
+        return Check("http hooks", FAIL, f"{where} answered {answer.status}: {body.decode(errors='replace')[:120]}")
+    try:
+        said = json.loads(body)
+    except ValueError:
+        said = {}
+    if said.get("pid") != pid:
+        return Check("http hooks", WARN, f"{where} is answered by another runtime (pid {said.get('pid')}), "
+                     f"not this project's (pid {pid})")
+    return Check("http hooks", OK, f"{where} answers with this project's secret")
+
+
 def check_router(command: str, project: Path, timeout_s: float = 30) -> Check:
     """Send a synthetic Notification through `orch hook`, with state in a throwaway folder."""
     payload = {
@@ -213,8 +275,8 @@ def check_router(command: str, project: Path, timeout_s: float = 30) -> Check:
         "notification_type": "doctor",
     }
     with tempfile.TemporaryDirectory(prefix="orch-doctor-") as state:
-        # ORCH_WORKER=0: a check must not leave a warm worker behind for a throwaway state folder.
-        env = {**os.environ, "ORCH_STATE_DIR": state, "CLAUDE_PROJECT_DIR": str(project), "ORCH_WORKER": "0"}
+        # ORCH_RUNTIME=0: a check must not leave a resident runtime behind for a throwaway state folder.
+        env = {**os.environ, "ORCH_STATE_DIR": state, "CLAUDE_PROJECT_DIR": str(project), "ORCH_RUNTIME": "0"}
         try:
             done = subprocess.run(
                 [*shlex.split(command), "hook"], input=json.dumps(payload), env=env,

@@ -1,8 +1,9 @@
-"""The ``orch`` console script.
+"""The ``orch`` console script, and what the wiring ``orch install`` writes runs (``install.orch_launcher``).
 
 A thin dispatcher: the hot commands that Claude Code runs per event (hook,
 statusline) must never pay for typer or rich, so the full CLI is imported only
-for everything else.
+for everything else; and they first hand their input to the resident runtime
+(``orchcore.resident``), which has everything loaded already.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import sys
 
 
 HOOK_DEADLINE_S = 25  # below the 30 s timeout orch install sets: we end ourselves, quietly, first
-STATUSLINE_WORKER_TIMEOUT_S = 3.0
+STATUSLINE_RUNTIME_TIMEOUT_S = 3.0
 
 
 def hook() -> int:
-    """``orch hook``: the gate answers sessions whose orchestration is off; the worker or router the rest.
+    """``orch hook``: the resident runtime answers; without one, the gate (off sessions) or the router.
 
     Whatever happens, this never exits 2 by accident (Claude Code would read
     that as a block) and never prints anything but the answer.
@@ -29,10 +30,12 @@ def hook() -> int:
             data = sys.stdin.buffer.read(gate.MAX_INPUT_BYTES + 1)
         except (AttributeError, OSError, ValueError):
             data = b""  # no usable stdin: the router logs it and passes through
+        # SessionStart is where a session's runtime must come up: its http hooks have nobody else.
+        if _answered_by_runtime("hook", data, wait_for_start=b'"SessionStart"' in data):
+            return _runtime_code
         if gate.pass_off_session(data, os.environ):
             return 0
-        if _orchestrated(data) and _answered_by_worker("hook", data):
-            return _worker_code
+        full_environment()
         code = _in_process(lambda out: _route(data, out))
         from orchcore.router import abandoned_handlers
 
@@ -43,6 +46,22 @@ def hook() -> int:
         return code
     except BaseException:  # noqa: BLE001 - a plugin's SystemExit included
         return 0
+
+
+def full_environment() -> None:
+    """Load ``site`` when the launcher skipped it (``python -S``, see ``install.orch_launcher``).
+
+    Plugins, attrs, pluggy and friends live in site-packages; only the paths
+    that need them pay for finding them.
+    """
+    if sys.flags.no_site and not _site_loaded:
+        import site
+
+        site.main()
+        globals()["_site_loaded"] = True
+
+
+_site_loaded = False
 
 
 def _route(data: bytes, out) -> int:
@@ -80,22 +99,6 @@ def _devnull():
     return open("/dev/null", "w")
 
 
-def _orchestrated(data: bytes) -> bool:
-    """Only a session known to be orchestrated (or forced on) uses, and starts, a warm worker."""
-    import os
-
-    from orchcore import gate
-
-    override = gate.env_override(os.environ)
-    if override is not None:
-        return override
-    session_id = gate.session_id_of(data)
-    if session_id is None or any(marker in data for marker in gate.LIFECYCLE_MARKERS):
-        return False
-    directory = gate.state_dir(os.environ, gate.find_project(os.environ))
-    return os.path.exists(gate.flag_path(directory, session_id, True))
-
-
 def statusline() -> int:
     """``orch statusline``: never imports typer; see ``orchcore.statusline``."""
     try:
@@ -103,8 +106,9 @@ def statusline() -> int:
             data = sys.stdin.buffer.read(1024 * 1024)
         except (AttributeError, OSError, ValueError):
             data = b""
-        if _orchestrated(data) and _answered_by_worker("statusline", data, STATUSLINE_WORKER_TIMEOUT_S):
-            return _worker_code
+        if _answered_by_runtime("statusline", data, STATUSLINE_RUNTIME_TIMEOUT_S):
+            return _runtime_code
+        full_environment()
 
         def render(out) -> int:
             from orchcore.statusline import main
@@ -116,26 +120,42 @@ def statusline() -> int:
         return 0
 
 
-_worker_code = 0
+_runtime_code = 0
 
 
-def _answered_by_worker(kind: str, data: bytes, timeout_s: float | None = None) -> bool:
-    """Let the warm worker answer (see ``orchcore.worker``); False: answer in-process."""
-    global _worker_code
+def _answered_by_runtime(kind: str, data: bytes, timeout_s: float | None = None, wait_for_start: bool = False) -> bool:
+    """Let the resident runtime answer (see ``orchcore.resident``); False: answer in-process."""
+    global _runtime_code
     import os
 
-    from orchcore import worker
+    from orchcore.resident import client
 
-    reply = worker.ask(kind, data, os.environ, **({"timeout_s": timeout_s} if timeout_s else {}))
+    options = {"timeout_s": timeout_s} if timeout_s else {}
+    reply = client.ask(kind, data, os.environ, wait_for_start=wait_for_start, **options)
     if reply is None:
         return False
-    _worker_code, out, err = reply
+    _runtime_code, out, err = reply
     sys.stdout.buffer.write(out)
     sys.stdout.flush()
     if err:
         sys.stderr.buffer.write(err)
         sys.stderr.flush()
     return True
+
+
+def _run_by_runtime(args: list[str]) -> int | None:
+    """A command forked from the resident runtime's warm zygote; None: run it here."""
+    import os
+
+    from orchcore.resident import client, forkserver
+
+    if not forkserver.forked(args):
+        return None
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return None
+    return client.run_command(args, os.environ, cwd)
 
 
 def run_hook(data: bytes, env: dict, stdout, stderr, runtime=None) -> int:
@@ -151,10 +171,19 @@ def run_hook(data: bytes, env: dict, stdout, stderr, runtime=None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args == ["--version"]:  # asked often (doctor, scripts, bug reports): no command line to build
+        from orchcore import __version__
+
+        sys.stdout.write(f"orch (orchcore) {__version__}\n")
+        return 0
     if args[:1] == ["hook"] and not set(args[1:]) & {"-h", "--help"}:
         return hook()
     if args[:1] == ["statusline"] and not set(args[1:]) & {"-h", "--help"}:
         return statusline()
+    code = _run_by_runtime(args)
+    if code is not None:
+        return code
+    full_environment()
     from orchcore.cli import run
 
     return run(args)

@@ -9,11 +9,12 @@ from pathlib import Path
 from orchcore.errors import OrchError
 
 
-def atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str, private: bool = False) -> None:
     """Write through a temp file in the same folder and os.replace, keeping the file's mode.
 
     A reader (Claude Code reloading its settings) sees the old file or the new
     one, never half of one. A symlinked file is written at its target.
+    ``private``: the text holds a secret; nobody but the owner may read it.
     """
     target = path.resolve() if path.is_symlink() else path
     try:
@@ -22,6 +23,8 @@ def atomic_write(path: Path, text: str) -> None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
+    if private:
+        mode &= 0o700
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")

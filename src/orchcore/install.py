@@ -5,11 +5,25 @@ installed plugins provide (output styles, slash commands, agents) as Markdown
 files under a ``.claude/`` folder. Both are planned first as a list of file
 changes, so ``--dry-run`` can print the exact diff of what a real run writes.
 
+**Two transports.** Claude Code can POST a hook event to a URL (an ``http``
+hook) instead of starting a command; the resident runtime
+(``orchcore.resident``) listens for those on 127.0.0.1, so most events cost
+no process at all. ``orch install`` (project and local scope) wires
+``HTTP_EVENTS`` as http hooks to a per-project port, with the project's
+secret in a header, and keeps the rest as commands: SessionStart and Setup
+(Claude Code runs no http hook for them) and the events only an exit code can
+block. The secret (``ORCH_HOOK_TOKEN``) lives in ``.claude/settings.local.json``
+under ``env``: never committed, and Claude Code fills the header from it. User
+scope wires commands only (its settings apply to every project, and a port is
+per project); ``--transport command`` does the same anywhere.
+
 **Which settings entries are ours.** Claude Code validates its settings, so we
-add no marker key. A hook handler is orchcore's when it is
-``{"type": "command", "command": C}`` and ``C``, split like a shell would, is
-an orch launcher followed by ``hook``: ``<path>/orch hook`` (any path whose
-file name is ``orch``) or ``<python> -m orchcore hook``. The same rule with
+add no marker key. A hook handler is orchcore's when it is an ``http`` hook to
+``http://127.0.0.1:<port>/orchcore/hook``, or ``{"type": "command", "command": C}``
+where ``C``, split like a shell would, is an orch launcher followed by
+``hook``: ``<path>/orch hook`` (any path whose file name is ``orch``),
+``<python> [flags] -m orchcore hook`` or ``<python> [flags] -c <code starting
+orchcore.entry> hook`` (what install writes: see ``orch_launcher``). The same rule with
 ``statusline`` finds our status line. A hand-written ``orch hook`` entry
 therefore counts as ours too, which is what makes a second install (even from
 another virtual environment) update entries instead of duplicating them.
@@ -37,7 +51,9 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shlex
+import socket
 import sys
 from pathlib import Path, PurePath
 from typing import Any
@@ -95,7 +111,19 @@ NO_MATCHER_EVENTS = frozenset(
     {"PostToolBatch", "UserPromptSubmit", "Stop", "TeammateIdle", "TaskCreated", "TaskCompleted", "CwdChanged"}
 )
 
+# Events Claude Code posts to the resident runtime (http hooks): all but those it runs
+# no http hook for (SessionStart, Setup) and those only an exit code 2 can block.
+COMMAND_ONLY_EVENTS = frozenset({"SessionStart", "Setup"})
+EXIT_CODE_BLOCK_EVENTS = frozenset({"PreCompact", "TeammateIdle", "TaskCreated", "TaskCompleted", "ConfigChange"})
+HTTP_EVENTS = tuple(e for e in WIRED_EVENTS if e not in COMMAND_ONLY_EVENTS | EXIT_CODE_BLOCK_EVENTS)
+TRANSPORTS = ("http", "command")
+
 HOOK_TIMEOUT_S = 30
+HTTP_TIMEOUT_S = 10  # the runtime answers in milliseconds; a stuck one must not hold a tool call for long
+TOKEN_VAR = "ORCH_HOOK_TOKEN"
+HOOK_PATH = "/orchcore/hook"
+PORT_RANGE = (20000, 60000)
+_OUR_URL = re.compile(r"http://127\.0\.0\.1:(\d{1,5})/orchcore/hook")
 MANIFEST_NAME = "orchcore-manifest.json"
 MANIFEST_VERSION = 1
 BACKUP_SUFFIX = ".orchcore-backup"
@@ -129,12 +157,27 @@ def settings_file(scope: str, project: Path) -> Path:
     return project / ".claude" / name
 
 
+LAUNCH_CODE = "import sys;sys.path.append({root});from orchcore.entry import main;sys.exit(main())"
+
+
 def orch_launcher() -> str:
-    """An absolute command for orch that works without an activated virtual environment."""
-    script = Path(sys.executable).with_name("orch")
-    if script.exists():
-        return shlex.quote(str(script))
-    return f"{shlex.quote(sys.executable)} -m orchcore"
+    """How the wiring starts orch: this interpreter, without ``site``, straight into ``orchcore.entry``.
+
+    Claude Code starts a process for each command hook and status-line
+    refresh, and pip 23.2's console-script launcher imports ``re`` (more than
+    half an interpreter start). So, whatever installed orchcore (pip 23.2 or
+    26, pipx, uv), the wiring costs the same, and less than a bare ``python -c
+    pass``: ``-S`` skips ``site`` (no ``.pth`` file is read), ``-P`` keeps the
+    project folder off ``sys.path``, and the code adds only the folder orchcore
+    lives in; what needs other packages loads ``site`` itself
+    (``entry.full_environment``). A missing orchcore is an ImportError, exit 1:
+    a non-blocking error for Claude Code (exit 2 would block the event).
+    """
+    import orchcore
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(orchcore.__file__)))
+    code = LAUNCH_CODE.format(root=json.dumps(root))  # a JSON string is a Python string literal
+    return f"{shlex.quote(sys.executable)} -S -P -c {shlex.quote(code)}"
 
 
 def command_kind(command: Any) -> str | None:
@@ -145,20 +188,58 @@ def command_kind(command: Any) -> str | None:
         words = shlex.split(command)
     except ValueError:
         return None
-    if len(words) == 2 and PurePath(words[0]).name in ("orch", "orch.exe"):
-        kind = words[1]
-    elif len(words) == 4 and words[1:3] == ["-m", "orchcore"]:
-        kind = words[3]
-    else:
+    if len(words) < 2 or words[-1] not in ("hook", "statusline") or not _is_launcher(words[:-1]):
         return None
-    return kind if kind in ("hook", "statusline") else None
+    return words[-1]
+
+
+def _is_launcher(words: list[str]) -> bool:
+    """``<…>/orch``, ``<python> [-flags] -m orchcore`` or ``<python> [-flags] -c <code running orchcore.entry>``."""
+    if len(words) == 1:
+        return PurePath(words[0]).name in ("orch", "orch.exe")
+    flags, target = words[1:-2], words[-2:]
+    if target == ["-m", "orchcore"] or (target[0] == "-c" and "from orchcore.entry import main" in target[1]):
+        return len(words) > 2 and all(flag.startswith("-") and flag not in ("-m", "-c") for flag in flags)
+    return False
 
 
 def entry_kind(entry: Any) -> str | None:
     """What kind of orchcore entry a hook handler or statusLine value is, if it is ours."""
     if isinstance(entry, dict) and entry.get("type") == "command":
         return command_kind(entry.get("command"))
+    if isinstance(entry, dict) and entry.get("type") == "http" and http_port(entry) is not None:
+        return "hook"
     return None
+
+
+def http_port(entry: Any) -> int | None:
+    """The port of one of our http hook entries, else None."""
+    found = _OUR_URL.fullmatch(entry.get("url", "")) if isinstance(entry.get("url"), str) else None
+    if found is None or not 0 < int(found.group(1)) < 65536:
+        return None
+    return int(found.group(1))
+
+
+def default_port(project: Path) -> int:
+    """A port for this project that stays the same across installs: derived from its path, skipping taken ones."""
+    seed = int(hashlib.sha1(str(project.resolve()).encode()).hexdigest()[:8], 16)
+    low, high = PORT_RANGE
+    for step in range(64):
+        port = low + (seed + step * 7919) % (high - low)
+        if _port_free(port):
+            return port
+    return low + seed % (high - low)
+
+
+def _port_free(port: int) -> bool:
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        probe.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
 
 
 # -- reading and writing files -----------------------------------------------
@@ -258,6 +339,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         or not isinstance(data.get("files", {}), dict)
         or not isinstance(data.get("dirs", []), list)
         or not isinstance(data.get("settings", {}), dict)
+        or not isinstance(data.get("token", {}), dict)
     ):
         raise OrchError(
             f"{path} is damaged, so orchcore cannot tell which files it wrote; "
@@ -277,6 +359,8 @@ def dump_manifest(manifest: dict[str, Any]) -> str | None:
         "dirs": sorted(set(manifest["dirs"])),
         "settings": dict(sorted(manifest["settings"].items())),
     }
+    if manifest.get("token"):
+        body["token"] = manifest["token"]
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -291,6 +375,7 @@ class Change:
     old: str | None
     new: str | None
     backup: bool = False  # keep the old text as <path>.orchcore-backup first
+    private: bool = False  # it holds the project's secret: readable by its owner only
 
 
 @attrs.define
@@ -327,14 +412,14 @@ def apply(plan: Plan) -> None:
     """Carry the plan out: backups, then files, then the folders that became empty."""
     for change in plan.changes:
         if change.backup and change.old is not None:
-            atomic_write(change.path.with_name(change.path.name + BACKUP_SUFFIX), change.old)
+            atomic_write(change.path.with_name(change.path.name + BACKUP_SUFFIX), change.old, private=change.private)
         if change.new is None:
             try:
                 change.path.unlink(missing_ok=True)
             except OSError as exc:
                 raise OrchError(f"cannot remove {change.path}: {exc.strerror}") from None
         else:
-            atomic_write(change.path, change.new)
+            atomic_write(change.path, change.new, private=change.private)
     for folder in sorted(plan.remove_dirs, key=lambda p: len(p.parts), reverse=True):
         try:
             folder.rmdir()
@@ -496,9 +581,24 @@ def _handlers(group: Any) -> list[Any]:
     return []
 
 
-def hook_entry(event: str, command: str) -> dict[str, Any]:
+def command_hook(command: str) -> dict[str, Any]:
+    return {"type": "command", "command": f"{command} hook", "timeout": HOOK_TIMEOUT_S}
+
+
+def http_hook(port: int) -> dict[str, Any]:
+    """Claude Code POSTs the event to the resident runtime; the headers carry the secret and ORCH_ENABLED."""
+    return {
+        "type": "http",
+        "url": f"http://127.0.0.1:{port}{HOOK_PATH}",
+        "timeout": HTTP_TIMEOUT_S,
+        "headers": {"X-Orch-Token": f"${TOKEN_VAR}", "X-Orch-Enabled": "$ORCH_ENABLED"},
+        "allowedEnvVars": [TOKEN_VAR, "ORCH_ENABLED"],
+    }
+
+
+def hook_entry(event: str, handler: dict[str, Any]) -> dict[str, Any]:
     entry: dict[str, Any] = {} if event in NO_MATCHER_EVENTS else {"matcher": "*"}
-    entry["hooks"] = [{"type": "command", "command": f"{command} hook", "timeout": HOOK_TIMEOUT_S}]
+    entry["hooks"] = [handler]
     return entry
 
 
@@ -506,7 +606,21 @@ def status_line_entry(command: str) -> dict[str, Any]:
     return {"type": "command", "command": f"{command} statusline", "padding": 0}
 
 
-def wire(data: dict[str, Any], command: str, force: bool, record: dict[str, Any]) -> dict[str, Any]:
+@attrs.frozen
+class Wiring:
+    """How one scope reaches orch: the launcher of its commands, and http hooks to ``port`` or none."""
+
+    command: str
+    transport: str = "command"
+    port: int | None = None
+
+    def handler(self, event: str) -> dict[str, Any]:
+        if self.transport == "http" and event in HTTP_EVENTS and self.port is not None:
+            return http_hook(self.port)
+        return command_hook(self.command)
+
+
+def wire(data: dict[str, Any], wiring: Wiring, force: bool, record: dict[str, Any]) -> dict[str, Any]:
     """Add our hook entries and status line to ``data`` in place; returns what changed.
 
     ``record`` (this scope's manifest entry) is updated with what was created.
@@ -521,42 +635,55 @@ def wire(data: dict[str, Any], command: str, force: bool, record: dict[str, Any]
         if event not in hooks:
             hooks[event] = []
             created_events.add(event)
+        wanted = wiring.handler(event)
         found = False
         for group in hooks[event]:
-            for handler in _handlers(group):
+            handlers = _handlers(group)
+            for index, handler in enumerate(handlers):
                 if entry_kind(handler) == "hook":
                     found = True
-                    if handler["command"] != f"{command} hook":
-                        handler["command"] = f"{command} hook"
+                    if handler != wanted:
+                        handlers[index] = copy.deepcopy(wanted)
                         done["updated"].append(event)
         if not found:
-            hooks[event].append(hook_entry(event, command))
+            hooks[event].append(hook_entry(event, wanted))
             done["added"].append(event)
     for event in [e for e in hooks if e not in WIRED_EVENTS]:
         if _unwire_event(hooks, event, created=True):
             done["removed"].append(event)
     record["created_events"] = sorted(created_events)
 
-    wanted = status_line_entry(command)
+    wanted_line = status_line_entry(wiring.command)
     current = data.get("statusLine")
     if "statusLine" not in data:
-        data["statusLine"] = wanted
+        data["statusLine"] = wanted_line
         record["status_line"] = True
         done["status_line"] = "added"
     elif entry_kind(current) == "statusline":
         record["status_line"] = True
-        if current["command"] != wanted["command"]:
-            current["command"] = wanted["command"]
+        if current["command"] != wanted_line["command"]:
+            current["command"] = wanted_line["command"]
             done["status_line"] = "updated"
     elif force:
         record.setdefault("replaced_status_line", current)
         record["status_line"] = True
-        data["statusLine"] = wanted
+        data["statusLine"] = wanted_line
         done["status_line"] = "replaced"
     else:
         done["status_line"] = "kept foreign"
         done["foreign_status_line"] = current
     return done
+
+
+def wired_port(data: dict[str, Any]) -> int | None:
+    """The port our http hooks in these settings post to, if any."""
+    hooks = data.get("hooks")
+    for entries in hooks.values() if isinstance(hooks, dict) else ():
+        for group in entries if isinstance(entries, list) else ():
+            for handler in _handlers(group):
+                if isinstance(handler, dict) and handler.get("type") == "http" and http_port(handler):
+                    return http_port(handler)
+    return None
 
 
 def _unwire_event(hooks: dict[str, Any], event: str, created: bool) -> bool:
@@ -604,8 +731,35 @@ def unwire(data: dict[str, Any], record: dict[str, Any] | None) -> dict[str, Any
     return done
 
 
+def add_token(data: dict[str, Any], path: Path, record: dict[str, Any]) -> None:
+    """Put the project's secret into ``env`` unless one is there; ``record`` notes what was created."""
+    env = data.get("env")
+    if env is None:
+        env = data["env"] = {}
+        record["created_env"] = True
+    elif not isinstance(env, dict):
+        raise OrchError(f'"env" in {path} must be an object, not {_json_type(env)}; the file was not changed')
+    if isinstance(env.get(TOKEN_VAR), str) and env[TOKEN_VAR]:
+        return
+    env[TOKEN_VAR] = secrets.token_urlsafe(32)
+    record["created_token"] = True
+
+
+def remove_token(data: dict[str, Any], record: dict[str, Any]) -> None:
+    """Take out what ``add_token`` put in, and nothing else."""
+    env = data.get("env")
+    if not isinstance(env, dict):
+        return
+    if record.get("created_token"):
+        env.pop(TOKEN_VAR, None)
+    if not env and record.get("created_env"):
+        del data["env"]
+
+
 def _settings_change(path: Path, text: str | None, data: dict[str, Any], created_file: bool) -> Change | None:
     """The change that writes ``data`` back in the file's own layout, None when nothing changes."""
+    if text is None and not data:
+        return None  # nothing to write into a file that is not there
     if text is not None and not data and created_file:
         return Change(path, text, None)
     new = JsonStyle.of(text).dump(data)
@@ -621,24 +775,82 @@ def _settings_change(path: Path, text: str | None, data: dict[str, Any], created
     return Change(path, text, new, backup=text is not None)
 
 
+class SettingsEdits:
+    """The settings files one plan changes: each read once, edited as data, written back in its own layout."""
+
+    def __init__(self) -> None:
+        self.files: dict[Path, tuple[str | None, dict[str, Any]]] = {}
+        self.created: set[Path] = set()  # files install created, to delete when they become empty
+
+    def data(self, path: Path) -> dict[str, Any]:
+        if path not in self.files:
+            text = read_text(path)
+            self.files[path] = (text, copy.deepcopy(parse_settings(path, text)))
+        return self.files[path][1]
+
+    def existed(self, path: Path) -> bool:
+        self.data(path)
+        return self.files[path][0] is not None
+
+    def changes(self) -> list[Change]:
+        found = []
+        for path, (text, data) in self.files.items():
+            change = _settings_change(path, text, data, created_file=path in self.created)
+            if change is not None:
+                secret = isinstance(data.get("env"), dict) and TOKEN_VAR in data["env"]
+                found.append(attrs.evolve(change, private=secret))
+        return found
+
+
+def _http_scopes(manifest: dict[str, Any]) -> list[str]:
+    return [scope for scope, record in manifest["settings"].items() if record.get("transport") == "http"]
+
+
+def _drop_token_if_unused(project: Path, manifest: dict[str, Any], edits: SettingsEdits) -> None:
+    """The secret goes when the last scope wired with http hooks does."""
+    token = manifest.get("token")
+    if token is None or _http_scopes(manifest):
+        return
+    path = settings_file("local", project)
+    remove_token(edits.data(path), token)
+    if token.get("created_file"):
+        edits.created.add(path)
+    del manifest["token"]
+
+
 # -- install and uninstall ---------------------------------------------------
 
 
-def plan_install(runtime: Any, scope: str, force: bool = False, launcher: str | None = None) -> Plan:
+def plan_install(
+    runtime: Any, scope: str, force: bool = False, launcher: str | None = None,
+    transport: str | None = None, port: int | None = None,
+) -> Plan:
     """Everything ``orch install`` would change for this scope.
 
-    ``launcher`` replaces the absolute path of this environment's ``orch`` in
-    the wiring, e.g. ``"$CLAUDE_PROJECT_DIR"/.venv/bin/orch`` for settings
-    committed with a project (Claude Code runs hook commands through a shell).
+    ``launcher`` replaces this environment's command for orch in the wiring,
+    e.g. ``"$CLAUDE_PROJECT_DIR"/.venv/bin/orch`` for settings committed with
+    a project (Claude Code runs hook commands through a shell). ``transport``:
+    ``http`` (default for project and local scope) or ``command``. ``port``:
+    where the http hooks post; default: the port these settings use already,
+    else one derived from the project's path.
     """
     project = Path(runtime.project)
     path = settings_file(check_scope(scope), project)
     folder = claude_dir(scope, project)
     command = launcher or orch_launcher()
     if command_kind(f"{command} hook") != "hook":
-        raise OrchError(f"--launcher {command!r} does not start orch (its program must be named orch)")
-    text = read_text(path)
-    data = parse_settings(path, text)
+        raise OrchError(f"--launcher {command!r} does not start orch (its program must be named orch, "
+                        "or be a Python running -m orchcore)")
+    transport = transport or ("command" if scope == "user" else "http")
+    if transport not in TRANSPORTS:
+        raise OrchError(f"unknown transport {transport!r}; use http or command")
+    if transport == "http" and scope == "user":
+        raise OrchError("user settings apply to every project, and an http hook posts to one project's port: "
+                        "use --scope project or local for http hooks, or --transport command")
+    if port is not None and not PORT_RANGE[0] <= port < 65536:
+        raise OrchError(f"--port {port}: choose a port from {PORT_RANGE[0]} to 65535")
+    edits = SettingsEdits()
+    data = edits.data(path)
     manifest = read_manifest(folder)
     old_manifest = dump_manifest(manifest)
 
@@ -647,25 +859,36 @@ def plan_install(runtime: Any, scope: str, force: bool = False, launcher: str | 
     files = _plan_files(folder, manifest, wanted, force, plan)
     files["skipped"].extend(problems)
 
-    record = copy.deepcopy(manifest["settings"].get(scope)) or {"created_file": text is None}
+    record = copy.deepcopy(manifest["settings"].get(scope)) or {"created_file": not edits.existed(path)}
     record["file"] = path.name
-    new_data = copy.deepcopy(data)
-    done = wire(new_data, command, force, record)
-    change = _settings_change(path, text, new_data, created_file=False)
-    if change is not None:
-        plan.changes.append(change)
+    if transport == "http":
+        port = port or wired_port(data) or default_port(project)
+    wiring = Wiring(command, transport, port if transport == "http" else None)
+    done = wire(data, wiring, force, record)
+    record["transport"] = transport
     manifest["settings"][scope] = record
+    if transport == "http":
+        local = settings_file("local", project)
+        token = manifest.get("token") or {"file": local.name, "created_file": not edits.existed(local)}
+        add_token(edits.data(local), local, token)
+        manifest["token"] = token
+    else:
+        _drop_token_if_unused(project, manifest, edits)
+    plan.changes.extend(edits.changes())
     _plan_manifest(folder, old_manifest, manifest, plan)
 
+    settings_change = next((c for c in plan.changes if c.path == path), None)
     plan.summary = {
         "command": "install",
         "scope": scope,
         "settings": str(path),
+        "transport": transport,
+        "port": wiring.port,
         "hook_command": f"{command} hook",
         "hooks": {k: done[k] for k in ("added", "updated", "removed")},
         "status_line": done["status_line"],
         "files": files,
-        "backup": str(path) + BACKUP_SUFFIX if change is not None and change.backup else None,
+        "backup": str(path) + BACKUP_SUFFIX if settings_change is not None and settings_change.backup else None,
     }
     if "foreign_status_line" in done:
         plan.summary["foreign_status_line"] = done["foreign_status_line"]
@@ -678,19 +901,21 @@ def plan_uninstall(runtime: Any, scope: str) -> Plan:
     project = Path(runtime.project)
     path = settings_file(check_scope(scope), project)
     folder = claude_dir(scope, project)
-    text = read_text(path)
-    data = parse_settings(path, text)
+    edits = SettingsEdits()
+    exists = edits.existed(path)
     manifest = read_manifest(folder)
     old_manifest = dump_manifest(manifest)
 
     plan = Plan(scope=scope, settings=path)
     record = manifest["settings"].pop(scope, None)
-    new_data = copy.deepcopy(data)
-    done = unwire(new_data, record)
-    if text is not None:
-        change = _settings_change(path, text, new_data, created_file=bool(record and record.get("created_file")))
-        if change is not None:
-            plan.changes.append(change)
+    done = unwire(edits.data(path), record)
+    if record and record.get("created_file"):
+        edits.created.add(path)
+    if scope != "user":
+        _drop_token_if_unused(project, manifest, edits)
+    if not exists:
+        edits.files.pop(path)  # nothing to write back into a file that is not there
+    plan.changes.extend(edits.changes())
 
     files: dict[str, list[Any]] = {"written": [], "updated": [], "removed": [], "skipped": []}
     if not manifest["settings"]:  # rendered files are shared by the scopes using this folder
@@ -707,6 +932,38 @@ def plan_uninstall(runtime: Any, scope: str) -> Plan:
         "changed": plan.changed,
     }
     return plan
+
+
+@attrs.frozen
+class Endpoint:
+    """Where the project's http hooks post, and the secret they carry (what the resident runtime serves)."""
+
+    port: int
+    token: str | None
+
+
+def http_endpoint(project: Path, env: Any) -> Endpoint | None:
+    """The project's http hook wiring as Claude Code will see it: local settings over project settings.
+
+    The secret is read the way Claude Code fills the header: the ``env`` of
+    local over project over user settings, else the process environment.
+    """
+    port = None
+    token = None
+    for scope in ("user", "project", "local"):
+        file = settings_file(scope, project)
+        try:
+            data = parse_settings(file, read_text(file))
+        except OrchError:
+            continue
+        if scope != "user":
+            port = wired_port(data) or port
+        block = data.get("env")
+        if isinstance(block, dict) and isinstance(block.get(TOKEN_VAR), str) and block[TOKEN_VAR]:
+            token = block[TOKEN_VAR]
+    if port is None:
+        return None
+    return Endpoint(port, token or env.get(TOKEN_VAR) or None)
 
 
 def _plan_manifest(folder: Path, old: str | None, manifest: dict[str, Any], plan: Plan) -> None:

@@ -38,7 +38,8 @@ _ISOLATED_ENV = (
     "ORCH_PLUGINS_DENY",
     "ORCH_STORE",
     "ORCH_ENABLED",
-    "ORCH_WORKER",
+    "ORCH_RUNTIME",
+    "ORCH_HOOK_TOKEN",
     "NO_COLOR",
 )
 
@@ -64,7 +65,9 @@ def orch_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CLAUDE_PROJECT_DIR", str(project))
     monkeypatch.setenv("ORCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("ORCH_WORKER_IDLE_S", "5")  # warm workers of orch subprocesses exit soon
+    # Resident runtimes that orch subprocesses start exit soon after the test.
+    monkeypatch.setenv("ORCH_RUNTIME_IDLE_S", "5")
+    monkeypatch.setenv("ORCH_RUNTIME_LINGER_S", "5")
     monkeypatch.chdir(project)
     return project
 

@@ -10,7 +10,7 @@ which is the test's ``cc_env`` with:
   ``orch`` lives) first, so a slash command's ``!`orch …``` finds it;
 * ``PYTHONPATH``: a fake ``site-packages`` folder where test plugins are
   written as installed distributions (``orchcore.testing.write_distribution``);
-* ``ORCH_CACHE_DIR``: a per-test cache for the entry-point index; ``ORCH_WORKER_IDLE_S``:
+* ``ORCH_CACHE_DIR``: a per-test cache for the entry-point index; ``ORCH_RUNTIME_IDLE_S``:
   the warm workers these tests start exit 10 s after their last event.
 
 Nothing here imports orchcore's runtime: the test only reads what ``orch``
@@ -59,7 +59,7 @@ class OrchProject:
         env["PATH"] = os.pathsep.join([str(ORCH_BIN_DIR), env.get("PATH", os.defpath)])
         env["PYTHONPATH"] = str(site)
         env["ORCH_CACHE_DIR"] = str(cache)
-        env["ORCH_WORKER_IDLE_S"] = "10"  # warm workers of these projects exit soon after the test
+        env["ORCH_RUNTIME_IDLE_S"] = env["ORCH_RUNTIME_LINGER_S"] = "10"  # resident runtimes of these projects exit soon after the test
         return cls(project=project, env=env, site=site, cache=cache)
 
     # -- running orch -------------------------------------------------------

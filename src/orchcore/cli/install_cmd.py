@@ -39,10 +39,20 @@ def install(
         typer.Option("--launcher", help="How the wiring starts orch, instead of this environment's absolute path; "
                      "e.g. '\"$CLAUDE_PROJECT_DIR\"/.venv/bin/orch' for settings committed with a project."),
     ] = None,
+    transport: Annotated[
+        str | None,
+        typer.Option("--transport", help="http: Claude Code posts events to the resident runtime (the default for "
+                     "project and local scope); command: a process per event (user scope always)."),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", help="The loopback port for the http hooks (default: the one wired already, "
+                     "else one derived from the project's path)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Wire orchcore into Claude Code's settings and write what plugins provide into .claude/."""
-    plan = logic.plan_install(runtime_of(ctx), scope, force=force, launcher=launcher)
+    plan = logic.plan_install(runtime_of(ctx), scope, force=force, launcher=launcher, transport=transport, port=port)
     _finish(plan, dry_run, as_json)
 
 
@@ -89,6 +99,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
         typer.echo(f"{summary['settings']}: nothing to change")
     else:
         typer.echo(f"{summary['settings']}: updated ({verb}, {summary['scope']} scope)")
+    if verb == "install" and summary.get("transport") == "http":
+        typer.echo(f"  http hooks: 127.0.0.1:{summary['port']} (the secret is in .claude/settings.local.json)")
     hooks = summary["hooks"]
     for key in ("added", "updated", "removed"):
         if set(hooks[key]) == set(logic.WIRED_EVENTS):

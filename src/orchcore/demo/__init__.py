@@ -80,7 +80,7 @@ def prepare(keep_in: Path | None = None) -> tuple[Path, str, dict[str, str]]:
     (project / ".git" / "HEAD").write_text("ref: refs/heads/sprint/checkout-v2\n")
     (project / ".claude" / "orchcore.json").write_text(json.dumps({"orchestration": {"enabled": True}}, indent=2))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDE_", "ORCH_"))}
-    env.update(CLAUDE_PROJECT_DIR=str(project), ORCH_WORKER_IDLE_S="20")
+    env.update(CLAUDE_PROJECT_DIR=str(project), ORCH_RUNTIME_IDLE_S="20", ORCH_RUNTIME_LINGER_S="20")
     return project, str(uuid.uuid4()), env
 
 

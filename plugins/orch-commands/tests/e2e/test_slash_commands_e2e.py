@@ -45,7 +45,7 @@ class Orch:
         env["PATH"] = os.pathsep.join([str(Path(orch_executable()).parent), env.get("PATH", os.defpath)])
         env["PYTHONPATH"] = os.pathsep.join([str(site), str(SRC)])
         env["ORCH_CACHE_DIR"] = str(scratch / "orch-cache")
-        env["ORCH_WORKER_IDLE_S"] = "5"
+        env["ORCH_RUNTIME_IDLE_S"] = env["ORCH_RUNTIME_LINGER_S"] = "5"
         self.project, self.env = project, env
 
     def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
