@@ -289,6 +289,20 @@ def test_an_open_session_keeps_the_runtime_up_past_its_idle_time(env):
     assert runtime_pid(environ) is not None
 
 
+def test_a_session_whose_claude_code_is_gone_no_longer_keeps_the_runtime_up(env):
+    environ = {**env, "ORCH_RUNTIME_IDLE_S": "1", "ORCH_RUNTIME_LINGER_S": "600"}
+    # A short-lived process plays Claude Code: it runs the SessionStart hook and exits (crashed, no SessionEnd).
+    started = subprocess.run([sys.executable, "-c", "import subprocess, sys; subprocess.run(sys.argv[1:], "
+                              "input=sys.stdin.buffer.read())", ORCH, "hook"],
+                             input=session_start(), env=environ, capture_output=True, timeout=60)
+    assert started.returncode == 0
+
+    deadline = time.monotonic() + 20
+    while runtime_processes(environ) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert runtime_processes(environ) == []
+
+
 def test_the_status_line_is_answered_by_the_runtime(env):
     hook(env)
     wait_for_runtime(env)

@@ -55,9 +55,19 @@ def full_environment() -> None:
     that need them pay for finding them.
     """
     if sys.flags.no_site and not _site_loaded:
+        import os
         import site
 
+        import orchcore
+
+        # The launcher put orchcore's folder on sys.path; take it off so that site builds exactly the
+        # sys.path a normal start has (the plugin index is keyed by it), and put it back if site did not.
+        root = os.path.dirname(os.path.dirname(os.path.abspath(orchcore.__file__)))
+        if root in sys.path:
+            sys.path.remove(root)
         site.main()
+        if root not in sys.path:
+            sys.path.append(root)
         globals()["_site_loaded"] = True
 
 

@@ -310,13 +310,13 @@ class EntryPointIndex:
     def __init__(self, directory: Path | None = None):
         from orchcore.paths import cache_dir
 
-        key = hashlib.sha1("\0".join([sys.executable, *sys.path]).encode()).hexdigest()[:16]
+        key = hashlib.sha1("\0".join([sys.executable, *indexed_path()]).encode()).hexdigest()[:16]
         self.path = (directory or cache_dir()) / f"entry-points-{key}.json"
 
     @staticmethod
     def fingerprint() -> list[list[Any]]:
         stamps = []
-        for entry in sys.path:
+        for entry in indexed_path():
             try:
                 stamps.append([entry, os.stat(entry or ".").st_mtime_ns])
             except OSError:
@@ -356,6 +356,27 @@ class EntryPointIndex:
             os.replace(tmp, self.path)
         except OSError:
             pass  # a read-only cache only costs speed
+
+
+def indexed_path() -> list[str]:
+    """``sys.path`` without the folder of the script or command that started Python.
+
+    ``orch`` (a script in the venv's bin folder), ``python -c`` (the current
+    folder) and the wiring's ``python -S -P -c`` (none) see the same
+    distributions, so they share one index; and a project folder that
+    changes with every file written into it does not invalidate it.
+    """
+    entries = list(sys.path)
+    if entries and not sys.flags.safe_path:
+        try:
+            started_in = {"", os.getcwd()}
+        except OSError:  # the folder we started in is gone
+            started_in = {""}
+        if sys.argv and sys.argv[0] not in ("", "-c", "-m"):
+            started_in |= {os.path.dirname(os.path.abspath(sys.argv[0])), os.path.dirname(os.path.realpath(sys.argv[0]))}
+        if entries[0] in started_in:
+            entries = entries[1:]
+    return entries
 
 
 def _mtime(path: str | None) -> int | None:

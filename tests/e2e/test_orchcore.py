@@ -193,7 +193,8 @@ def test_bash_turn_records_the_session_and_its_hook_events(fake_api, run_claude,
     assert events[0]["type"] == "session.created", format_events(events)
     assert events[0]["data"]["orchestration_enabled"] is stored_flag
     (started,) = [e for e in events if e["type"] == "session.started"]
-    assert started["data"] == {"source": "startup"}
+    assert started["data"]["source"] == "startup"
+    assert started["data"]["transcript_path"].endswith(f"/{sid}.jsonl")  # what recovery reads
     (prompt,) = handled(events, "UserPromptSubmit")
     assert prompt["prompt"] == "write the marker"
     tool_use_id = fake_api.main_requests[0].reply.blocks[0]["id"]
@@ -238,7 +239,7 @@ def test_bash_turn_with_orchestration_off_records_only_the_lifecycle(fake_api, r
     assert _types(events) == ["session.created", "session.started", "session.ended"], \
         format_events(events)
     assert events[0]["data"]["orchestration_enabled"] is stored_flag
-    assert events[1]["data"] == {"source": "startup"}
+    assert events[1]["data"]["source"] == "startup"
     session = orch.session(sid)
     assert session["orchestration_enabled"] is stored_flag
     assert session["state"]["metrics"] == {}

@@ -9,10 +9,13 @@ in-process ``orch hook`` would run.
 
 When it stops:
 
-* idle: no request for ``ORCH_RUNTIME_IDLE_S`` (600 s), and no session that
-  is still open (started, not ended) was active within
-  ``ORCH_RUNTIME_LINGER_S`` (8 h): Claude Code's http hooks need it for as
-  long as a session may still post;
+* idle: no request for ``ORCH_RUNTIME_IDLE_S`` (600 s), and no session is
+  still open: Claude Code's http hooks need the runtime for as long as a
+  session may post. A session is open from its first event to its SessionEnd,
+  for ``ORCH_RUNTIME_LINGER_S`` (8 h) after its last event, and only while the
+  Claude Code process that started it lives (Linux: the SessionStart hook's
+  parent, past the shell; elsewhere, or after a restart, it is not known);
+* told to stop (SIGTERM, SIGINT);
 * stale: the code it loaded changed (a plugin installed or edited, orchcore
   upgraded); it exits with ``RESTART`` and the supervisor starts the new code;
 * its state folder was removed, or its socket replaced by another runtime's.
@@ -56,6 +59,7 @@ class Server:
         self.loaded: list[str] = []
         self.fingerprint: tuple = ((), {})
         self.open_sessions: dict[str, float] = {}  # session id -> last activity (monotonic)
+        self.owners: dict[str, tuple[int, str]] = {}  # session id -> the Claude Code process that started it
         self.listener = None
         self.endpoint = None
         self.endpoint_problem: str | None = None
@@ -118,10 +122,13 @@ class Server:
     def serve(self) -> int:
         """Run until idle, stale or replaced; returns the process's exit code."""
         import fcntl
+        import signal
         import socket
 
         if not client.private_folder(self.path, create=True):
             return 0
+        signal.signal(signal.SIGTERM, lambda *_: self.stop(0))
+        signal.signal(signal.SIGINT, lambda *_: self.stop(0))
         lock = open(self.path + ".lock", "w")
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -212,20 +219,34 @@ class Server:
         self.last_used = time.monotonic()
 
     def _lingering(self, now: float) -> bool:
-        """Whether a session that has not ended was active recently: its http hooks may post any time."""
+        """Whether a session may still post: active within the linger time, and its Claude Code alive."""
         with self._lock:
-            return any(now - seen < self.linger_s for seen in self.open_sessions.values())
+            sessions = list(self.open_sessions.items())
+            owners = dict(self.owners)
+        for session_id, seen in sessions:
+            owner = owners.get(session_id)
+            if now - seen < self.linger_s and (owner is None or _alive(owner)):
+                return True
+        return False
 
-    def note(self, data: bytes) -> None:
-        """Track open sessions from the events passing through (cheaply: no JSON parsing here)."""
+    def note(self, data: bytes, client_pid: int | None = None) -> None:
+        """Track open sessions from the events passing through (cheaply: no JSON parsing here).
+
+        ``client_pid``: the process that handed a SessionStart over; its
+        parent (past a shell) is the Claude Code that runs the session.
+        """
         session_id = gate.session_id_of(data)
         if session_id is None:
             return
+        owner = _claude_code_of(client_pid) if client_pid and b'"SessionStart"' in data else None
         with self._lock:
             if b'"SessionEnd"' in data:
                 self.open_sessions.pop(session_id, None)
+                self.owners.pop(session_id, None)
             else:
                 self.open_sessions[session_id] = time.monotonic()
+                if owner is not None:
+                    self.owners[session_id] = owner
 
     def recently_open_sessions(self) -> list[str]:
         """Sessions not ended whose last activity (the gate's flag file) is within the linger time."""
@@ -365,7 +386,7 @@ class Server:
             if kind == "hook":
                 from orchcore import router
 
-                self.note(data)
+                self.note(data, _peer_pid(conn))
                 code = router.main(data, stdout=out, stderr=err, env=merged, runtime=self.runtimes.get(merged))
                 router._abandoned.clear()  # their threads run on as daemons; this process does not wait
                 if b'"SessionStart"' in data:
@@ -506,6 +527,54 @@ class CatchUp:
             router.log(env, self.server.project, f"catch-up of {session_id} failed: {type(exc).__name__}: {exc}", exc)
             return 0
         return report.pending
+
+
+SHELLS = {"sh", "dash", "bash", "zsh", "fish", "ksh"}
+
+
+def _peer_pid(conn) -> int | None:
+    import socket
+
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return None
+    credentials = conn.getsockopt(socket.SOL_SOCKET, option, 12)
+    return int.from_bytes(credentials[0:4], sys.byteorder) or None
+
+
+def _stat(pid: int) -> tuple[str, int, str] | None:
+    """(command name, parent pid, start time) from /proc (Linux); None elsewhere or when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            text = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    name = text[text.find("(") + 1:text.rfind(")")]
+    fields = text[text.rfind(")") + 2:].split()
+    try:
+        return name, int(fields[1]), fields[19]
+    except (IndexError, ValueError):
+        return None
+
+
+def _claude_code_of(client_pid: int) -> tuple[int, str] | None:
+    """The process that ran a hook command: the client's parent, past the shell Claude Code ran it in."""
+    me = _stat(client_pid)
+    pid = me[1] if me else None
+    for _ in range(3):
+        info = _stat(pid) if pid else None
+        if info is None:
+            return None
+        name, parent, started = info
+        if name not in SHELLS:
+            return pid, started
+        pid = parent
+    return None
+
+
+def _alive(owner: tuple[int, str]) -> bool:
+    info = _stat(owner[0])
+    return info is not None and info[2] == owner[1]
 
 
 def _read_all(conn) -> bytes:

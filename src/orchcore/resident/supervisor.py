@@ -40,8 +40,11 @@ def main(argv: list[str]) -> int:
         return _serve(path)
     restarts: list[float] = []
     child = 0
+    told_to_stop = False
 
     def forward(signum, _frame):
+        nonlocal told_to_stop
+        told_to_stop = True
         if child:
             try:
                 os.kill(child, signum)
@@ -68,6 +71,8 @@ def main(argv: list[str]) -> int:
                 continue
         child = 0
         code = os.waitstatus_to_exitcode(status)
+        if told_to_stop or code in (-signal.SIGTERM, -signal.SIGINT):
+            return 0
         if code == RESTART:
             _remove(path + ".starting")
             os.execv(sys.executable, [sys.executable, "-m", "orchcore.resident", path])
