@@ -109,13 +109,13 @@ def project_dirs(root: Path = ROOT) -> list[Path]:
 
 
 def read_sources(root: Path = ROOT) -> dict[str, bytes]:
-    """Every file a build uses, by path relative to ``root``: pyproject, readme, src tree.
+    """Every file a build uses, by path relative to ``root``: pyproject, readme, scripts/orch, src tree.
 
     Read once, so the hash and the installed copy are the same bytes.
     """
     files: dict[str, bytes] = {}
     for project in project_dirs(root):
-        for name in ("pyproject.toml", "README.md"):
+        for name in ("pyproject.toml", "README.md", "scripts/orch"):
             path = project / name
             if path.is_file():
                 files[path.relative_to(root).as_posix()] = path.read_bytes()
@@ -224,6 +224,7 @@ def build(path: Path, python: str, files: dict[str, bytes], digest: str, pip_upg
             target = snapshot / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+            target.chmod((ROOT / name).stat().st_mode & 0o777)  # scripts/orch is executable, as git keeps it
         projects = [str(snapshot / p.relative_to(ROOT)) for p in project_dirs(ROOT)]
         log(f"pip {pip_version}: installing {len(projects)} distributions (non-editable)", quiet)
         _run("pip install", [vpy, "-m", "pip", "install", "--no-input", *projects], cwd=snapshot)

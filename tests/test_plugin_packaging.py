@@ -66,3 +66,36 @@ def test_pip_install_adds_the_plugin_and_pip_uninstall_removes_it(venv, plugin):
         assert entry not in after
     if _is_program(plugin):
         assert programs - programs_after, "its program appears in `orch program list` and goes with it"
+
+
+def test_the_installed_orch_imports_nothing_before_orchcore_whatever_pip_wrote_it(venv):
+    """pip 23.2 (this venv's own) would write a launcher that imports ``re``; orch is a script of its own."""
+    done = subprocess.run([str(venv / "bin" / "python"), "-X", "importtime", str(venv / "bin" / "orch"), "--version"],
+                          capture_output=True, text=True, timeout=60)
+
+    assert done.returncode == 0 and done.stdout.startswith("orch (orchcore) ")
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "orchcore.entry" in imported
+    assert not imported & {"re", "typer", "rich", "attrs", "pluggy", "json"}, sorted(imported)
+
+
+def test_the_wiring_of_an_installed_orchcore_starts_its_python_without_site(venv, tmp_path):
+    project = tmp_path / "project"
+    (project / ".claude").mkdir(parents=True)
+    summary = orch_in(venv, project, "install", "--dry-run", "--json")
+    python = str(venv / "bin" / "python")
+
+    assert summary["hook_command"].startswith(f"{python} -S -P -c ")
+    status = subprocess.run(["/bin/sh", "-c", summary["hook_command"].removesuffix(" hook") + " statusline"],
+                            input=json.dumps({"session_id": "8e82f7c6-1351-45ff-b6d3-4fb1cc1717ee",
+                                              "cwd": str(project), "model": {"display_name": "Opus"}}),
+                            capture_output=True, text=True, timeout=60, cwd=project,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "NO_COLOR": "1"})
+    assert status.returncode == 0 and "Opus" in status.stdout, status.stderr
+
+
+def orch_in(venv: Path, cwd: Path, *args: str) -> object:
+    done = subprocess.run([str(venv / "bin" / "orch"), *args], capture_output=True, text=True, timeout=120, cwd=cwd,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), "ORCH_RUNTIME": "0"})
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)

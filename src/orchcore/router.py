@@ -25,7 +25,6 @@ import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs milliseconds on every hook
-    from threading import Thread
     from typing import Any
 
 from orchcore import gate
@@ -37,8 +36,6 @@ HOOK_BUSY_TIMEOUT_S = 5.0  # waiting longer for the store's lock than this is wo
 LOG_NAME = "hook.log"
 LOG_MAX_BYTES = 1024 * 1024
 
-# Handlers still running past their budget: the process must not wait for them at exit.
-_abandoned: list[Thread] = []
 
 
 class Reply:
@@ -281,25 +278,14 @@ def _commit(runtime: Any, session_id: str, handler: str, emitted: list) -> str |
 
 
 def _call_with_budget(function: Any, event: Any, context: Any, timeout_ms: int) -> tuple[Any, str | None]:
-    import threading
+    from orchcore.budget import call_within
 
-    box: dict[str, Any] = {}
-
-    def call() -> None:
-        try:
-            box["value"] = function(event, context)
-        except BaseException as exc:  # isolated (exit() included): reported, never raised
-            box["error"] = f"raised {type(exc).__name__}: {exc}"
-
-    worker = threading.Thread(target=call, name="orch-hook-handler", daemon=True)
-    worker.start()
-    worker.join(max(timeout_ms, 1) / 1000)
-    if worker.is_alive():
-        _abandoned.append(worker)
+    outcome = call_within(lambda: function(event, context), max(timeout_ms, 1) / 1000)
+    if not outcome.finished:
         return None, f"ran over its {timeout_ms} ms budget"
-    if "error" in box:
-        return None, box["error"]
-    return box.get("value"), None
+    if outcome.error is not None:  # isolated (exit() included): reported, never raised
+        return None, f"raised {type(outcome.error).__name__}: {outcome.error}"
+    return outcome.value, None
 
 
 def _record_plugin_failure(runtime: Any, plugin: str, message: str, env: dict[str, str]) -> None:
@@ -390,4 +376,6 @@ def log(env: dict[str, str], project: str, message: str, exc: BaseException | No
 
 def abandoned_handlers() -> bool:
     """Whether handlers still run past their budget (the process must then not wait for them)."""
-    return bool(_abandoned)
+    from orchcore.budget import overrunning
+
+    return overrunning()

@@ -69,7 +69,8 @@ def main(data: bytes, stdout: Any = None, env: dict[str, str] | None = None, run
         return 0
     try:
         text = render(status, session_id, project, env, color, runtime)
-        _write(cache, text)
+        if _written.get(cache) != text and _write(cache, text):
+            _written[cache] = text
     except (Exception, SystemExit):  # a broken store or plugin: the last good line, else the plain one
         text = _read(cache) or plain_line(status, color) + "\n"
     finally:
@@ -145,23 +146,13 @@ def _other_programs_segments(plugins: Any, session: Any) -> set[str]:
 
 def run_segment(segment: Any, context: Any, deadline: float) -> str | None:
     """The segment's text, or None when it fails or runs past its budget (never waited for)."""
-    import threading
+    from orchcore.budget import call_within
 
     budget = min(segment.timeout_ms / 1000, max(deadline - time.perf_counter(), 0))
     if budget <= 0:
         return None
-    box: dict[str, Any] = {}
-
-    def call() -> None:
-        try:
-            box["text"] = segment.render(context)
-        except (Exception, SystemExit):
-            box["text"] = None
-
-    worker = threading.Thread(target=call, name=f"orch-segment-{segment.name}", daemon=True)
-    worker.start()
-    worker.join(budget)
-    text = box.get("text") if not worker.is_alive() else None
+    outcome = call_within(lambda: segment.render(context), budget)
+    text = outcome.value if outcome.finished and outcome.error is None else None
     return text.strip() if isinstance(text, str) and text.strip() else None
 
 
@@ -276,11 +267,22 @@ def _read(path: str) -> str | None:
         return None
 
 
-def _write(path: str, text: str) -> None:
+_written: dict[str, str] = {}  # what this process last wrote to each cache (the resident runtime renders often)
+
+
+def _write(path: str, text: str) -> bool:
     try:
-        tmp = f"{path}.{os.getpid()}.tmp"
+        tmp = f"{path}.{os.getpid()}.{threading_id()}.tmp"
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
+        return True
     except OSError:
-        pass
+        return False
+
+
+def threading_id() -> int:
+    """Threads of one process (the resident runtime) must not share a temporary file."""
+    import threading
+
+    return threading.get_ident()

@@ -13,6 +13,12 @@ in-process (``orchcore.cli.run``), so output, colours, terminal width and
 exit codes are the command's own. The child first sends its pid (the client
 passes Ctrl-C and other signals on to it), then its exit code.
 
+The child is forked *before* it is needed (a spare), and while it waits it
+runs a few commands' ``--help`` into nothing: after a fork every page a
+process writes (reference counts are writes) is copied on first touch, which
+made a forked command three times slower than the same command in the
+zygote; the spare pays that while nobody waits.
+
 Long-running and environment-inspecting commands never come here
 (``IN_PROCESS``): the dashboard, ``events tail``, the demo, install,
 uninstall, doctor, and ``runtime`` itself. When the code the zygote loaded has
@@ -29,6 +35,7 @@ import sys
 from orchcore.resident import client
 
 IN_PROCESS = {"dashboard", "demo", "install", "uninstall", "doctor", "runtime"}
+END = b"\n\0END\n"  # a request ends with this: arguments may hold anything but NUL
 IN_PROCESS_SUB = {("events", "tail")}
 
 
@@ -42,6 +49,9 @@ def forked(argv: list[str]) -> bool:
 
 def cli_path(socket_path: str) -> str:
     return socket_path[: -len(".sock")] + ".cli"
+
+
+WARM_COMMANDS = (["state", "get"], ["session", "show"], ["events", "list"], ["msg", "status"], ["program", "list"])
 
 
 def warm_up() -> None:
@@ -59,11 +69,12 @@ def warm_up() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("a")
-    table.add_row("b")
-    Console(file=io.StringIO(), force_terminal=True).print(table)
+    table = Table("a", "b")
+    table.add_row("c", "d")
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        for args in (["state", "get"], ["session", "show"], ["events", "list"], ["msg", "status"], ["program", "list"]):
+        Console(file=io.StringIO(), force_terminal=True).print(table)
+        Console(file=io.StringIO(), force_terminal=False).print(table)
+        for args in WARM_COMMANDS:
             run([*args, "--help"])
 
 
@@ -86,16 +97,22 @@ def serve(path: str, parent_alive: int, stale) -> None:
     import gc
 
     gc.freeze()  # what is loaded now stays where it is: a child's collections would copy every page of it
+    spare = None
     try:
         while True:
+            if spare is None:
+                spare = Spare.fork(listener, parent_alive)
             ready, _, _ = select.select([listener, parent_alive], [], [], 1.0)
             _reap()
             if parent_alive in ready:
                 return  # the server exited (or was killed): so do we
             if listener in ready:
                 conn, _ = listener.accept()
-                _handle(conn, listener, parent_alive, stale)
+                if _handle(conn, stale, spare):
+                    spare = None  # it has its command: fork the next one
     finally:
+        if spare is not None:
+            spare.close()
         listener.close()
         try:
             if os.stat(path).st_ino == identity:
@@ -114,31 +131,98 @@ def _reap() -> None:
             return
 
 
-def _handle(conn, listener, parent_alive: int, stale) -> None:
+class Spare:
+    """A child forked ahead of its command, warming its own copy of memory while it waits for one."""
+
+    def __init__(self, pid: int, channel):
+        self.pid = pid
+        self.channel = channel
+
+    @classmethod
+    def fork(cls, listener, parent_alive: int) -> Spare:
+        import socket
+
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:  # the child: whatever happens, it ends here, never in the zygote's loop
+            code = 1
+            try:
+                ours.close()
+                listener.close()
+                os.close(parent_alive)
+                code = _wait_and_run(theirs)
+            finally:
+                os._exit(code)
+        theirs.close()
+        return cls(pid, ours)
+
+    def give(self, conn, message: bytes, fds: list[int]) -> None:
+        """Hand the client's connection, streams and request over (the spare owns them from here)."""
+        import socket
+
+        self.channel.sendmsg([message + END], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, _ints([conn.fileno(), *fds]))])
+        self.close()
+
+    def close(self) -> None:
+        self.channel.close()  # a spare that never got a command sees the end of its channel and exits
+
+
+def _ints(fds: list[int]) -> bytes:
+    import array
+
+    return array.array("i", fds).tobytes()
+
+
+def _wait_and_run(channel) -> int:
+    """The spare: warm up privately, then wait for the command and run it."""
+    import contextlib
+    import gc
+    import io
+    import socket
+
+    gc.disable()  # one short command: collecting would only copy the zygote's memory page by page
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        from orchcore.cli import run
+
+        for args in WARM_COMMANDS:  # touching these pages now copies them now, not while a client waits
+            run([*args, "--help"])
+        if _store_exists():  # reading commands too (never one that would create the store)
+            run(["session", "list", "--json"])
+            run(["program", "list", "--json"])
+    message, fds = _receive(channel)
+    channel.close()
+    if message is None or len(fds) != 4:
+        return 1
+    conn = socket.socket(fileno=fds[0])
+    return _run_child(conn, message, fds[1:])
+
+
+def _store_exists() -> bool:
+    from orchcore import gate
+    from orchcore.store.layout import DB_NAME
+
+    return os.path.exists(os.path.join(gate.state_dir(os.environ, gate.find_project(os.environ)), DB_NAME))
+
+
+def _handle(conn, stale, spare: Spare) -> bool:
+    """Read one client's request and give it to the spare; False when it was refused instead."""
     import socket
 
     fds: list[int] = []
     try:
         conn.settimeout(10.0)
         if not client.peer_is_us(conn):
-            return
+            return False
         message, fds = _receive(conn)
         if message is None or len(fds) != 3:
-            return
+            return False
         if stale():
             conn.sendall(client.STALE)
-            return
-        pid = os.fork()
-        if pid == 0:  # the child: whatever happens, it ends here, never in the zygote's loop
-            code = 1
-            try:
-                listener.close()
-                os.close(parent_alive)
-                code = _run_child(conn, message, fds)
-            finally:
-                os._exit(code)
+            return False
+        spare.give(conn, message, fds)
+        return True
     except (OSError, ValueError, socket.timeout):
-        pass
+        return False
     finally:
         for fd in fds:
             try:
@@ -156,7 +240,7 @@ def _receive(conn) -> tuple[bytes | None, list[int]]:
     chunks: list[bytes] = []
     first = True
     while True:
-        data, ancillary, _, _ = conn.recvmsg(65536, socket.CMSG_LEN(3 * fds.itemsize) if first else 0)
+        data, ancillary, _, _ = conn.recvmsg(65536, socket.CMSG_LEN(4 * fds.itemsize) if first else 0)
         first = False
         for level, kind, payload in ancillary:
             if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
@@ -164,20 +248,18 @@ def _receive(conn) -> tuple[bytes | None, list[int]]:
         if not data:
             break
         chunks.append(data)
-        if b"".join(chunks).endswith(b"\n\0END\n"):
+        if b"".join(chunks).endswith(END):
             break
     message = b"".join(chunks)
-    if not message.endswith(b"\n\0END\n"):
+    if not message.endswith(END):
         return None, list(fds)
-    return message[: -len(b"\n\0END\n")], list(fds)
+    return message[: -len(END)], list(fds)
 
 
 def _run_child(conn, message: bytes, fds: list[int]) -> int:
     """Become the command: its streams, folder, environment and arguments; then run it."""
-    import gc
     import signal
 
-    gc.disable()  # one short command: collecting would only copy the zygote's memory page by page
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     try:
@@ -237,7 +319,7 @@ def encode_command(argv: list[str], cwd: str, env) -> bytes | None:
     if any("\0" in a for a in argv):
         return None
     args = "\0".join(argv).encode("utf-8", "surrogateescape")
-    return b"\n".join(lines) + b"\n\n" + args + b"\n\0END\n"
+    return b"\n".join(lines) + b"\n\n" + args + END
 
 
 def parse_command(message: bytes) -> tuple[list[str], str, dict[str, str]]:

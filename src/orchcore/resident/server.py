@@ -388,7 +388,6 @@ class Server:
 
                 self.note(data, _peer_pid(conn))
                 code = router.main(data, stdout=out, stderr=err, env=merged, runtime=self.runtimes.get(merged))
-                router._abandoned.clear()  # their threads run on as daemons; this process does not wait
                 if b'"SessionStart"' in data:
                     self.catch_up.schedule(gate.session_id_of(data), 0.0)
             else:
