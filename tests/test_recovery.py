@@ -301,3 +301,13 @@ def test_catch_ups_that_run_at_once_record_each_event_once(session, transcript, 
 
     assert sum(r.recovered for r in reports) == 10
     assert len(handled(session)) == 10
+
+
+def test_orch_session_recover_catches_a_session_up_and_says_what_it_did(session, transcript, orch_cli):
+    a_turn_with_two_calls(transcript)
+
+    first = orch_cli("session", "recover", "--session", SID, "--json")
+    again = orch_cli("session", "recover", "--session", SID)
+
+    assert first.exit_code == 0 and first.json() == {"session_id": SID, "recovered": 10, "recorded": 0, "pending": 0}
+    assert again.stdout == f"{SID}: 0 recovered, 0 already recorded, 0 not provably past yet\n"  # read up to here

@@ -582,3 +582,20 @@ def test_doctor_says_so_when_the_runtime_is_down(wired, env):
     found = {c["name"]: c for c in json.loads(done.stdout)["checks"]}
     assert found["runtime"]["status"] == "warn"
     assert "not running" in found["runtime"]["detail"]
+
+
+# -- orch runtime ------------------------------------------------------------------
+
+
+def test_orch_runtime_start_status_and_stop(env):
+    assert orch(env, "runtime", "status").returncode == 1
+
+    started = orch(env, "runtime", "start")
+    status = json.loads(orch(env, "runtime", "status", "--json").stdout)
+    family = runtime_family(env)
+    stopped = orch(env, "runtime", "stop")
+
+    assert started.returncode == 0 and started.stdout == f"running: pid {status['pid']}\n"
+    assert status["project"] == env["CLAUDE_PROJECT_DIR"] and {status["pid"], status["supervisor"]} <= family
+    assert stopped.returncode == 0 and runtime_processes(env) == []  # the supervisor went too, restarting nothing
+    assert json.loads(orch(env, "runtime", "status", "--json").stdout) == {"running": False}

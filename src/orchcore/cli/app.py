@@ -105,8 +105,8 @@ def _version(value: bool) -> None:
 
 def make_app() -> Any:
     from orchcore.cli import (
-        dashboard_cmd, demo_cmd, events_cmd, install_cmd, msg_cmd, plugins_cmd, profile_cmd, program_cmd, session_cmd,
-        state_cmd,
+        dashboard_cmd, demo_cmd, events_cmd, install_cmd, msg_cmd, plugins_cmd, profile_cmd, program_cmd, runtime_cmd,
+        session_cmd, state_cmd,
     )
 
     app = typer.Typer(
@@ -134,6 +134,7 @@ def make_app() -> Any:
     app.add_typer(events_cmd.app, name="events")
     app.add_typer(program_cmd.app, name="program")
     app.add_typer(msg_cmd.app, name="msg")
+    app.add_typer(runtime_cmd.app, name="runtime")
     app.command("install")(install_cmd.install)
     app.command("uninstall")(install_cmd.uninstall)
     app.command("doctor")(install_cmd.doctor)

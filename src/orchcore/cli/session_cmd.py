@@ -214,3 +214,21 @@ def activate_teams(
     }
     data = {"teams": teams, "replace": replace, "definitions": definitions}
     _emit(ctx, session_id, "session.teams", data, as_json, "active teams updated")
+
+
+@app.command("recover")
+def recover(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
+    """Record now what the session's transcript shows and its log lacks (the runtime does this by itself)."""
+    from orchcore import recovery
+
+    runtime = runtime_of(ctx)
+    session_id = resolve_session_id(session)
+    runtime.store.require(session_id)
+    env = {**os.environ, "CLAUDE_PROJECT_DIR": str(runtime.project), "ORCH_STATE_DIR": str(runtime.state_dir)}
+    report = recovery.catch_up(session_id, env, runtime)
+    if as_json:
+        print_json({"session_id": session_id, "recovered": report.recovered, "recorded": report.recorded,
+                    "pending": report.pending})
+    else:
+        typer.echo(f"{session_id}: {report.recovered} recovered, {report.recorded} already recorded, "
+                   f"{report.pending} not provably past yet")

@@ -315,6 +315,7 @@ class Server:
             open_sessions = sum(now - seen < self.linger_s for seen in self.open_sessions.values())
         return {
             "pid": os.getpid(),
+            "supervisor": os.getppid() if os.environ.get("ORCH_RUNTIME_SUPERVISED", "1") != "0" else None,
             "project": self.project,
             "state_dir": self.state_dir,
             "socket": self.path,
