@@ -599,3 +599,18 @@ def test_orch_runtime_start_status_and_stop(env):
     assert status["project"] == env["CLAUDE_PROJECT_DIR"] and {status["pid"], status["supervisor"]} <= family
     assert stopped.returncode == 0 and runtime_processes(env) == []  # the supervisor went too, restarting nothing
     assert json.loads(orch(env, "runtime", "status", "--json").stdout) == {"running": False}
+
+
+def test_a_session_whose_http_hooks_carry_no_secret_is_told_so_at_its_start(wired, env):
+    without = hook(env, session_start("7a214c65-635e-4f7c-ac74-130030d59d09"))
+    with_it = hook({**env, "ORCH_HOOK_TOKEN": wired.token}, session_start("1b2c3d4e-635e-4f7c-ac74-130030d59d09"))
+
+    assert "ORCH_HOOK_TOKEN" in json.loads(without.stdout)["systemMessage"]
+    assert with_it.stdout == b"" or "systemMessage" not in json.loads(with_it.stdout)
+
+
+def test_posts_without_the_secret_make_the_runtime_read_the_transcripts_instead(wired, env):
+    assert post(wired, prompt(), headers={"X-Orch-Token": None})[0] == 401
+
+    log = (Path(env["CLAUDE_PROJECT_DIR"]) / ".claude" / "state" / "hook.log").read_text()
+    assert "refused a hook event without the project's secret" in log

@@ -157,24 +157,34 @@ def transcript_files(transcript: Path) -> Iterator[tuple[Path, dict[str, Any] | 
         yield folder / name, {"id": agent_id, **meta}
 
 
+NOT_EVENTS = (b'{"type":"api-request', b'{"type":"queue-operation"', b'{"type":"atis-latch"',
+              b'{"type":"last-prompt"', b'{"type":"tools-used"', b'{"type":"cost-state"')
+
+
 def read_lines(path: Path, offset: int) -> tuple[list[tuple[int, dict[str, Any]]], int]:
-    """(byte offset, entry) of every whole JSON line from ``offset``, and where the whole lines end."""
+    """(byte offset, entry) of every whole JSON line from ``offset``, and where the whole lines end.
+
+    Streamed line by line; the big entries no hook event comes from (request
+    blobs, attachments) are skipped without being parsed.
+    """
+    entries = []
+    position = offset
     try:
         with open(path, "rb") as handle:
             handle.seek(offset)
-            data = handle.read()
+            for raw in handle:
+                if not raw.endswith(b"\n"):
+                    break  # a line still being written
+                if not raw.startswith(NOT_EVENTS) and b'"attachment":{' not in raw[:160]:
+                    try:
+                        entry = json.loads(raw)
+                    except ValueError:
+                        entry = None
+                    if isinstance(entry, dict):
+                        entries.append((position, entry))
+                position += len(raw)
     except OSError:
         return [], offset
-    entries = []
-    position = offset
-    for raw in data.split(b"\n")[:-1]:  # the last piece is a line still being written (or empty)
-        try:
-            entry = json.loads(raw)
-        except ValueError:
-            entry = None
-        if isinstance(entry, dict):
-            entries.append((position, entry))
-        position += len(raw) + 1
     return entries, position
 
 

@@ -162,11 +162,13 @@ Handler = Callable[[Request], tuple[int, bytes]]
 class HookListener:
     """Accepts Claude Code's connections on 127.0.0.1:``port`` and answers each request with ``handler``."""
 
-    def __init__(self, port: int, guard: Guard, handler: Handler, on_request: Callable[[], Any] = lambda: None):
+    def __init__(self, port: int, guard: Guard, handler: Handler, on_request: Callable[[], Any] = lambda: None,
+                 on_refused: Callable[[Refused], Any] = lambda refused: None):
         self.port = port
         self.guard = guard
         self.handler = handler
         self.on_request = on_request
+        self.on_refused = on_refused
         self.sock: socket.socket | None = None
         self.closed = threading.Event()
 
@@ -224,6 +226,7 @@ class HookListener:
                     self.guard.check(request)
                     status, body = self.handler(request)
                 except Refused as refused:
+                    self.on_refused(refused)
                     status, body = refused.status, refused.reason.encode() + b"\n"
                 except Exception:  # noqa: BLE001 - our bug: a non-blocking error for Claude Code, never a hang
                     status, body = 500, b"orchcore: internal error (see .claude/state/hook.log)\n"

@@ -297,7 +297,7 @@ class Server:
         from orchcore.resident.http import Guard, HookListener
 
         listener = HookListener(endpoint.port, Guard(endpoint.port, lambda: self.endpoint and self.endpoint.token),
-                                self.answer_http, on_request=self.touch)
+                                self.answer_http, on_request=self.touch, on_refused=self.refused)
         try:
             listener.bind()
         except OSError as exc:
@@ -307,6 +307,30 @@ class Server:
         self.catch_up.watch_all = False
         self.listener = listener
         threading.Thread(target=listener.serve_forever, name="orch-http-accept", daemon=True).start()
+
+    def refused(self, refused) -> None:
+        """Posts without the project's secret: Claude Code's own, misconfigured, or someone else's.
+
+        Either way, this project's events may not be reaching us: read them
+        from the transcripts until the wiring is fixed, and say so once.
+        """
+        if refused.status != 401 or self.catch_up.watch_all:
+            return
+        self.catch_up.watch_all = True
+        from orchcore import router
+
+        router.log(self.base_env, self.project, "http: refused a hook event without the project's secret; "
+                   "events are read from the transcripts instead (run `orch install`, then `orch doctor`)")
+
+    def token_notice(self, env: dict[str, str]) -> str | None:
+        """What to tell the user at SessionStart when this Claude Code's http hooks carry no or another secret."""
+        from orchcore.install import TOKEN_VAR
+
+        if self.endpoint is None or not self.endpoint.token or env.get(TOKEN_VAR) == self.endpoint.token:
+            return None
+        return (f"orchcore: this session's http hooks carry {'another' if env.get(TOKEN_VAR) else 'no'} "
+                f"{TOKEN_VAR} than the project's, so its runtime refuses them (events are recovered from the "
+                "transcript, but nothing can be decided live); run `orch install`, then restart the session")
 
     def describe(self) -> dict:
         """What ``orch runtime status`` and ``orch doctor`` show."""
@@ -391,6 +415,9 @@ class Server:
                 code = router.main(data, stdout=out, stderr=err, env=merged, runtime=self.runtimes.get(merged))
                 if b'"SessionStart"' in data:
                     self.catch_up.schedule(gate.session_id_of(data), 0.0)
+                    notice = self.token_notice(env)
+                    if notice and code == 0:
+                        out = io.StringIO(_with_system_message(out.getvalue(), notice))
             else:
                 from orchcore.statusline import main as render
 
@@ -527,6 +554,20 @@ class CatchUp:
             router.log(env, self.server.project, f"catch-up of {session_id} failed: {type(exc).__name__}: {exc}", exc)
             return 0
         return report.pending
+
+
+def _with_system_message(answer: str, message: str) -> str:
+    """The hook's JSON answer (or none) with ``message`` shown to the user as well."""
+    import json
+
+    try:
+        data = json.loads(answer) if answer.strip() else {}
+    except ValueError:
+        return answer
+    if not isinstance(data, dict):
+        return answer
+    data["systemMessage"] = "\n".join(filter(None, [data.get("systemMessage"), message]))
+    return json.dumps(data, ensure_ascii=True) + "\n"
 
 
 SHELLS = {"sh", "dash", "bash", "zsh", "fish", "ksh"}
