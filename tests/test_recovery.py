@@ -311,3 +311,33 @@ def test_orch_session_recover_catches_a_session_up_and_says_what_it_did(session,
 
     assert first.exit_code == 0 and first.json() == {"session_id": SID, "recovered": 10, "recorded": 0, "pending": 0}
     assert again.stdout == f"{SID}: 0 recovered, 0 already recorded, 0 not provably past yet\n"  # read up to here
+
+
+def test_a_recovered_prompt_never_runs_a_palette_command_or_blocks_a_stop(orch_bus, transcript, catch_up,
+                                                                          register_plugin):
+    from orchcore.plugins import hookimpl
+    from orchcore.specs import PaletteCommand, ProgramSpec
+
+    ran = []
+
+    class Program:
+        @hookimpl
+        def orch_programs(self):
+            return [ProgramSpec(name="runner", description="d", output_style="x", mode="runner",
+                                stop_policy=True, render_context=lambda session: "live state",
+                                palette=[PaletteCommand(name="status", help="h",
+                                                        run=lambda args, context: ran.append(args) or "ok")])]
+
+    register_plugin(Program(), name="runner")
+    orch_bus.create_session(SID, orchestration_enabled=True, mode="runner", transcript_path=str(transcript.path))
+    orch_bus.emit(SID, "sprint.started", {"id": "S-1", "name": "Sprint 1"})
+    orch_bus.emit(SID, "task.created", {"id": "T-1", "title": "open", "sprint": "S-1"})
+    transcript.prompt("status")
+    transcript.answer("the model answered it")
+    transcript.stop_summary()
+
+    assert catch_up().recovered == 2
+    assert "runner" in orch_bus.plugins.specs("orch_programs")  # the program is there, and its mode is on
+
+    assert ran == []  # the model had the prompt: its command does not run now
+    assert orch_bus.store.get(SID).state.metrics.get("stop_policy_blocks") is None

@@ -29,8 +29,8 @@ def active_program(context):
 
 def program_context(event, context):
     program = active_program(context)
-    if program is None or program.render_context is None:
-        return None
+    if program is None or program.render_context is None or event.recovered:
+        return None  # context for a prompt the model has answered already
     text = program.render_context(context.session)
     if not text:
         return None
@@ -63,8 +63,8 @@ def palette_help(program) -> str:
 
 def program_palette(event, context):
     program = active_program(context)
-    if program is None or not program.palette or not event.prompt:
-        return None
+    if program is None or not program.palette or not event.prompt or event.recovered:
+        return None  # a recovered prompt went to the model then: running its command now would surprise
     found = parse_palette(event.prompt, program)
     if found is None:
         return None
@@ -90,6 +90,8 @@ def stop_policy(event, context):
     session = context.session
     if program is None or not program.stop_policy or event.stop_hook_active or not session.current_sprint:
         return None
+    if event.recovered:
+        return None  # that stop has happened: blocking it now would only count a block nobody saw
     if session.state.metrics.get(STOP_BLOCKS_METRIC, 0) >= MAX_STOP_BLOCKS:
         return None
     open_tasks = [t for t in session.state.tasks.values() if t.sprint == session.current_sprint and t.status in OPEN]

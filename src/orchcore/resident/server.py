@@ -37,7 +37,6 @@ from orchcore import gate
 from orchcore.resident import client
 from orchcore.resident.supervisor import RESTART
 STALE_CHECK_S = 1.0
-ENDPOINT_CHECK_S = 1.0
 CATCH_UP_DELAYS_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # while a session has events not yet provably past
 
 
@@ -152,14 +151,15 @@ class Server:
             while not self.stopping.is_set():
                 try:
                     conn, _ = server.accept()
+                    self.touch()
+                    threading.Thread(target=self._answer, args=(conn,), name="orch-runtime-request",
+                                     daemon=True).start()
                 except socket.timeout:
-                    now = time.monotonic()
-                    if now - checked >= STALE_CHECK_S:
-                        checked = now
-                        self.periodic(identity, now)
-                    continue
-                self.touch()
-                threading.Thread(target=self._answer, args=(conn,), name="orch-runtime-request", daemon=True).start()
+                    pass
+                now = time.monotonic()
+                if now - checked >= STALE_CHECK_S:  # also under a steady stream of requests
+                    checked = now
+                    self.periodic(identity, now)
             server.close()
             if self.listener is not None:
                 self.listener.close()
