@@ -22,12 +22,12 @@ against ``/bin/sh -c '<python> -c pass'``, the same shell start included. An
 http hook has no process to time: when PreToolUse is wired as http, the rows
 time the command hook of the other events instead (or are skipped), with a note.
 
-Targets: hook off <= 1.5x, hook on <= 2.5x (with the warm worker, every
+Targets: hook off <= 1.5x, hook on <= 2.5x (with the resident runtime, every
 bundled plugin installed), status line on and off <= 1.5x, state queries
 (``orch --version``, ``state get``, ``session show``, ``events list``, ``msg
 status``, ``program list``) <= 3.0x. The warm-up rounds are not counted: they
-include the first "on" events, which start the worker (or resident runtime);
-the "no worker" rows run with ``ORCH_WORKER=0 ORCH_RUNTIME=0``. A command that fails
+include the first events, which start the resident runtime;
+the "no runtime" rows run with ``ORCH_RUNTIME=0``. A command that fails
 is reported in the table and the script exits 1 at the end.
 """
 
@@ -202,17 +202,17 @@ def compile_if_editable(python: str, venv: Path, env: dict[str, str], cwd: Path,
 
 def build_cases(venv: Path, project: Path, installed: dict[str, str]) -> list[Case]:
     python, orch = str(venv / "bin" / "python"), str(venv / "bin" / "orch")
-    no_worker = {"ORCH_WORKER": "0", "ORCH_RUNTIME": "0"}  # the warm worker / resident runtime off
+    no_runtime = {"ORCH_RUNTIME": "0"}  # the resident runtime off: everything in the command's own process
     off_hook, on_hook = payload(OFF_SESSION, project), payload(ON_SESSION, project)
     off_status, on_status = status_input(OFF_SESSION, project), status_input(ON_SESSION, project)
     cases = [
         Case(BASE, [python, "-c", "pass"]),
         Case("hook (orchestration off)", [orch, "hook"], off_hook, 1.5),
         Case("hook (orchestration on)", [orch, "hook"], on_hook, 2.5),
-        Case("hook (on, no worker)", [orch, "hook"], on_hook, env=no_worker),
+        Case("hook (on, no runtime)", [orch, "hook"], on_hook, env=no_runtime),
         Case("statusline (off)", [orch, "statusline"], off_status, 1.5),
         Case("statusline (on)", [orch, "statusline"], on_status, 1.5),
-        Case("statusline (on, no worker)", [orch, "statusline"], on_status, env=no_worker),
+        Case("statusline (on, no runtime)", [orch, "statusline"], on_status, env=no_runtime),
         Case("orch --version", [orch, "--version"], target=3.0),
         Case("orch state get mode", [orch, "state", "get", "mode", "--session", ON_SESSION], target=3.0),
         Case("orch session show --json", [orch, "session", "show", "--session", ON_SESSION, "--json"], target=3.0),
@@ -293,7 +293,7 @@ def clean_env(project: Path, workdir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("CLAUDE", "ORCH_", "PYTHON")) and k != "VIRTUAL_ENV"}
     env.update(CLAUDE_PROJECT_DIR=str(project), ORCH_CACHE_DIR=str(workdir / "cache"), NO_COLOR="1",
-               ORCH_WORKER_IDLE_S="60", ORCH_RUNTIME_IDLE_S="60", ORCH_RUNTIME_LINGER_S="60")
+               ORCH_RUNTIME_IDLE_S="60", ORCH_RUNTIME_LINGER_S="60")
     return env
 
 
@@ -339,7 +339,7 @@ def main() -> int:
         cases = build_cases(venv, project, installed)
         measure(cases, args.rounds, args.warmup, env, project)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)  # a worker exits when its state folder is gone
+        shutil.rmtree(workdir, ignore_errors=True)  # a runtime exits when its state folder is gone
 
     rows = results(cases)
     version = subprocess.run([str(python), "-c", "import sys; print(sys.version.split()[0])"],

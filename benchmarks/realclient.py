@@ -58,13 +58,17 @@ from tests.e2e.claude_binary import CLAUDE_CODE_VERSION, ClaudeBinaryUnavailable
 from tests.e2e.fake_api import FakeAnthropicAPI, text, tool_use  # noqa: E402
 from tests.e2e.harness import claude_env, init_project, run_claude_print, write_claude_json  # noqa: E402
 
-NO_HOOKS, PYTHON_PASS, ORCH_OFF, ORCH_ON = "no hooks", "python -c pass", "orchcore off", "orchcore on"
-SETUPS = (NO_HOOKS, PYTHON_PASS, ORCH_OFF, ORCH_ON)
+BARE, NO_HOOKS, PYTHON_PASS, HTTP_FLOOR, ORCH_OFF, ORCH_ON = (
+    "bare project", "no hooks", "python -c pass", "http floor", "orchcore off", "orchcore on")
+SETUPS = (BARE, NO_HOOKS, PYTHON_PASS, HTTP_FLOOR, ORCH_OFF, ORCH_ON)
+# What `orch install` renders besides the wiring (the plugins' agents, commands, output styles): Claude Code
+# reads it at every start, hooks or not. Every setup but the bare project has it, so "added ms" is the hooks'.
+RENDERED = ("agents", "commands", "output-styles")
 TARGETS_MS_PER_CALL = {ORCH_ON: 5.0, ORCH_OFF: 2.0}
 PROMPT = "benchmark: run `true` with the Bash tool {n} times, then answer done"
 PROMPT_RE = re.compile(r"run `true` with the Bash tool (\d+) times")
-# A warm worker / resident runtime stays up across rounds, and goes soon after (also with --keep).
-CLAUDE_EXTRA_ENV = {"ORCH_WORKER_IDLE_S": "120", "ORCH_RUNTIME_IDLE_S": "120", "ORCH_RUNTIME_LINGER_S": "120"}
+# The resident runtime stays up across rounds, and goes soon after (also with --keep).
+CLAUDE_EXTRA_ENV = {"ORCH_RUNTIME_IDLE_S": "120", "ORCH_RUNTIME_LINGER_S": "120"}
 
 
 @dataclass
@@ -145,6 +149,68 @@ def python_pass_settings(orch_settings: dict, python: Path) -> dict:
     return {"hooks": hooks, "statusLine": {"type": "command", "command": command, "padding": 0}}
 
 
+def null_hook_server() -> int:
+    """A server that answers every POST at once with an empty 200: what Claude Code's http hooks cost by themselves.
+
+    One write per reply and TCP_NODELAY, like the resident runtime, so the
+    difference between the two is orchcore's own work.
+    """
+    import socket
+    import threading
+
+    def serve(conn: socket.socket) -> None:
+        buffered = b""
+        reply = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n"
+        try:
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            while True:
+                while b"\r\n\r\n" not in buffered:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    buffered += chunk
+                head, _, rest = buffered.partition(b"\r\n\r\n")
+                length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:]
+                               if line.lower().startswith(b"content-length:")), 0)
+                while len(rest) < length:
+                    rest += conn.recv(65536)
+                buffered = rest[length:]
+                conn.sendall(reply)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+
+    def accept() -> None:
+        while True:
+            conn, _ = listener.accept()
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return listener.getsockname()[1]
+
+
+def http_floor_settings(orch_settings: dict, python: Path, port: int) -> dict:
+    """orchcore's wiring with its http hooks posting to the null server and its commands ``python -S -c pass``."""
+    command = f"{shlex.quote(str(python))} -S -c pass"
+    hooks = {}
+    for event, entries in orch_settings.get("hooks", {}).items():
+        hooks[event] = []
+        for entry in entries:
+            copied = {k: v for k, v in entry.items() if k != "hooks"}
+            copied["hooks"] = [
+                {**h, "url": f"http://127.0.0.1:{port}/null"} if h.get("type") == "http"
+                else {"type": "command", "command": command, "timeout": 30}
+                for h in entry.get("hooks", [])
+            ]
+            hooks[event].append(copied)
+    return {"hooks": hooks, "statusLine": {"type": "command", "command": command, "padding": 0}}
+
+
 def make_setups(workdir: Path, venv: Path, fake_url: str, notes: list[str]) -> list[Setup]:
     setups = {name: new_setup(name, workdir, fake_url) for name in SETUPS}
     wiring = None
@@ -159,9 +225,16 @@ def make_setups(workdir: Path, venv: Path, fake_url: str, notes: list[str]) -> l
             notes.append("python -c pass hooks use orchcore.install.WIRED_EVENTS (no orch install succeeded)")
         except (RuntimeError, ValueError, subprocess.TimeoutExpired) as exc:
             setups[PYTHON_PASS].error = str(exc)
+    rendered = setups[ORCH_OFF].project / ".claude"
+    for name in (NO_HOOKS, PYTHON_PASS, HTTP_FLOOR):
+        for folder in RENDERED:
+            if (rendered / folder).is_dir():
+                shutil.copytree(rendered / folder, setups[name].project / ".claude" / folder, dirs_exist_ok=True)
     if wiring is not None:
         settings = python_pass_settings(wiring, venv / "bin" / "python")
         (setups[PYTHON_PASS].project / ".claude" / "settings.json").write_text(json.dumps(settings, indent=2))
+        floor = http_floor_settings(wiring, venv / "bin" / "python", null_hook_server())
+        (setups[HTTP_FLOOR].project / ".claude" / "settings.json").write_text(json.dumps(floor, indent=2))
         kinds = {h.get("type") for entries in wiring.get("hooks", {}).values() for e in entries for h in e["hooks"]}
         notes.append(f"{len(settings['hooks'])} events wired ({', '.join(sorted(map(str, kinds)))} handlers)")
     return list(setups.values())
@@ -386,7 +459,7 @@ def main() -> int:
         if args.keep:
             print(f"realclient: kept {workdir}", file=sys.stderr)
         else:
-            shutil.rmtree(workdir, ignore_errors=True)  # a warm worker exits when its state folder is gone
+            shutil.rmtree(workdir, ignore_errors=True)  # a runtime exits when its state folder is gone
 
     report = results(setups, args.tool_calls)
     version = subprocess.run([str(venv / "bin" / "python"), "-c", "import sys; print(sys.version.split()[0])"],
