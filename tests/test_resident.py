@@ -405,6 +405,10 @@ def wait_for_zygote(environ: dict[str, str], timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
+def children(pid: int) -> list[int]:
+    return [int(c) for c in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
+
+
 def runtime_family(environ: dict[str, str]) -> set[int]:
     """The runtime's processes: supervisor, server, zygote (the zygote has the server as its parent)."""
     found = set(runtime_processes(environ))
@@ -614,3 +618,22 @@ def test_posts_without_the_secret_make_the_runtime_read_the_transcripts_instead(
 
     log = (Path(env["CLAUDE_PROJECT_DIR"]) / ".claude" / "state" / "hook.log").read_text()
     assert "refused a hook event without the project's secret" in log
+
+
+def test_a_command_still_runs_when_the_spare_child_was_killed(env):
+    hook(env)
+    wait_for_runtime(env)
+    wait_for_zygote(env)
+    time.sleep(0.5)
+    zygotes = children(runtime_pid(env))  # the server's child: the zygote; its child: the spare
+    spares = [spare for zygote in zygotes for spare in children(zygote)]
+    assert spares  # one child forked ahead, waiting for a command
+    for pid in spares:
+        os.kill(pid, signal.SIGKILL)
+
+    first = orch(env, "state", "get", "mode", "--session", SID)
+    time.sleep(0.5)  # the zygote forks a new spare
+    second = orch(env, "whoami", "pids")
+
+    assert (first.returncode, first.stdout) == (0, "default\n")  # answered in-process, the spare being gone
+    assert int(second.stdout.split()[1]) in zygotes  # and the next one by a new spare of the same zygote

@@ -108,8 +108,8 @@ def serve(path: str, parent_alive: int, stale) -> None:
                 return  # the server exited (or was killed): so do we
             if listener in ready:
                 conn, _ = listener.accept()
-                if _handle(conn, stale, spare):
-                    spare = None  # it has its command: fork the next one
+                if _handle(conn, stale, spare) != "refused":
+                    spare = None  # it has its command (or it died): fork the next one
     finally:
         if spare is not None:
             spare.close()
@@ -204,25 +204,15 @@ def _store_exists() -> bool:
     return os.path.exists(os.path.join(gate.state_dir(os.environ, gate.find_project(os.environ)), DB_NAME))
 
 
-def _handle(conn, stale, spare: Spare) -> bool:
-    """Read one client's request and give it to the spare; False when it was refused instead."""
-    import socket
+def _handle(conn, stale, spare: Spare) -> str:
+    """Read one client's request and give it to the spare: "given", "refused", or "lost" (the spare is gone).
 
+    A client whose request was refused or lost sees its connection close
+    without a pid, and runs the command in-process.
+    """
     fds: list[int] = []
     try:
-        conn.settimeout(10.0)
-        if not client.peer_is_us(conn):
-            return False
-        message, fds = _receive(conn)
-        if message is None or len(fds) != 3:
-            return False
-        if stale():
-            conn.sendall(client.STALE)
-            return False
-        spare.give(conn, message, fds)
-        return True
-    except (OSError, ValueError, socket.timeout):
-        return False
+        return _give(conn, stale, spare, fds)
     finally:
         for fd in fds:
             try:
@@ -230,6 +220,30 @@ def _handle(conn, stale, spare: Spare) -> bool:
             except OSError:
                 pass
         conn.close()
+
+
+def _give(conn, stale, spare: Spare, fds: list[int]) -> str:
+    import socket
+
+    try:
+        conn.settimeout(10.0)
+        if not client.peer_is_us(conn):
+            return "refused"
+        message, received = _receive(conn)
+        fds.extend(received)
+        if message is None or len(fds) != 3:
+            return "refused"
+        if stale():
+            conn.sendall(client.STALE)
+            return "refused"
+    except (OSError, ValueError, socket.timeout):
+        return "refused"
+    try:
+        spare.give(conn, message, fds)
+        return "given"
+    except OSError:
+        spare.close()
+        return "lost"
 
 
 def _receive(conn) -> tuple[bytes | None, list[int]]:
