@@ -136,17 +136,20 @@ def wired_events(venv: Path) -> dict:
     return json.loads(done.stdout)
 
 
+def rewired(orch_settings: dict, handler, status_command: str) -> dict:
+    """orchcore's wiring (events, matchers) with each handler replaced by ``handler(it)``."""
+    hooks = {
+        event: [{**{k: v for k, v in entry.items() if k != "hooks"},
+                 "hooks": [handler(h) for h in entry.get("hooks", [])]} for entry in entries]
+        for event, entries in orch_settings.get("hooks", {}).items()
+    }
+    return {"hooks": hooks, "statusLine": {"type": "command", "command": status_command, "padding": 0}}
+
+
 def python_pass_settings(orch_settings: dict, python: Path) -> dict:
-    """orchcore's wiring (events, matchers) with every handler, command or http, replaced by ``python -c pass``."""
+    """orchcore's wiring with every handler, command or http, replaced by ``python -c pass``."""
     command = f"{shlex.quote(str(python))} -c pass"
-    hooks = {}
-    for event, entries in orch_settings.get("hooks", {}).items():
-        hooks[event] = []
-        for entry in entries:
-            copied = {k: v for k, v in entry.items() if k != "hooks"}
-            copied["hooks"] = [{"type": "command", "command": command, "timeout": 30} for _ in entry.get("hooks", [])]
-            hooks[event].append(copied)
-    return {"hooks": hooks, "statusLine": {"type": "command", "command": command, "padding": 0}}
+    return rewired(orch_settings, lambda h: {"type": "command", "command": command, "timeout": 30}, command)
 
 
 def null_hook_server() -> int:
@@ -197,18 +200,8 @@ def null_hook_server() -> int:
 def http_floor_settings(orch_settings: dict, python: Path, port: int) -> dict:
     """orchcore's wiring with its http hooks posting to the null server and its commands ``python -S -c pass``."""
     command = f"{shlex.quote(str(python))} -S -c pass"
-    hooks = {}
-    for event, entries in orch_settings.get("hooks", {}).items():
-        hooks[event] = []
-        for entry in entries:
-            copied = {k: v for k, v in entry.items() if k != "hooks"}
-            copied["hooks"] = [
-                {**h, "url": f"http://127.0.0.1:{port}/null"} if h.get("type") == "http"
-                else {"type": "command", "command": command, "timeout": 30}
-                for h in entry.get("hooks", [])
-            ]
-            hooks[event].append(copied)
-    return {"hooks": hooks, "statusLine": {"type": "command", "command": command, "padding": 0}}
+    return rewired(orch_settings, lambda h: {**h, "url": f"http://127.0.0.1:{port}/null"} if h.get("type") == "http"
+                   else {"type": "command", "command": command, "timeout": 30}, command)
 
 
 def make_setups(workdir: Path, venv: Path, fake_url: str, notes: list[str]) -> list[Setup]:

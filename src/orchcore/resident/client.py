@@ -148,20 +148,24 @@ def ask(
             sock.shutdown(_socket.SHUT_WR)
         except OSError:
             return None  # nothing reached the runtime: answer in-process
-        chunks = []
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
+        reply = read_to_end(sock)
     except OSError:
         return SENT_BUT_LOST  # sent, then lost (a timeout): the runtime may have acted on it
     finally:
         sock.close()
-    reply = b"".join(chunks)
     if reply.startswith(STALE):
         return None  # refused before acting: answer in-process
     return parse_reply(reply) or SENT_BUT_LOST
+
+
+def read_to_end(sock) -> bytes:
+    """Everything the other side sends until it closes (or shuts down) its end."""
+    chunks = []
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def _request(kind: str, data: bytes, env) -> bytes | None:
@@ -322,21 +326,15 @@ def status(env, timeout_s: float = 5.0) -> dict | None:
     if sock is None:
         return None
     try:
-        sock.sendall(PROTOCOL + b"\nstatus\n\n")
         import _socket
 
+        sock.sendall(PROTOCOL + b"\nstatus\n\n")
         sock.shutdown(_socket.SHUT_WR)
-        chunks = []
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
+        reply = parse_reply(read_to_end(sock))
     except OSError:
         return None
     finally:
         sock.close()
-    reply = parse_reply(b"".join(chunks))
     try:
         return json.loads(reply[1]) if reply else None
     except ValueError:

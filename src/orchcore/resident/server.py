@@ -390,7 +390,7 @@ class Server:
 
         try:
             conn.settimeout(client.CLIENT_TIMEOUT_S)
-            request = _read_all(conn)
+            request = client.read_to_end(conn)
             if not request:
                 return  # a client checking that we are up
             kind, env, data = client.parse_request(request)
@@ -616,15 +616,6 @@ def _claude_code_of(client_pid: int) -> tuple[int, str] | None:
 def _alive(owner: tuple[int, str]) -> bool:
     info = _stat(owner[0])
     return info is not None and info[2] == owner[1]
-
-
-def _read_all(conn) -> bytes:
-    chunks = []
-    while True:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
 
 
 def _path(text: str):
