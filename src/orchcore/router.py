@@ -140,13 +140,10 @@ def route(
     try:
         bus = runtime.bus
         default_on = runtime.config.get("orchestration.enabled", False) is True
-        transcript = event.transcript_path
-        session = bus.ensure_session(
-            session_id, source="hook", orchestration_enabled=default_on, **({"transcript_path": transcript} if transcript else {})
-        )
+        transcript = {"transcript_path": event.transcript_path} if event.transcript_path else {}
+        session = bus.ensure_session(session_id, source="hook", orchestration_enabled=default_on, **transcript)
         if name == "SessionStart":
-            started = {"source": event.source or "", **({"transcript_path": transcript} if transcript else {})}
-            session = bus.emit(session_id, "session.started", started, "hook")[1]
+            session = bus.emit(session_id, "session.started", {"source": event.source or "", **transcript}, "hook")[1]
         elif name == "SessionEnd":
             session = bus.emit(session_id, "session.ended", {"reason": event.reason or ""}, "hook")[1]
         enabled = session.orchestration_enabled if override is None else override
