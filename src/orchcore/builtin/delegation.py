@@ -42,6 +42,7 @@ MESSAGE_CHARS = 1000
 
 
 DEFAULT_MAX_AGENTS = 20
+COMMIT_BUDGET_MS = 5000  # the router's store waits at most 5 s for its lock (router.HOOK_BUSY_TIMEOUT_S)
 
 
 def on_agent_call(event, context):
@@ -214,7 +215,10 @@ def orch_hook_handlers():
     return [
         HookHandler(name="claude-tasks", events=["TaskCreated", "TaskCompleted"], handler=on_claude_task),
         HookHandler(name="teammate-idle", events=["TeammateIdle"], handler=on_teammate_idle),
-        HookHandler(name="delegation-requested", events=["PreToolUse"], matcher="Agent", handler=on_agent_call),
+        # It commits (the capacity check happens in the store's transaction), so its budget covers the wait for
+        # the store's lock under parallel subagents: cut off, the call would go on unaccounted.
+        HookHandler(name="delegation-requested", events=["PreToolUse"], matcher="Agent", handler=on_agent_call,
+                    timeout_ms=COMMIT_BUDGET_MS),
         HookHandler(name="delegation-finished", events=["PostToolUse", "PostToolUseFailure"], matcher="Agent",
                     handler=on_agent_result),
         HookHandler(name="subagent-started", events=["SubagentStart"], handler=on_subagent_start),  # + its messages
