@@ -272,7 +272,7 @@ _written: dict[str, str] = {}  # what this process last wrote to each cache (the
 
 def _write(path: str, text: str) -> bool:
     try:
-        tmp = f"{path}.{os.getpid()}.{threading_id()}.tmp"
+        tmp = f"{path}.{os.getpid()}.{_thread_id()}.tmp"
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
@@ -281,7 +281,7 @@ def _write(path: str, text: str) -> bool:
         return False
 
 
-def threading_id() -> int:
+def _thread_id() -> int:
     """Threads of one process (the resident runtime) must not share a temporary file."""
     import threading
 

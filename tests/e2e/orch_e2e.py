@@ -11,7 +11,7 @@ which is the test's ``cc_env`` with:
 * ``PYTHONPATH``: a fake ``site-packages`` folder where test plugins are
   written as installed distributions (``orchcore.testing.write_distribution``);
 * ``ORCH_CACHE_DIR``: a per-test cache for the entry-point index; ``ORCH_RUNTIME_IDLE_S``:
-  the warm workers these tests start exit 10 s after their last event.
+  the resident runtimes these tests start exit 10 s after their last event.
 
 Nothing here imports orchcore's runtime: the test only reads what ``orch``
 prints (``orch session show --json``, ``orch events list --json``).

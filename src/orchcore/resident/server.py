@@ -219,15 +219,18 @@ class Server:
         self.last_used = time.monotonic()
 
     def _lingering(self, now: float) -> bool:
-        """Whether a session may still post: active within the linger time, and its Claude Code alive."""
+        """Whether a session may still post (see ``still_open``)."""
+        return bool(self.still_open(now))
+
+    def still_open(self, now: float) -> list[str]:
+        """The sessions that may still post: active within the linger time, and their Claude Code alive."""
         with self._lock:
             sessions = list(self.open_sessions.items())
             owners = dict(self.owners)
-        for session_id, seen in sessions:
-            owner = owners.get(session_id)
-            if now - seen < self.linger_s and (owner is None or _alive(owner)):
-                return True
-        return False
+        return [
+            session_id for session_id, seen in sessions
+            if now - seen < self.linger_s and (owners.get(session_id) is None or _alive(owners[session_id]))
+        ]
 
     def note(self, data: bytes, client_pid: int | None = None) -> None:
         """Track open sessions from the events passing through (cheaply: no JSON parsing here).
@@ -335,8 +338,6 @@ class Server:
     def describe(self) -> dict:
         """What ``orch runtime status`` and ``orch doctor`` show."""
         now = time.monotonic()
-        with self._lock:
-            open_sessions = sum(now - seen < self.linger_s for seen in self.open_sessions.values())
         return {
             "pid": os.getpid(),
             "supervisor": os.getppid() if os.environ.get("ORCH_RUNTIME_SUPERVISED", "1") != "0" else None,
@@ -346,7 +347,7 @@ class Server:
             "python": sys.executable,
             "started": self.started,
             "idle_s": round(now - self.last_used, 1),
-            "open_sessions": open_sessions,
+            "open_sessions": len(self.still_open(now)),
             "http": {
                 "port": self.endpoint.port if self.endpoint else None,
                 "listening": self.listener is not None,

@@ -81,7 +81,7 @@ def load(project: Path | None = None) -> Organisation:
 @functools.lru_cache(maxsize=8)
 def _load(path: str | None, stamp: tuple[int, int] | None) -> Organisation:
     # Cached by the file's path and stamp, so a long-lived process (orchcore's
-    # warm worker) sees an edited project file at once and parses it only once.
+    # resident runtime) sees an edited project file at once and parses it only once.
     data = merge({}, dict(_default_data()), DEFAULT_SOURCE)  # the packaged file obeys the same rules
     if path is not None:
         try:
