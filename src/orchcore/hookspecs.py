@@ -5,6 +5,9 @@ each with a ``name``; the core collects them per kind and refuses duplicates.
 They take no arguments, so a plugin's contribution is data the core can list,
 render and cache without running anything.
 
+Each hook's reference (when the core calls it, what is cached, every field
+of its spec, a working example) is in ``docs/plugin-hooks.md``.
+
 Implement them with the marker::
 
     from orchcore.plugins import hookimpl
@@ -42,6 +45,8 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 def orch_programs() -> Iterable[ProgramSpec]:
     """Programs: output styles that turn the main agent into a specialised runtime.
 
+    Reference: docs/plugin-hooks.md#orch_programs
+
     Example::
 
         @hookimpl
@@ -60,6 +65,8 @@ def orch_programs() -> Iterable[ProgramSpec]:
 def orch_commands() -> Iterable[CommandSpec]:
     """Slash commands, written by ``orch install`` under ``.claude/commands/``.
 
+    Reference: docs/plugin-hooks.md#orch_commands
+
     Example::
 
         @hookimpl
@@ -77,6 +84,8 @@ def orch_commands() -> Iterable[CommandSpec]:
 def orch_status_segments() -> Iterable[StatusSegment]:
     """Status-line segments; ``orch statusline`` composes them in configured order.
 
+    Reference: docs/plugin-hooks.md#orch_status_segments
+
     Example::
 
         @hookimpl
@@ -92,6 +101,8 @@ def orch_status_segments() -> Iterable[StatusSegment]:
 def orch_teams() -> Iterable[TeamSpec]:
     """Team definitions: who leads, who is in it, how many may run at once.
 
+    Reference: docs/plugin-hooks.md#orch_teams
+
     Example::
 
         @hookimpl
@@ -104,6 +115,8 @@ def orch_teams() -> Iterable[TeamSpec]:
 @hookspec
 def orch_agents() -> Iterable[AgentSpec]:
     """Agent definitions, written by ``orch install`` to ``.claude/agents/``.
+
+    Reference: docs/plugin-hooks.md#orch_agents
 
     Example::
 
@@ -119,6 +132,8 @@ def orch_agents() -> Iterable[AgentSpec]:
 def orch_store_backends() -> Iterable[StoreBackend]:
     """Session store implementations, chosen by ``store.backend`` in the config.
 
+    Reference: docs/plugin-hooks.md#orch_store_backends
+
     Example::
 
         @hookimpl
@@ -133,6 +148,8 @@ def orch_store_backends() -> Iterable[StoreBackend]:
 @hookspec
 def orch_event_types() -> Iterable[EventType]:
     """Event types and their reducers (pure functions: state, event -> new state).
+
+    Reference: docs/plugin-hooks.md#orch_event_types
 
     Example::
 
@@ -153,6 +170,8 @@ def orch_event_subscribers() -> Iterable[Subscriber]:
     A subscriber that raises is isolated: the event stays committed, the
     failure is recorded as a ``plugin.error`` event.
 
+    Reference: docs/plugin-hooks.md#orch_event_subscribers
+
     Example::
 
         @hookimpl
@@ -166,6 +185,8 @@ def orch_event_subscribers() -> Iterable[Subscriber]:
 @hookspec
 def orch_cli_commands() -> Iterable[CliCommand]:
     """Sub-command groups for ``orch``; ``load`` is called only when the group is used.
+
+    Reference: docs/plugin-hooks.md#orch_cli_commands
 
     Example::
 
@@ -186,6 +207,8 @@ def orch_cli_commands() -> Iterable[CliCommand]:
 @hookspec
 def orch_hook_handlers() -> Iterable[HookHandler]:
     """Handlers for Claude Code hook events, run while orchestration is on.
+
+    Reference: docs/plugin-hooks.md#orch_hook_handlers
 
     Example::
 
