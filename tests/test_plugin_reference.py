@@ -440,6 +440,7 @@ def test_the_cli_group_counts_the_stand_ups_of_the_session(example, orch_cli, or
 
     assert (before.exit_code, before.stdout) == (0, "0\n"), before.stderr
     assert (after.exit_code, after.stdout) == (0, "1\n"), after.stderr
+    assert orch_cli("standup", "held", "--json", session=session_id).json() == {"held": 1}
     assert "standup" in orch_cli("--help").stdout
 
 
