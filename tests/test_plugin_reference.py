@@ -465,3 +465,19 @@ def test_activating_a_team_copies_its_definition_into_the_session(example, orch_
 
     assert activated.exit_code == 0, activated.stderr
     assert activated.json()["state"]["teams"]["qa"]["max_parallel"] == 2
+
+
+def test_a_misspelt_hook_is_its_plugins_error_as_the_reference_quotes_it(orch_plugin_manager, reference):
+    from orchcore.plugins import hookimpl
+
+    class Misspelt:
+        @hookimpl
+        def orch_program(self):
+            return []
+
+    orch_plugin_manager.register_plugin(Misspelt(), name="misspelt")
+
+    error = orch_plugin_manager.records["misspelt"].error
+    assert error == "implements orch_program, which is not an orchcore hook (did you mean orch_programs?)"
+    assert f"`{error}`" in " ".join(reference.split())
+    assert orch_plugin_manager.get_plugin("misspelt") is None  # unregistered: none of its hooks run
