@@ -282,24 +282,28 @@ def test_strict_mode_comes_from_ORCH_STRICT_PLUGINS(orch_project, monkeypatch):
         assert get_plugin_manager("builtin", allow=(), deny=()).strict is False
 
 
-# -- call_each: one failing implementation does not hide the others ----------------
+# -- hooks are called through pluggy; one failing implementation does not hide the others --
 
 
-def test_call_each_yields_every_plugins_result_with_the_plugins_name(orch_plugin_manager, register_plugin):
+def test_contributions_are_every_plugins_result_with_the_plugins_name_in_plugin_order(orch_plugin_manager, register_plugin):
     register_plugin(TeamsPlugin("qa"), name="qa-teams")
     register_plugin(TeamsPlugin("ops"), name="ops-teams")
 
-    results = dict(orch_plugin_manager.call_each("orch_teams"))
+    results = orch_plugin_manager.contributions("orch_teams")
 
-    assert results == {"qa-teams": [TeamSpec(name="qa")], "ops-teams": [TeamSpec(name="ops")]}
+    # pluggy calls the newest registration first; plugin order is the order orchcore knows them
+    assert [(plugin, specs) for plugin, specs in results if plugin.endswith("-teams")] == [
+        ("qa-teams", [TeamSpec(name="qa")]),
+        ("ops-teams", [TeamSpec(name="ops")]),
+    ]
 
 
-def test_call_each_isolates_an_implementation_that_raises(orch_plugin_manager, register_plugin):
+def test_an_implementation_that_raises_is_recorded_and_the_others_still_run(orch_plugin_manager, register_plugin):
     register_plugin(TeamsPlugin("qa"), name="good")
     register_plugin(RaisingTeamsPlugin(), name="bad")
     register_plugin(TeamsPlugin("ops"), name="also-good")
 
-    results = dict(orch_plugin_manager.call_each("orch_teams"))
+    results = dict(orch_plugin_manager.contributions("orch_teams"))
 
     assert results == {"good": [TeamSpec(name="qa")], "also-good": [TeamSpec(name="ops")]}
     bad = orch_plugin_manager.records["bad"]
@@ -309,7 +313,7 @@ def test_call_each_isolates_an_implementation_that_raises(orch_plugin_manager, r
     assert orch_plugin_manager.failures() == [bad]
 
 
-def test_call_each_isolates_a_generator_that_fails_halfway(orch_plugin_manager, register_plugin):
+def test_a_generator_that_fails_halfway_is_isolated_like_a_function_that_raises(orch_plugin_manager, register_plugin):
     class HalfwayPlugin:
         @hookimpl
         def orch_teams(self):
@@ -319,22 +323,120 @@ def test_call_each_isolates_a_generator_that_fails_halfway(orch_plugin_manager, 
     register_plugin(HalfwayPlugin(), name="halfway")
     register_plugin(TeamsPlugin("qa"), name="good")
 
-    results = dict(orch_plugin_manager.call_each("orch_teams"))
+    results = dict(orch_plugin_manager.contributions("orch_teams"))
 
     assert results == {"good": [TeamSpec(name="qa")]}
     assert orch_plugin_manager.records["halfway"].error == "orch_teams raised ValueError: second team is malformed"
 
 
-def test_call_each_in_strict_mode_raises_plugin_error(orch_project):
+def test_a_raising_implementation_in_strict_mode_raises_plugin_error(orch_project):
     pm = get_plugin_manager("builtin", allow=(), deny=(), strict=True)
     pm.register_plugin(RaisingTeamsPlugin(), name="bad", distribution="orchtest-bad")
 
     with pytest.raises(PluginError) as raised:
-        list(pm.call_each("orch_teams"))
+        pm.contributions("orch_teams")
 
     assert "plugin 'bad' (orchtest-bad)" in str(raised.value)
     assert "orch_teams raised RuntimeError: the team registry is down" in str(raised.value)
     assert isinstance(raised.value.__cause__, RuntimeError)
+
+
+def test_hooks_are_called_through_pluggy_so_a_wrapper_sees_every_result(orch_plugin_manager, register_plugin):
+    class Auditor:
+        seen: list = []
+
+        @hookimpl(wrapper=True)
+        def orch_teams(self):
+            results = yield
+            Auditor.seen = [spec.name for specs in results for spec in specs]
+            return results + [[TeamSpec(name="from-the-wrapper")]]
+
+    register_plugin(TeamsPlugin("qa"), name="qa-teams")
+    register_plugin(RaisingTeamsPlugin(), name="bad")
+    register_plugin(Auditor(), name="auditor")
+
+    teams = orch_plugin_manager.specs("orch_teams")
+
+    assert "qa" in Auditor.seen  # the failing plugin was isolated inside pluggy's call, not before it
+    assert {"qa", "from-the-wrapper"} <= set(teams)
+    assert orch_plugin_manager.collect("orch_teams")["from-the-wrapper"].plugin == ""  # no plugin returned it
+    assert orch_plugin_manager.records["bad"].status == ERROR
+
+
+def test_tryfirst_implementations_come_first_in_plugin_order(orch_plugin_manager, register_plugin):
+    class Early:
+        @hookimpl(tryfirst=True)
+        def orch_teams(self):
+            return [TeamSpec(name="qa", lead="the-early-one")]
+
+    register_plugin(TeamsPlugin("qa"), name="registered-first")
+    register_plugin(Early(), name="early")
+
+    assert orch_plugin_manager.collect("orch_teams")["qa"].plugin == "early"
+    assert orch_plugin_manager.records["registered-first"].status == ERROR  # it lost the name: a conflict
+
+
+def test_a_misspelt_hook_is_reported_by_plugin_name_with_the_hook_it_probably_meant(
+    orch_plugin_manager, register_plugin
+):
+    class Typo:
+        @hookimpl
+        def orch_program(self):  # should be orch_programs
+            return [ProgramSpec(name="standup", description="Stand-up", output_style="You run it.")]
+
+        @hookimpl
+        def orch_teams(self):
+            return [TeamSpec(name="standup-team")]
+
+    register_plugin(Typo(), name="orchtest-standup")
+
+    record = orch_plugin_manager.records["orchtest-standup"]
+    assert record.status == ERROR
+    assert record.error == "implements orch_program, which is not an orchcore hook (did you mean orch_programs?)"
+    assert "standup-team" not in orch_plugin_manager.specs("orch_teams")  # the plugin is out, not half in
+    assert orch_plugin_manager.get_plugin("orchtest-standup") is None
+
+
+def test_a_misspelt_hook_in_an_installed_plugin_is_reported_when_it_is_imported(site):
+    install_distribution(
+        site, "orchtest-typo-hook", "0.1", {"typo-hook": "orchtest_typo_hook"},
+        {"orchtest_typo_hook": "from orchcore.plugins import hookimpl\n\n@hookimpl\ndef orch_team():\n    return []\n"},
+    )
+    pm = manager()
+
+    pm.load()
+
+    assert pm.records["typo-hook"].status == ERROR
+    assert "implements orch_team, which is not an orchcore hook (did you mean orch_teams?)" in pm.records["typo-hook"].error
+    with pytest.raises(PluginError, match="plugin 'typo-hook' \\(orchtest-typo-hook\\): implements orch_team"):
+        manager(strict=True).load()
+
+
+def test_ORCH_TRACE_HOOKS_writes_a_line_for_every_hook_call_and_implementation(orch_project, monkeypatch, tmp_path):
+    trace = tmp_path / "hooks.trace"
+    monkeypatch.setenv("ORCH_TRACE_HOOKS", str(trace))
+    pm = get_plugin_manager("builtin", allow=(), deny=(), strict=False)
+    pm.register_plugin(TeamsPlugin("qa"), name="qa-teams")
+    pm.register_plugin(RaisingTeamsPlugin(), name="bad")
+
+    pm.specs("orch_teams")
+    pm.specs("orch_store_backends")
+
+    lines = trace.read_text().splitlines()
+    assert lines[0].startswith("orchcore hook: orch_teams() -> ")
+    assert any(line.startswith("orchcore hook:   qa-teams.orch_teams: [qa] (") for line in lines)
+    assert any("bad.orch_teams: raised RuntimeError: the team registry is down" in line for line in lines)
+    assert any(line.startswith("orchcore hook: orch_teams done (") for line in lines)
+    assert any(line.startswith("orchcore hook:   store-sqlite.orch_store_backends: [sqlite] (") for line in lines)
+
+
+def test_without_ORCH_TRACE_HOOKS_nothing_is_traced(orch_project, monkeypatch, capsys):
+    monkeypatch.delenv("ORCH_TRACE_HOOKS", raising=False)
+    pm = get_plugin_manager("builtin", allow=(), deny=(), strict=False)
+
+    pm.specs("orch_store_backends")
+
+    assert capsys.readouterr().err == ""
 
 
 def test_collect_keeps_the_specs_of_healthy_plugins_when_one_raises(orch_plugin_manager, register_plugin):

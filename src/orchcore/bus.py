@@ -108,9 +108,7 @@ class EventBus:
 
     def _record_failure(self, provided: Provided, name: str, event: Event, exc: Exception) -> None:
         message = f"subscriber {name!r} failed on event {event.seq} ({event.type}): {type(exc).__name__}: {exc}"
-        record = self.plugins.records.get(provided.plugin)
-        if record is not None:
-            self.plugins.record_failure(record, message, exc)  # raises when strict
+        self.plugins.record_failure(provided.plugin, message, exc)  # raises when strict
         try:
             self.emit(
                 event.session_id,

@@ -16,18 +16,22 @@ Every plugin, built-in or not, is an entry point in the group ``orchcore``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
 import os
 import sys
+import threading
+import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pluggy
+from pluggy import HookImpl, PluginValidationError
 
 from orchcore.errors import PluginConflictError, PluginError
 from orchcore.hookspecs import PROJECT_NAME
@@ -48,8 +52,10 @@ def hook_names() -> list[str]:
     return sorted(name for name in vars(hookspecs) if name.startswith("orch_"))
 
 
-def strict_plugins() -> bool:
-    return os.environ.get("ORCH_STRICT_PLUGINS", "") not in ("", "0", "false", "no")
+def strict_plugins(env: Mapping[str, str] | None = None) -> bool:
+    """``ORCH_STRICT_PLUGINS=1``: a plugin's failure stops orch instead of being isolated (for plugin authors)."""
+    value = (os.environ if env is None else env).get("ORCH_STRICT_PLUGINS", "")
+    return value not in ("", "0", "false", "no")
 
 
 @attrs.define
@@ -104,6 +110,15 @@ class OrchPluginManager(pluggy.PluginManager):
         self.strict = strict_plugins() if strict is None else strict
         self._collected: dict[str, dict[str, Provided]] = {}
         self._index: EntryPointIndex | None = None
+        # Hooks run through pluggy's own execution, with every implementation isolated.
+        self._pluggy_hookexec = self._inner_hookexec
+        self._inner_hookexec = self._isolated_hookexec
+        self._guards: dict[int, tuple[HookImpl, HookImpl]] = {}
+        self._heard = threading.local()  # which implementation returned which result, per thread
+        self._trace: HookTrace | None = None
+        trace_to = os.environ.get("ORCH_TRACE_HOOKS", "")
+        if trace_to not in ("", "0", "false", "no"):
+            self.trace_hooks(trace_writer(trace_to))
 
     # -- registration -------------------------------------------------
 
@@ -140,6 +155,7 @@ class OrchPluginManager(pluggy.PluginManager):
         record.location = record.location or _location(plugin)
         self.records[registered] = record
         self._collected.clear()
+        self._refuse_unknown_hooks()
         return registered
 
     def unregister_plugin(self, name: str) -> None:
@@ -148,6 +164,31 @@ class OrchPluginManager(pluggy.PluginManager):
             self.unregister(plugin)
         self.records.pop(name, None)
         self._collected.clear()
+        self._guards.clear()
+
+    def _refuse_unknown_hooks(self) -> None:
+        """pluggy's ``check_pending``: a hookimpl named like no hookspec (``orch_program``) is its plugin's error.
+
+        Without this pluggy registers the misspelt function and never calls
+        it. The plugin is unregistered (its other hooks would run without the
+        one its author meant), its record says which name is wrong and which
+        hook was probably meant; strict mode raises.
+        """
+        while True:
+            try:
+                self.check_pending()
+                return
+            except PluginValidationError as exc:
+                name = self.get_name(exc.plugin) or repr(exc.plugin)
+                unknown = sorted(
+                    caller.name
+                    for caller in self.get_hookcallers(exc.plugin) or []
+                    if not caller.has_spec()
+                )
+                self.unregister(exc.plugin)
+                self._collected.clear()
+                self._guards.clear()
+                self.record_failure(name, "; ".join(_unknown_hook(hook) for hook in unknown), exc)
 
     def load(self, hooks: Iterable[str] | None = None) -> None:
         """Import the plugins that implement any of ``hooks`` (all plugins when None)."""
@@ -172,6 +213,9 @@ class OrchPluginManager(pluggy.PluginManager):
         except (Exception, SystemExit) as exc:  # a broken plugin (even one calling exit) must not take orch down
             self.record_failure(record, f"failed to import {record.value}: {_one_line(exc)}", exc)
             return False
+        self._refuse_unknown_hooks()
+        if record.status == ERROR:
+            return True  # so the index forgets its hooks and the next run imports it again
         previous = (record.hooks, record.location)
         record.status = ACTIVE
         record.hooks = self._hooks_of(record.name)
@@ -187,46 +231,127 @@ class OrchPluginManager(pluggy.PluginManager):
             if caller.name.startswith("orch_")
         )
 
-    def record_failure(self, record: PluginRecord, message: str, exc: BaseException) -> None:
-        record.status = ERROR
-        record.error = message
-        if self.strict:
-            raise PluginError(
-                f"plugin {record.name!r} ({record.distribution or 'no distribution'}): {message}"
-                f"\n{''.join(traceback.format_exception(exc))}"
-            ) from exc
+    def record_failure(
+        self, plugin: PluginRecord | str, message: str, exc: BaseException | None = None, *, strict: bool | None = None
+    ) -> None:
+        """The one place a plugin's failure is written down: its record turns ``error``.
+
+        Import errors, hook implementations that raise, malformed specs,
+        handlers and subscribers that fail all come here. In strict mode
+        (``ORCH_STRICT_PLUGINS=1``, or ``strict=True`` for a caller that reads
+        its own environment) the failure is raised as ``PluginError`` instead.
+        A name orchcore has no record of (a plugin registered with pluggy's
+        own ``register``) is only raised when strict.
+        """
+        record = self.records.get(plugin) if isinstance(plugin, str) else plugin
+        if record is not None:
+            record.status = ERROR
+            record.error = message
+        if self.strict if strict is None else strict:
+            name = record.name if record is not None else plugin
+            distribution = record.distribution if record is not None else None
+            where = f" ({distribution})" if distribution else ""
+            trace = f"\n{''.join(traceback.format_exception(exc))}" if exc is not None else ""
+            raise PluginError(f"plugin {name!r}{where}: {message}{trace}") from exc
 
     # -- calling ------------------------------------------------------
 
-    def call_each(self, hook_name: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
-        """Call every implementation of a hook on its own, in plugin order.
+    def _isolated_hookexec(
+        self, hook_name: str, impls: Sequence[HookImpl], kwargs: Mapping[str, object], firstresult: bool
+    ) -> object:
+        """pluggy's own hook execution, each implementation behind a guard.
 
-        Plugin order is registration order (built-ins first, then other
-        distributions by name), with ``tryfirst`` implementations before and
-        ``trylast`` ones after the rest. Yields ``(plugin_name, result)``; an
-        implementation that raises is recorded on its plugin (status
-        ``error``) and skipped.
+        pluggy stops a hook call at the first implementation that raises;
+        orchcore records that plugin's failure and goes on with the others.
+        Wrappers (``wrapper=True``/``hookwrapper=True``), ``firstresult``,
+        ``tryfirst``/``trylast`` and pluggy's call monitoring (the hook trace)
+        all work as pluggy documents them.
         """
-        for impl in self._in_plugin_order(hook_name):
-            record = self.records.get(impl.plugin_name)
-            try:
-                result = impl.function(*[kwargs[arg] for arg in impl.argnames])
-                if isinstance(result, Iterator):
-                    result = list(result)  # generators fail inside the guard, not later
-            except (Exception, SystemExit) as exc:
-                if record is None:
-                    raise
-                self.record_failure(record, f"{hook_name} raised {_one_line(exc)}", exc)
-                continue
-            yield impl.plugin_name, result
+        return self._pluggy_hookexec(hook_name, [self._guarded(impl, hook_name) for impl in impls], kwargs, firstresult)
 
-    def _in_plugin_order(self, hook_name: str) -> list[Any]:
-        impls = getattr(self.hook, hook_name).get_hookimpls()  # pluggy keeps registration order
-        return (
-            [i for i in impls if i.tryfirst]
-            + [i for i in impls if not i.tryfirst and not i.trylast]
-            + [i for i in impls if i.trylast]
-        )
+    def _guarded(self, impl: HookImpl, hook_name: str) -> HookImpl:
+        if impl.wrapper or impl.hookwrapper:
+            return impl  # a wrapper sees every result and every failure, as in pluggy
+        known = self._guards.get(id(impl))
+        if known is not None and known[0] is impl:
+            return known[1]
+        function, plugin_name = impl.function, impl.plugin_name
+
+        @functools.wraps(function)  # pluggy reads the argument names through __wrapped__
+        def isolated(*args: Any, **kwargs: Any) -> Any:
+            trace = self._trace
+            started = time.perf_counter() if trace else 0.0
+            try:
+                result = function(*args, **kwargs)
+                if isinstance(result, Iterator):
+                    result = list(result)  # a generator fails inside the guard, not later
+            except (Exception, SystemExit) as exc:  # exit() in a plugin must not end orch
+                if trace:
+                    trace.implementation(hook_name, plugin_name, started, error=exc)
+                if plugin_name not in self.records:
+                    raise
+                self.record_failure(plugin_name, f"{hook_name} raised {_one_line(exc)}", exc)
+                return None
+            if trace:
+                trace.implementation(hook_name, plugin_name, started, result=result)
+            heard = getattr(self._heard, "results", None)
+            if heard is not None:
+                heard.append((impl, result))
+            return result
+
+        guarded = HookImpl(impl.plugin, plugin_name, isolated, impl.opts)
+        self._guards[id(impl)] = (impl, guarded)
+        return guarded
+
+    def contributions(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call a hook through pluggy; ``(plugin_name, result)`` per implementation, in plugin order.
+
+        Plugin order: ``tryfirst`` implementations, then the rest, then
+        ``trylast`` ones; within each, plugins in the order orchcore knows
+        them (built-ins first, then other distributions by name, then
+        plugins registered later). pluggy itself calls the most recently
+        registered first; plugin order is what decides which plugin keeps a
+        name. An implementation that raises is recorded on its plugin and
+        left out; a result that a wrapper put in is attributed to no plugin
+        (``""``).
+        """
+        outer = getattr(self._heard, "results", None)
+        heard: list[tuple[HookImpl, Any]] = []
+        self._heard.results = heard
+        try:
+            results = getattr(self.hook, hook_name)(**kwargs)
+        finally:
+            self._heard.results = outer
+        by_result = {id(result): impl for impl, result in heard}
+        position = {name: i for i, name in enumerate(self.records)}
+
+        def plugin_order(impl: HookImpl | None) -> tuple[int, int]:
+            if impl is None:
+                return (3, 0)
+            tier = 0 if impl.tryfirst else 2 if impl.trylast else 1
+            return (tier, position.get(impl.plugin_name, len(position)))
+
+        ranked = []
+        for result in results if isinstance(results, list) else [results]:
+            impl = by_result.get(id(result))
+            ranked.append((plugin_order(impl), impl.plugin_name if impl else "", result))
+        ranked.sort(key=lambda item: item[0])
+        return [(plugin, result) for _, plugin, result in ranked]
+
+    def trace_hooks(self, write: Any) -> Any:
+        """Write a line for every hook call and every implementation it ran; returns an undo function.
+
+        ``ORCH_TRACE_HOOKS=1`` turns it on for stderr, ``ORCH_TRACE_HOOKS=PATH``
+        appends to a file. Built on pluggy's call monitoring.
+        """
+        self._trace = HookTrace(write)
+        undo_monitoring = self.add_hookcall_monitoring(self._trace.before, self._trace.after)
+
+        def undo() -> None:
+            undo_monitoring()
+            self._trace = None
+
+        return undo
 
     def collect(self, hook_name: str) -> dict[str, Provided]:
         """All specs returned by a registration hook, by name.
@@ -239,14 +364,13 @@ class OrchPluginManager(pluggy.PluginManager):
             return self._collected[hook_name]
         self.load([hook_name])
         found: dict[str, Provided] = {}
-        for plugin_name, specs in self.call_each(hook_name):
+        for plugin_name, specs in self.contributions(hook_name):
             record = self.records.get(plugin_name)
             distribution = record.distribution if record else None
             for spec in specs or ():
                 name = getattr(spec, "name", None)
                 if not isinstance(name, str) or not name:
-                    if record is not None:
-                        self.record_failure(record, f"{hook_name} returned {spec!r}, which has no name", TypeError())
+                    self.record_failure(plugin_name, f"{hook_name} returned {spec!r}, which has no name")
                     continue
                 if name in found:
                     self._conflict(hook_name, name, found[name], plugin_name, distribution)
@@ -273,6 +397,72 @@ class OrchPluginManager(pluggy.PluginManager):
 
     def failures(self) -> list[PluginRecord]:
         return [r for r in self.records.values() if r.status == ERROR]
+
+
+def _unknown_hook(name: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, hook_names(), n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"implements {name}, which is not an orchcore hook{hint}"
+
+
+class HookTrace:
+    """Lines for ``ORCH_TRACE_HOOKS``: each hook call, each implementation it ran, what came back, how long."""
+
+    def __init__(self, write: Any):
+        self.write = write
+        self._started = threading.local()
+
+    def before(self, hook_name: str, impls: Sequence[HookImpl], kwargs: Mapping[str, object]) -> None:
+        stack = self._started.__dict__.setdefault("stack", [])
+        stack.append(time.perf_counter())
+        arguments = ", ".join(f"{key}={_short(value)}" for key, value in kwargs.items())
+        plugins = ", ".join(impl.plugin_name for impl in reversed(impls)) or "no implementation"
+        self._line(len(stack) - 1, f"{hook_name}({arguments}) -> {plugins}")
+
+    def implementation(
+        self, hook_name: str, plugin: str, started: float, result: Any = None, error: BaseException | None = None
+    ) -> None:
+        outcome = f"raised {_one_line(error)}" if error is not None else _short(result)
+        depth = len(getattr(self._started, "stack", ()))
+        self._line(depth, f"{plugin}.{hook_name}: {outcome} ({_ms(started)})")
+
+    def after(self, outcome: Any, hook_name: str, impls: Sequence[HookImpl], kwargs: Mapping[str, object]) -> None:
+        stack = getattr(self._started, "stack", None) or [time.perf_counter()]
+        started = stack.pop()
+        failed = f", raised {_one_line(outcome.exception)}" if outcome.exception is not None else ""
+        self._line(len(stack), f"{hook_name} done ({_ms(started)}{failed})")
+
+    def _line(self, depth: int, text: str) -> None:
+        try:
+            self.write(f"orchcore hook: {'  ' * depth}{text}\n")
+        except (OSError, ValueError):
+            pass  # a closed trace stream must not break a hook call
+
+
+def trace_writer(target: str) -> Any:
+    """Where ``ORCH_TRACE_HOOKS`` sends its lines: ``1`` is stderr, anything else a file to append to."""
+    if target.lower() in ("1", "true", "yes", "stderr"):
+        return lambda text: sys.stderr.write(text)
+
+    def append(text: str) -> None:
+        with open(target, "a", encoding="utf-8") as stream:
+            stream.write(text)
+
+    return append
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list) and all(isinstance(getattr(item, "name", None), str) for item in value):
+        names = ", ".join(item.name for item in value[:8]) + (", ..." if len(value) > 8 else "")
+        return f"[{names}]"
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _ms(started: float) -> str:
+    return f"{(time.perf_counter() - started) * 1000:.2f} ms"
 
 
 def _package(plugin: str, distribution: str | None) -> str:

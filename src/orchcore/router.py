@@ -89,7 +89,9 @@ def respond(
     except (Exception, SystemExit) as exc:
         name = _ascii(str(payload.get("hook_event_name")))
         log(env, project, f"passed through {name}: {type(exc).__name__}: {_ascii(str(exc))}", exc)
-        if _strict(env):
+        from orchcore.plugins import strict_plugins
+
+        if strict_plugins(env):
             failed = Reply(exit_code=1)
             failed.stderr = f"orch hook: {type(exc).__name__}: {_ascii(str(exc))}\n"
             return failed
@@ -286,13 +288,9 @@ def _call_with_budget(function: Any, event: Any, context: Any, timeout_ms: int) 
 
 
 def _record_plugin_failure(runtime: Any, plugin: str, message: str, env: dict[str, str]) -> None:
-    record = runtime.plugins.records.get(plugin)
-    if record is not None:
-        record.status, record.error = "error", message
-    if _strict(env):
-        from orchcore.errors import PluginError
+    from orchcore.plugins import strict_plugins
 
-        raise PluginError(f"plugin {plugin!r}: {message}")
+    runtime.plugins.record_failure(plugin, message, strict=strict_plugins(env))
 
 
 def _report_failures(bus: Any, session: Any, failures: list, conflicts: tuple[str, ...]) -> str:
@@ -344,10 +342,6 @@ def _summary(event: Any, runs: dict, result: Any) -> dict[str, Any]:
 def _ascii(text: str) -> str:
     """Text that any stream can take, lone surrogates included."""
     return text.encode("ascii", "backslashreplace").decode("ascii")
-
-
-def _strict(env: dict[str, str]) -> bool:
-    return env.get("ORCH_STRICT_PLUGINS", "") not in ("", "0", "false", "no")
 
 
 def log(env: dict[str, str], project: str, message: str, exc: BaseException | None = None) -> None:
