@@ -157,7 +157,7 @@ def _run_by_runtime(args: list[str]) -> int | None:
     """A command forked from the resident runtime's warm zygote; None: run it here."""
     import os
 
-    from orchcore.resident import client, forkserver
+    from orchcore.resident import forkserver
 
     if not forkserver.forked(args):
         return None
@@ -165,7 +165,7 @@ def _run_by_runtime(args: list[str]) -> int | None:
         cwd = os.getcwd()
     except OSError:
         return None
-    return client.run_command(args, os.environ, cwd)
+    return forkserver.run_command(args, os.environ, cwd)
 
 
 def run_hook(data: bytes, env: dict, stdout, stderr, runtime=None) -> int:

@@ -24,3 +24,5 @@ Nothing here is ever a reason for Claude Code to fail: a client that cannot
 reach the runtime starts one and answers in-process, as without it.
 ``ORCH_RUNTIME=0`` turns it off.
 """
+
+RESTART = 75  # the exit code by which the server asks its supervisor to start it again on fresh code

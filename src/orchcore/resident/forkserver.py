@@ -6,12 +6,13 @@ pluggy costs twenty interpreter starts. The server forks this *zygote* once
 it has imported all of that and before it starts any thread (a fork is only
 safe from a single-threaded process); the zygote forks again per command.
 
-A client (``client.run_command``) passes its own stdin, stdout and stderr
-(``SCM_RIGHTS``), its working folder, its whole environment and its
-arguments; the child takes them over and runs exactly what ``orch`` would run
-in-process (``orchcore.cli.run``), so output, colours, terminal width and
-exit codes are the command's own. The child first sends its pid (the client
-passes Ctrl-C and other signals on to it), then its exit code.
+The client's half (``run_command``, in the spawned ``orch``) passes its own
+stdin, stdout and stderr (``SCM_RIGHTS``), its working folder, its whole
+environment and its arguments; the child takes them over and runs exactly
+what ``orch`` would run in-process (``orchcore.cli.run``), so output,
+colours, terminal width and exit codes are the command's own. The child
+first sends its pid (the client passes Ctrl-C and other signals on to it),
+then its exit code.
 
 The child is forked *before* it is needed (a spare), and while it waits it
 runs a few commands' ``--help`` into nothing: after a fork every page a
@@ -49,6 +50,113 @@ def forked(argv: list[str]) -> bool:
 
 def cli_path(socket_path: str) -> str:
     return socket_path[: -len(".sock")] + ".cli"
+
+
+def run_command(argv: list[str], env, cwd: str) -> int | None:
+    """The client's half: run ``orch ARGV`` in a child of the runtime's warm zygote; None: run it in-process.
+
+    The child gets this process's stdin, stdout and stderr, so it prints
+    exactly where an in-process command would; this process waits for its
+    exit code and passes Ctrl-C (and SIGTERM, SIGHUP) on to it.
+    """
+    if not client.enabled(env):
+        return None
+    request = encode_command(argv, cwd, env)
+    if request is None:
+        return None
+    path = client.socket_path(env)
+    sock = client.connect(cli_path(path), 10.0)
+    if sock is None:
+        client.start(path, env)
+        return None
+    import _socket
+
+    forward = _SignalForwarder()  # from now on: a Ctrl-C belongs to the command, even before it starts
+    try:
+        fds = b"".join(_usable_fd(fd).to_bytes(4, sys.byteorder, signed=True) for fd in (0, 1, 2))
+        try:
+            sock.sendmsg([request], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
+        except OSError:
+            forward.restore()
+            return None  # nothing reached the zygote: run in-process
+        sock.settimeout(None)  # a command takes as long as it takes
+        lines = _lines(sock)
+        first = next(lines, b"")
+        if not first.startswith(b"pid "):
+            forward.restore()
+            return None  # STALE, or refused before running anything
+        forward.to(int(first[4:]))
+        for line in lines:
+            if line.startswith(b"exit "):
+                return int(line[5:])
+        return 1  # the child died without saying how (killed)
+    except (OSError, ValueError):
+        return 1
+    finally:
+        sock.close()
+
+
+def _usable_fd(fd: int) -> int:
+    """``fd`` when it is open, else /dev/null (a command started with a closed stdin)."""
+    try:
+        os.fstat(fd)
+        return fd
+    except OSError:
+        return os.open(os.devnull, os.O_RDWR)
+
+
+def _lines(sock):
+    buffered = b""
+    while True:
+        while b"\n" in buffered:
+            line, buffered = buffered.split(b"\n", 1)
+            yield line
+        chunk = sock.recv(4096)
+        if not chunk:
+            if buffered:
+                yield buffered
+            return
+        buffered += chunk
+
+
+class _SignalForwarder:
+    """Ctrl-C and friends go to the forked command; those that come before its pid is known are kept for it."""
+
+    NAMES = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+
+    def __init__(self) -> None:
+        import _signal
+
+        self.child = 0
+        self.waiting: list[int] = []
+        self.previous = {}
+        for name in self.NAMES:
+            number = getattr(_signal, name, None)
+            if number is not None:
+                self.previous[number] = _signal.signal(number, self.handle)
+
+    def handle(self, signum, _frame) -> None:
+        if self.child:
+            try:
+                os.kill(self.child, signum)
+            except OSError:
+                pass
+        else:
+            self.waiting.append(signum)
+
+    def to(self, child: int) -> None:
+        self.child = child
+        for signum in self.waiting:
+            self.handle(signum, None)
+
+    def restore(self) -> None:
+        """The command never started: run it in-process, with the signals as they were (a kept one goes too)."""
+        import _signal
+
+        for number, handler in self.previous.items():
+            _signal.signal(number, handler)
+        if self.waiting:
+            os.kill(os.getpid(), self.waiting[0])
 
 
 WARM_COMMANDS = (["state", "get"], ["session", "show"], ["events", "list"], ["msg", "status"], ["program", "list"])

@@ -34,8 +34,7 @@ import threading
 import time
 
 from orchcore import gate
-from orchcore.resident import client
-from orchcore.resident.supervisor import RESTART
+from orchcore.resident import RESTART, client
 STALE_CHECK_S = 1.0
 CATCH_UP_DELAYS_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # while a session has events not yet provably past
 

@@ -21,7 +21,8 @@ import signal
 import sys
 import time
 
-RESTART = 75  # the server's exit code for "start me again with fresh code"
+from orchcore.resident import RESTART
+
 MAX_RESTARTS = 5
 RESTART_WINDOW_S = 60.0
 
