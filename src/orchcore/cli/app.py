@@ -9,18 +9,9 @@ import typer
 from typer.core import TyperGroup
 
 from orchcore import __version__
+from orchcore.cli.common import runtime_of
 from orchcore.cli.output import error, note
 from orchcore.errors import OrchError
-
-
-def runtime_of(ctx: typer.Context):
-    """The Runtime shared by every command of one invocation (tests pass their own as ``obj``)."""
-    root = ctx.find_root()
-    if root.obj is None:
-        from orchcore.runtime import Runtime
-
-        root.obj = Runtime()
-    return root.obj
 
 
 class OrchGroup(TyperGroup):
@@ -104,10 +95,18 @@ def _version(value: bool) -> None:
 
 
 def make_app() -> Any:
-    from orchcore.cli import (
-        dashboard_cmd, demo_cmd, events_cmd, install_cmd, msg_cmd, plugins_cmd, profile_cmd, program_cmd, runtime_cmd,
-        session_cmd, state_cmd,
-    )
+    # Module by module, not `from orchcore.cli import ...`: this package's __init__ imports this module.
+    import orchcore.cli.dashboard_cmd as dashboard_cmd
+    import orchcore.cli.demo_cmd as demo_cmd
+    import orchcore.cli.events_cmd as events_cmd
+    import orchcore.cli.install_cmd as install_cmd
+    import orchcore.cli.msg_cmd as msg_cmd
+    import orchcore.cli.plugins_cmd as plugins_cmd
+    import orchcore.cli.profile_cmd as profile_cmd
+    import orchcore.cli.program_cmd as program_cmd
+    import orchcore.cli.runtime_cmd as runtime_cmd
+    import orchcore.cli.session_cmd as session_cmd
+    import orchcore.cli.state_cmd as state_cmd
 
     app = typer.Typer(
         cls=OrchGroup,

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from orchcore.cli.app import runtime_of
+from orchcore.cli.common import runtime_of
 from orchcore.cli.output import console, print_json
 from orchcore.ids import check_session_id
 

@@ -8,12 +8,11 @@ from typing import Annotated
 
 import typer
 
-from orchcore.cli.app import runtime_of
+from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of
 from orchcore.cli.output import print_json, table
-from orchcore.cli.session_cmd import JsonOption, SessionOption, session_json
+from orchcore.cli.session_cmd import session_json
 from orchcore.errors import OrchError
 from orchcore.models import Event, unstructure
-from orchcore.runtime import resolve_session_id
 
 app = typer.Typer(help="The session's event log.", no_args_is_help=True)
 MAX_SEQ = 2**62  # SQLite integers are 64-bit: larger numbers are a usage error, not a crash
@@ -31,7 +30,7 @@ def _summary(data: dict, width: int = 80) -> str:
 def _existing_session(ctx: typer.Context, session: str | None):
     """The runtime and the id of a session that must exist (its state may be corrupt: the log is read)."""
     runtime = runtime_of(ctx)
-    session_id = resolve_session_id(session)
+    session_id = session_id_of(session)
     runtime.store.require(session_id)
     return runtime, session_id
 
@@ -120,7 +119,7 @@ def emit(
     if not isinstance(payload, dict):
         raise OrchError("--data must be a JSON object")
     runtime = runtime_of(ctx)
-    event, _ = runtime.bus.emit(resolve_session_id(session), type, payload, source=source)
+    event, _ = runtime.bus.emit(session_id_of(session), type, payload, source=source)
     if as_json:
         print_json(event_json(event))
     else:
@@ -147,7 +146,7 @@ def replay(
 ) -> None:
     """Rebuild the state by folding the event log; prints it as JSON."""
     runtime = runtime_of(ctx)
-    session_id = resolve_session_id(session)
+    session_id = session_id_of(session)
     state = runtime.bus.replay(session_id, upto=upto)
     if check:
         stored = runtime.store.get(session_id)

@@ -12,7 +12,7 @@ import typer
 
 from orchcore import doctor as checks_logic
 from orchcore import install as logic
-from orchcore.cli.app import runtime_of
+from orchcore.cli.common import JsonOption, runtime_of
 from orchcore.cli.output import print_json, table
 
 ScopeOption = Annotated[
@@ -23,7 +23,6 @@ ScopeOption = Annotated[
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Print the diff of every file it would change; change nothing.")
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary.")]
 
 
 def install(

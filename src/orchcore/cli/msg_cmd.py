@@ -14,11 +14,9 @@ from typing import Annotated
 
 import typer
 
-from orchcore.cli.app import runtime_of
+from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of, session_of
 from orchcore.cli.output import print_json, table
-from orchcore.cli.session_cmd import JsonOption, SessionOption
 from orchcore.errors import OrchError
-from orchcore.runtime import resolve_session_id
 
 app = typer.Typer(help="The message bus between agents and teams.", no_args_is_help=True)
 PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "low": 3}
@@ -30,7 +28,7 @@ def _send(ctx, session, sender, recipient, text, priority, kind, as_json) -> Non
     if not text.strip():
         raise OrchError("the message is empty")
     runtime = runtime_of(ctx)
-    session_id = resolve_session_id(session)
+    session_id = session_id_of(session)
     data = {"id": f"M-{uuid.uuid4().hex[:8]}", "from": sender, "to": recipient, "type": kind,
             "priority": priority, "payload": text}
     event, _ = runtime.bus.emit(session_id, "message.sent", data, source="cli")
@@ -86,7 +84,7 @@ def receive(
 ) -> None:
     """Take the waiting messages for NAME (and its team, and 'all'), most urgent first."""
     runtime = runtime_of(ctx)
-    session_id = resolve_session_id(session)
+    session_id = session_id_of(session)
     state = runtime.store.get(session_id)
     taken = _for(state.state.messages, {name, "all"} | ({team} if team else set()))[:limit]
     if taken and not peek:
@@ -107,8 +105,7 @@ def status(ctx: typer.Context, session: SessionOption = None, as_json: JsonOptio
     """The queue: how many wait, per recipient and priority."""
     from orchcore.builtin.core_events import MAX_QUEUED_MESSAGES
 
-    runtime = runtime_of(ctx)
-    state = runtime.store.get(resolve_session_id(session))
+    state = session_of(ctx, session)
     queued = [m for m in state.state.messages if m.status == "queued"]
     per: dict[tuple[str, str], int] = {}
     for m in queued:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from orchcore.cli.app import runtime_of
+from orchcore.cli.common import runtime_of
 from orchcore.cli.output import print_json, table
 from orchcore.errors import OrchError
 from orchcore.plugins import hook_names

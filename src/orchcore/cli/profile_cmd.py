@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from orchcore.cli.app import runtime_of
+from orchcore.cli.common import JsonOption, SessionOption, session_of
 from orchcore.cli.output import print_json, table
-from orchcore.cli.session_cmd import JsonOption, SessionOption
-from orchcore.runtime import resolve_session_id
 
 
 def profile_data(state) -> dict:
@@ -47,8 +45,7 @@ def profile_data(state) -> dict:
 
 def profile(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
     """Hook latency per handler (recorded by the router), and work per agent and team."""
-    runtime = runtime_of(ctx)
-    data = profile_data(runtime.store.get(resolve_session_id(session)))
+    data = profile_data(session_of(ctx, session))
     if as_json:
         print_json(data)
         return

@@ -6,18 +6,16 @@ from typing import Annotated
 
 import typer
 
-from orchcore.cli.app import runtime_of
+from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of
 from orchcore.cli.output import print_json, table
-from orchcore.cli.session_cmd import JsonOption, SessionOption
 from orchcore.errors import OrchError
-from orchcore.runtime import resolve_session_id
 
 app = typer.Typer(help="Programs: output styles that turn the main agent into a runtime.", no_args_is_help=True)
 
 
 def _current_mode(runtime, session: str | None) -> str | None:
     try:
-        session_id = resolve_session_id(session)
+        session_id = session_id_of(session)
     except OrchError:
         return None
     state = runtime.store.load(session_id)
@@ -65,7 +63,7 @@ def activate(
         known = ", ".join(sorted(programs)) or "none installed"
         raise OrchError(f"no program {name!r} (programs: {known})")
     spec = programs[name]
-    session_id = resolve_session_id(session)
+    session_id = session_id_of(session)
     event, state = runtime.bus.emit(
         session_id, "session.mode", {"mode": spec.session_mode, "output_style": spec.name}, source="cli"
     )
@@ -79,7 +77,7 @@ def activate(
 def deactivate(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
     """Back to the default mode: no program context, no palette."""
     runtime = runtime_of(ctx)
-    session_id = resolve_session_id(session)
+    session_id = session_id_of(session)
     event, state = runtime.bus.emit(session_id, "session.mode", {"mode": "default", "output_style": None}, source="cli")
     if as_json:
         print_json({"session_id": session_id, "mode": state.mode, "seq": event.seq})

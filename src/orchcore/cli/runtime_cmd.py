@@ -9,9 +9,8 @@ from typing import Annotated
 
 import typer
 
-from orchcore.cli.app import runtime_of
+from orchcore.cli.common import JsonOption, runtime_of
 from orchcore.cli.output import print_json
-from orchcore.cli.session_cmd import JsonOption
 from orchcore.errors import OrchError
 
 app = typer.Typer(help="The project's resident runtime: the process Claude Code's http hooks post to.",

@@ -7,21 +7,13 @@ from typing import Annotated
 
 import typer
 
-from orchcore.cli.app import runtime_of
+from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of
 from orchcore.cli.output import console, note, print_json, table
 from orchcore.errors import OrchError
 from orchcore.ids import check_session_id, new_session_id
 from orchcore.models import Session, unstructure
-from orchcore.runtime import resolve_session_id
 
 app = typer.Typer(help="List, inspect and steer sessions.", no_args_is_help=True)
-
-SessionOption = Annotated[
-    str | None,
-    typer.Option("--session", "-s", help="Session id; defaults to $CLAUDE_CODE_SESSION_ID."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
 
 def session_json(session: Session, last_seq: int | None = None) -> dict:
     data = unstructure(session)
@@ -108,7 +100,7 @@ def list_sessions(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def show(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
     """A session's state: flags, mode, teams, sprint, agents, tasks, messages, metrics."""
     runtime = runtime_of(ctx)
-    session_id = resolve_session_id(session)
+    session_id = session_id_of(session)
     state = runtime.store.get(session_id)
     last_seq = _last_seq(runtime, session_id)
     last_seen = _last_activity(runtime, session_id)
@@ -149,7 +141,7 @@ def create(
 
 def _emit(ctx: typer.Context, session: str | None, type: str, data: dict, as_json: bool, done: str) -> None:
     runtime = runtime_of(ctx)
-    session_id = resolve_session_id(session)
+    session_id = session_id_of(session)
     event, state = runtime.bus.emit(session_id, type, data, source="cli")
     if as_json:
         print_json(session_json(state, event.seq))
@@ -196,7 +188,7 @@ def activate_teams(
 ) -> None:
     """Activate teams for this session (checked against the installed team definitions)."""
     runtime = runtime_of(ctx)
-    session_id = resolve_session_id(session)
+    session_id = session_id_of(session)
     runtime.store.require(session_id)
     known = runtime.plugins.specs("orch_teams")
     if known:
@@ -222,7 +214,7 @@ def recover(ctx: typer.Context, session: SessionOption = None, as_json: JsonOpti
     from orchcore import recovery
 
     runtime = runtime_of(ctx)
-    session_id = resolve_session_id(session)
+    session_id = session_id_of(session)
     runtime.store.require(session_id)
     env = {**os.environ, "CLAUDE_PROJECT_DIR": str(runtime.project), "ORCH_STATE_DIR": str(runtime.state_dir)}
     report = recovery.catch_up(session_id, env, runtime)

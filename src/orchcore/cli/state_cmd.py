@@ -7,10 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from orchcore.cli.app import runtime_of
+from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of, session_of
 from orchcore.cli.output import print_json
-from orchcore.cli.session_cmd import JsonOption, SessionOption
-from orchcore.runtime import resolve_session_id
 from orchcore.statepath import get_path, set_path
 
 app = typer.Typer(help="Read and write session state by path (e.g. state.tasks, mode).", no_args_is_help=True)
@@ -34,7 +32,7 @@ def get(
     as_json: JsonOption = False,
 ) -> None:
     """Print the value at PATH (strings and numbers plain, objects as JSON)."""
-    state = runtime_of(ctx).store.get(resolve_session_id(session))
+    state = session_of(ctx, session)
     value = get_path(state, path)
     if as_json or isinstance(value, (dict, list)):
         print_json(value)
@@ -57,7 +55,7 @@ def set_(
 ) -> None:
     """Write VALUE at PATH, as a recorded `state.set` event."""
     runtime = runtime_of(ctx)
-    session_id = resolve_session_id(session)
+    session_id = session_id_of(session)
     parsed = parse_value(value, string)
     set_path(runtime.store.get(session_id), path, parsed)  # check first: a clear error, nothing written
     event, state = runtime.bus.emit(session_id, "state.set", {"path": path, "value": parsed}, source="cli")

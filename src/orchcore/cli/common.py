@@ -1,0 +1,96 @@
+"""What every ``orch`` command uses, core and plugin alike: the runtime, ``--session``/``--json``, the session.
+
+One module, so that a plugin's command group finds a session, reports a
+missing one and prints JSON exactly as ``orch state`` does, and so that the
+command modules need nothing from ``orchcore.cli.app`` (which imports them).
+
+A plugin's group is a module-level ``typer.Typer`` in a module of its own,
+imported only by its ``CliCommand.load`` (so typer stays off the hook path)::
+
+    import typer
+
+    from orchcore.cli.common import JsonOption, SessionOption, session_of
+    from orchcore.cli.output import print_json
+
+    app = typer.Typer(help="Stand-ups held in a session.", no_args_is_help=True)
+
+    @app.command("count")
+    def count(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
+        held = session_of(ctx, session).plugins.get("standup", {}).get("held", [])
+        ...
+
+An ``OrchError`` raised by a command is printed as one line on stderr with
+its exit code (``orchcore.cli.app.OrchGroup``); the helpers here raise one
+for a missing or unknown session.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from orchcore.errors import NoSession
+from orchcore.ids import check_session_id
+
+if TYPE_CHECKING:
+    from orchcore.models import Session
+    from orchcore.runtime import Runtime
+
+__all__ = ["JsonOption", "SessionOption", "known_session_of", "runtime_of", "session_id_of", "session_of"]
+
+SessionOption = Annotated[
+    str | None,
+    typer.Option("--session", "-s", help="Session id; defaults to $CLAUDE_CODE_SESSION_ID."),
+]
+"""``--session ID``: every command about one session takes it; inside Claude Code it can be left out."""
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+"""``--json``: every command that prints data can print it for scripts instead."""
+
+
+def runtime_of(ctx: typer.Context) -> Runtime:
+    """The Runtime (config, plugins, store, bus) shared by every command of one invocation.
+
+    Built on first use and kept on the root context, so a command and the
+    group around it see the same store; tests pass their own as ``obj``.
+    """
+    root = ctx.find_root()
+    if root.obj is None:
+        from orchcore.runtime import Runtime
+
+        root.obj = Runtime()
+    return root.obj
+
+
+def session_id_of(session: str | None) -> str:
+    """The id a command is about: ``--session``, else ``$CLAUDE_CODE_SESSION_ID`` (Claude Code sets it).
+
+    Neither is the one-line error every command gives (``NoSession``); a
+    malformed id is an error too, before any store is opened.
+    """
+    value = session if session is not None else os.environ.get("CLAUDE_CODE_SESSION_ID")
+    if value is None or (session is None and not value):
+        raise NoSession(
+            "no session given: pass --session ID, or run inside Claude Code (it sets CLAUDE_CODE_SESSION_ID)"
+        )
+    return check_session_id(value)
+
+
+def session_of(ctx: typer.Context, session: str | None) -> Session:
+    """The session a command is about, as stored; one that does not exist is an error naming it."""
+    return runtime_of(ctx).store.get(session_id_of(session))
+
+
+def known_session_of(ctx: typer.Context, session: str | None) -> Session | None:
+    """For commands that work without a session and record into one when there is one (``orch config``).
+
+    A session named with ``--session`` must exist; the one Claude Code names
+    is used when the store has it; with neither, None.
+    """
+    if session is not None:
+        return session_of(ctx, session)
+    if not os.environ.get("CLAUDE_CODE_SESSION_ID"):
+        return None
+    return runtime_of(ctx).store.load(session_id_of(None))
