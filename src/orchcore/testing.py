@@ -40,6 +40,7 @@ _ISOLATED_ENV = (
     "ORCH_ENABLED",
     "ORCH_RUNTIME",
     "ORCH_HOOK_TOKEN",
+    "ORCH_TRACE_HOOKS",
     "NO_COLOR",
 )
 
@@ -190,6 +191,40 @@ def orch_hook(orch_runtime):
         return HookRun(exit_code=code, stdout=out.getvalue(), stderr=err.getvalue())
 
     return run
+
+
+@pytest.fixture
+def orch_statusline(orch_runtime):
+    """Render the status line for a session as Claude Code shows it, in-process on the test's runtime.
+
+    ``orch_statusline(sid)`` is the line without colours;
+    ``orch_statusline(sid, {"model": {"display_name": "Opus"}}, color=True)``
+    adds fields of Claude Code's status-line input and keeps the colours.
+    """
+    from orchcore import statusline
+
+    def render(session_id: str, status: dict | None = None, color: bool = False, env: dict | None = None) -> str:
+        data = json.dumps({"session_id": session_id, **(status or {})}).encode("utf-8")
+        environ = {**os.environ, **(env or {})}
+        if color:
+            environ.pop("NO_COLOR", None)
+        else:
+            environ["NO_COLOR"] = "1"
+        out = io.StringIO()
+        statusline.main(data, stdout=out, env=environ, runtime=orch_runtime)
+        return out.getvalue()
+
+    return render
+
+
+def installed_plugin_manager(strict: bool = False):
+    """Every plugin installed in this environment, found as ``orch`` finds them (no allow/deny lists, no cache).
+
+    For a distribution's own test that its entry point is declared right.
+    """
+    from orchcore.plugins import get_plugin_manager
+
+    return get_plugin_manager(True, allow=(), deny=(), strict=strict, use_index=False)
 
 
 def orch_executable() -> str:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import io
-import os
 from datetime import timedelta
 
 import orch_segment_clock.plugin as plugin
-from orchcore import statusline
-from orchcore.clock import parse_iso
-from orchcore.specs import SegmentContext
+from orchcore.api import SegmentContext, parse_iso
 
 SID = "8e82f7c6-1351-45ff-b6d3-4fb1cc1717ee"
 
@@ -23,12 +19,8 @@ def test_the_segment_shows_the_sessions_age(orch_bus):
     assert text.startswith("⏱ 1h15m · ")
 
 
-def test_the_status_line_shows_it_once_the_plugin_is_installed(orch_bus, orch_runtime, register_plugin):
+def test_the_status_line_shows_it_once_the_plugin_is_installed(orch_bus, orch_statusline, register_plugin):
     register_plugin(plugin, name="segment-clock")
     orch_bus.create_session(SID, orchestration_enabled=True)
-    out = io.StringIO()
 
-    statusline.main(b'{"session_id": "%s"}' % SID.encode(), stdout=out, env={**os.environ, "NO_COLOR": "1"},
-                    runtime=orch_runtime)
-
-    assert "⏱ 0m · " in out.getvalue()
+    assert "⏱ 0m · " in orch_statusline(SID)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import importlib.metadata
-import io
-import os
 
 import pytest
 from conftest import SID
 
-from orchcore import statusline
+from orchcore.testing import installed_plugin_manager
+
 
 
 def test_orch_program_list_shows_the_dashboard_and_its_palette(dashboard, orch_cli):
@@ -48,32 +47,28 @@ def test_orch_install_writes_the_output_style(dashboard, orch_cli, orch_project)
     assert "Agent** tool" in body and "`task <id>`" in body
 
 
-def status_line(runtime, color: bool = False) -> str:
-    out = io.StringIO()
-    data = b'{"session_id": "%s", "model": {"display_name": "Opus"}}' % SID.encode()
-    env = {**os.environ, **({} if color else {"NO_COLOR": "1"})}
-    statusline.main(data, stdout=out, env=env, runtime=runtime)
-    return out.getvalue()
+def status_line(orch_statusline, color: bool = False) -> str:
+    return orch_statusline(SID, {"model": {"display_name": "Opus"}}, color=color)
 
 
-def test_the_status_line_shows_the_icon_queued_messages_and_blocked_tasks(active, orch_runtime):
-    line = status_line(orch_runtime)
+def test_the_status_line_shows_the_icon_queued_messages_and_blocked_tasks(active, orch_statusline):
+    line = status_line(orch_statusline)
 
     assert line.startswith("▦ all-team_dashboard │ agents 3/3 │ tasks 2 pending · 1 active · 1 blocked")
     assert "│ ✉ 2 queued (1 critical) │ ⛔ T-2 blocked" in line
 
 
-def test_the_segments_stay_out_of_the_line_when_the_dashboard_is_not_active(dashboard, orch_runtime):
-    line = status_line(orch_runtime)
+def test_the_segments_stay_out_of_the_line_when_the_dashboard_is_not_active(dashboard, orch_statusline):
+    line = status_line(orch_statusline)
 
     assert "queued" not in line and "⛔" not in line
 
 
-def test_segments_hide_when_nothing_needs_attention(active, orch_runtime):
+def test_segments_hide_when_nothing_needs_attention(active, orch_statusline):
     active.emit(SID, "message.delivered", {"ids": ["M-1", "M-3"]})
     active.emit(SID, "task.updated", {"id": "T-2", "status": "in_progress", "blockers": []})
 
-    line = status_line(orch_runtime)
+    line = status_line(orch_statusline)
 
     assert "queued" not in line and "⛔" not in line
 
@@ -88,9 +83,7 @@ def installed() -> bool:
 
 @pytest.mark.skipif(not installed(), reason="orch-program-dashboard is not installed (pip install -e .)")
 def test_the_installed_distribution_is_found_through_its_entry_point(orch_project):
-    from orchcore.plugins import get_plugin_manager
-
-    manager = get_plugin_manager(True, allow=(), deny=(), use_index=False)
+    manager = installed_plugin_manager()
     provided = manager.collect("orch_programs")
 
     assert provided["all-team_dashboard"].distribution == "orch-program-dashboard"

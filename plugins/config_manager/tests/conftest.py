@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from orchcore.plugins import hookimpl
-from orchcore.specs import AgentSpec, CommandSpec, TeamSpec
+from orchcore.api import AgentSpec, CommandSpec, TeamSpec, hookimpl
 
 import orch_config_manager.plugin as config_plugin
 

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import SID, prompt
 
-from orchcore.errors import InvalidValue
+from orchcore.api import InvalidValue
 
 from orch_config_manager.views import render_context
 

@@ -81,8 +81,7 @@ def test_set_warns_when_the_environment_wins(palette, config, monkeypatch):
     ("set store.backend other", "store.backend sqlite → other: every session stored in sqlite would no longer be seen"),
 ])
 def test_switching_the_store_is_not_done_from_the_prompt(palette, config, register_plugin, text, why):
-    from orchcore.plugins import hookimpl
-    from orchcore.specs import StoreBackend
+    from orchcore.api import StoreBackend, hookimpl
 
     class Other:
         @hookimpl

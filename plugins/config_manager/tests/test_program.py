@@ -28,17 +28,8 @@ def test_program_list_shows_it(session, orch_cli):
                                   "workflows"]
 
 
-def test_the_status_line_shows_the_gear(active, orch_runtime):
-    import io
-    import os
-
-    from orchcore import statusline
-
-    out = io.StringIO()
-    statusline.main(b'{"session_id": "%s"}' % SID.encode(), stdout=out, env={**os.environ, "NO_COLOR": "1"},
-                    runtime=orch_runtime)
-
-    assert out.getvalue().startswith("⚙ config_manager │ ")
+def test_the_status_line_shows_the_gear(active, orch_statusline):
+    assert orch_statusline(SID).startswith("⚙ config_manager │ ")
 
 
 def test_install_writes_the_output_style(plugin, orch_cli, orch_project):

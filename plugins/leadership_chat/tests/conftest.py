@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchcore.plugins import hookimpl
-from orchcore.specs import AgentSpec, TeamSpec
+from orchcore.api import AgentSpec, TeamSpec, hookimpl
 
 import orch_leadership.plugin as leadership_plugin
 

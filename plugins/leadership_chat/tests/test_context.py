@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import os
 
 from conftest import SID, prompt
 
@@ -93,22 +91,17 @@ def test_a_resumed_session_gets_the_context_too(active, orch_hook):
     assert "You chair the leadership meeting" in answer["hookSpecificOutput"]["additionalContext"]
 
 
-def test_the_status_line_shows_the_icon_and_the_meetings_counts(active, orch_runtime):
-    from orchcore import statusline
-
+def test_the_status_line_shows_the_icon_and_the_meetings_counts(active, orch_statusline):
     hold_meeting(active)
-    out = io.StringIO()
-    data = b'{"session_id": "%s", "model": {"display_name": "Opus"}}' % SID.encode()
 
-    statusline.main(data, stdout=out, env={**os.environ, "NO_COLOR": "1"}, runtime=orch_runtime)
+    line = orch_statusline(SID, {"model": {"display_name": "Opus"}})
 
-    line = out.getvalue()
     assert line.startswith("◆ leadership_chat │ ")
     assert "◆ 2 threads · 1 decision" in line
 
 
 def test_the_segment_hides_without_leadership_data(company):
-    from orchcore.specs import SegmentContext
+    from orchcore.api import SegmentContext
 
     from orch_leadership.plugin import leadership_segment
 

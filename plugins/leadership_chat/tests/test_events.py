@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchcore.errors import InvalidValue
+from orchcore.api import InvalidValue
 
 SID = "3f0c2a8e-5d1b-4c7e-9a61-2b7d8e4f1c90"
 

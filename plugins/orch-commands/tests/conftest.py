@@ -12,8 +12,7 @@ import importlib
 import pytest
 
 from orch_commands import PACKS
-from orchcore.plugins import hookimpl
-from orchcore.specs import AgentSpec, ProgramSpec, TeamSpec
+from orchcore.api import AgentSpec, ProgramSpec, TeamSpec, hookimpl
 
 SESSION = "8e82f7c6-1351-45ff-b6d3-4fb1cc1717ee"
 OTHER = "7a214c65-635e-4f7c-ac74-130030d59d09"

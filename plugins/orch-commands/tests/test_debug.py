@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchcore.models import unstructure
+from orchcore.api import unstructure
 
 
 def state(orch_bus, session_id):
@@ -145,7 +145,7 @@ def test_bad_rollback_targets_are_one_line_errors_and_change_nothing(run, orch_b
 
 
 def test_the_restored_event_refuses_a_snapshot_of_another_session(orch_bus, prepared, session_id):
-    from orchcore.errors import InvalidValue
+    from orchcore.api import InvalidValue
 
     snapshot = unstructure(orch_bus.replay(session_id, upto=2))
     snapshot["session_id"] = "7a214c65-635e-4f7c-ac74-130030d59d09"

@@ -141,7 +141,7 @@ def test_a_checkpoint_name_must_be_a_word(run, prepared):
 
 
 def test_a_checkpoint_of_a_future_event_is_refused_by_the_reducer(orch_bus, prepared, session_id):
-    from orchcore.errors import InvalidValue
+    from orchcore.api import InvalidValue
 
     with pytest.raises(InvalidValue, match="seq must be an earlier event"):
         orch_bus.emit(session_id, "checkpoint.created", {"name": "x", "seq": 999})

@@ -6,7 +6,7 @@ import importlib.metadata
 
 from conftest import frontmatter
 
-from orchcore.plugins import get_plugin_manager
+from orchcore.testing import installed_plugin_manager
 
 
 def ok(result):
@@ -79,7 +79,7 @@ def test_the_installed_distribution_is_found_through_its_entry_point(orch_projec
     entry = [ep for ep in dist.entry_points if ep.group == "orchcore"]
     assert [(ep.name, ep.value) for ep in entry] == [("teams", "orch_teams.plugin")]
 
-    plugins = get_plugin_manager(allow=(), deny=(), strict=False)  # every installed entry point
+    plugins = installed_plugin_manager()  # every installed entry point
     record = plugins.records["teams"]
     assert record.distribution == "orch-teams"
     assert record.version == dist.version

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from conftest import SID, prompt
 
-from orchcore.plugins import hookimpl
-from orchcore.specs import AgentSpec, TeamSpec
+from orchcore.api import AgentSpec, TeamSpec, hookimpl
 
 
 class DefaultTeams:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import importlib.metadata
-import io
-import os
 
 import pytest
 from conftest import SID
 
-from orchcore import statusline
+from orchcore.testing import installed_plugin_manager
+
 
 
 def test_orch_program_list_shows_the_program_and_its_palette(sprint, orch_cli):
@@ -47,22 +46,19 @@ def test_orch_install_writes_the_output_style(sprint, orch_cli, orch_project):
     assert "**Agent**" in body and "`auto-assign`" in body
 
 
-def status_line(runtime) -> str:
-    out = io.StringIO()
-    data = b'{"session_id": "%s", "model": {"display_name": "Opus"}}' % SID.encode()
-    statusline.main(data, stdout=out, env={**os.environ, "NO_COLOR": "1"}, runtime=runtime)
-    return out.getvalue()
+def status_line(orch_statusline) -> str:
+    return orch_statusline(SID, {"model": {"display_name": "Opus"}})
 
 
-def test_the_status_line_shows_the_sprints_progress(active, orch_runtime):
-    line = status_line(orch_runtime)
+def test_the_status_line_shows_the_sprints_progress(active, orch_statusline):
+    line = status_line(orch_statusline)
 
     assert line.startswith("▶ sprint_execution │ ")
     assert "│ Checkout day 3/10 │ 2/30 pts 7% · 0.7/day · 1 blocked" in line
 
 
-def test_the_segment_stays_out_of_the_line_when_the_program_is_not_active(sprint, orch_runtime):
-    assert "pts" not in status_line(orch_runtime)
+def test_the_segment_stays_out_of_the_line_when_the_program_is_not_active(sprint, orch_statusline):
+    assert "pts" not in status_line(orch_statusline)
 
 
 def installed() -> bool:
@@ -75,9 +71,7 @@ def installed() -> bool:
 
 @pytest.mark.skipif(not installed(), reason="orch-program-sprint is not installed (pip install -e .)")
 def test_the_installed_distribution_is_found_through_its_entry_point(orch_project):
-    from orchcore.plugins import get_plugin_manager
-
-    manager = get_plugin_manager(True, allow=(), deny=(), use_index=False)
+    manager = installed_plugin_manager()
     provided = manager.collect("orch_programs")
 
     assert provided["sprint_execution"].distribution == "orch-program-sprint"

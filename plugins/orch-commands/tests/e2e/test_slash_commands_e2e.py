@@ -23,8 +23,7 @@ from orchcore_e2e_harness.fake_api import rules, text, tool_use
 pytestmark = pytest.mark.e2e
 SRC = Path(__file__).resolve().parents[2] / "src"
 ORGANISATION = '''
-from orchcore.plugins import hookimpl
-from orchcore.specs import TeamSpec
+from orchcore.api import TeamSpec, hookimpl
 
 
 @hookimpl
