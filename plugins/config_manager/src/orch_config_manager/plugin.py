@@ -48,9 +48,9 @@ def orch_event_types():
 
 
 def _load_cli():
-    from orch_config_manager.cli import make_app
+    from orch_config_manager.cli import app
 
-    return make_app()
+    return app
 
 
 @hookimpl

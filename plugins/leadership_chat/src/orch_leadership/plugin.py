@@ -112,9 +112,9 @@ def orch_hook_handlers():
 
 
 def _load_cli():
-    from orch_leadership.cli import make_app
+    from orch_leadership.cli import app
 
-    return make_app()
+    return app
 
 
 @hookimpl
