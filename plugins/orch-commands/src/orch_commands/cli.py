@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from orch_commands.args import Param, epilog, parse
+from orchcore.cli.common import runtime_of, session_id_of
 from orchcore.errors import OrchError
 
 # key=value words and unknown --flags reach the command's own parser.
@@ -24,10 +25,6 @@ ArgsArgument = Annotated[
     list[str] | None,
     typer.Argument(help="key=value words, --key value flags and bare words (see below).", show_default=False),
 ]
-SessionOption = Annotated[
-    str | None, typer.Option("--session", "-s", help="Session id; defaults to $CLAUDE_CODE_SESSION_ID.")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 PRIORITIES = ("critical", "high", "normal", "low")
 STATUSES = ("pending", "in_progress", "blocked", "review", "done", "cancelled")
@@ -52,8 +49,6 @@ class Call:
         self, ctx: typer.Context, args: list[str] | None, params: tuple[Param, ...], command: str,
         session: str | None = None, as_json: bool = False,
     ):
-        from orchcore.cli.app import runtime_of
-
         self.command = command
         self.values = parse(list(args or ()) + list(ctx.args), params, command)
         self.as_json = bool(as_json or self.values.pop("json", False))
@@ -68,9 +63,7 @@ class Call:
 
     @cached_property
     def session_id(self) -> str:
-        from orchcore.runtime import resolve_session_id
-
-        return resolve_session_id(self.session_arg)
+        return session_id_of(self.session_arg)
 
     def state(self, create: bool = False):
         """The session's state; ``create`` makes it when Claude Code named it (inside a session).

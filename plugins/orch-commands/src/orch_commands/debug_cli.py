@@ -15,8 +15,6 @@ from orch_commands.cli import (
     RAW,
     ArgsArgument,
     Call,
-    JsonOption,
-    SessionOption,
     checkpoints,
     command,
     compact,
@@ -24,6 +22,7 @@ from orch_commands.cli import (
     group,
     unstructure,
 )
+from orchcore.cli.common import JsonOption, SessionOption
 from orchcore.errors import OrchError
 
 app = group("Debug a session: inspect its state, list and replay its events, profile its hooks, roll it back.")

@@ -11,8 +11,6 @@ from orch_commands.args import Param
 from orch_commands.cli import (
     ArgsArgument,
     Call,
-    JsonOption,
-    SessionOption,
     check_teams,
     checkpoints,
     command,
@@ -20,6 +18,7 @@ from orch_commands.cli import (
     next_number_id,
     team_definitions,
 )
+from orchcore.cli.common import JsonOption, SessionOption
 from orchcore.errors import OrchError
 
 orchestration_app = group("Orchestration for one session: enable, disable, set-mode, status.")

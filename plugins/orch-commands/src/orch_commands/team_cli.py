@@ -12,13 +12,12 @@ from orch_commands.cli import (
     NAMESPACE,
     ArgsArgument,
     Call,
-    JsonOption,
-    SessionOption,
     check_teams,
     command,
     group,
     team_definitions,
 )
+from orchcore.cli.common import JsonOption, SessionOption
 from orchcore.errors import OrchError
 
 app = group("Teams: activate them, hold a stand-up, assign a lead.")

@@ -15,8 +15,6 @@ from orch_commands.cli import (
     STATUSES,
     ArgsArgument,
     Call,
-    JsonOption,
-    SessionOption,
     check_teams,
     command,
     find_sprint,
@@ -32,6 +30,7 @@ from orch_commands.cli import (
     team_definitions,
     unstructure,
 )
+from orchcore.cli.common import JsonOption, SessionOption
 from orchcore.errors import OrchError
 
 app = group("Sprints: start one, add tasks, delegate them, review progress, complete it.")
