@@ -7,12 +7,10 @@ segments. Tests build one with their own plugin manager or store.
 
 from __future__ import annotations
 
-import os
 from functools import cached_property
 from pathlib import Path
 
-from orchcore.errors import NoSession, StoreError
-from orchcore.ids import check_session_id
+from orchcore.errors import StoreError
 
 
 class Runtime:
@@ -86,13 +84,3 @@ class Runtime:
     def close(self) -> None:
         if "store" in self.__dict__:
             self.store.close()
-
-
-def resolve_session_id(explicit: str | None) -> str:
-    """--session, else CLAUDE_CODE_SESSION_ID (set by Claude Code for every command it runs)."""
-    value = explicit if explicit is not None else os.environ.get("CLAUDE_CODE_SESSION_ID")
-    if value is None or (explicit is None and not value):
-        raise NoSession(
-            "no session given: pass --session ID, or run inside Claude Code (it sets CLAUDE_CODE_SESSION_ID)"
-        )
-    return check_session_id(value)
