@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from orchcore import doctor, install
+from orchcore import doctor, install, protocol
 from orchcore.plugins import hookimpl
 from orchcore.specs import AgentSpec, CommandSpec, ProgramSpec
 
@@ -222,6 +222,21 @@ def test_worktree_create_and_message_display_are_never_wired():
     assert "WorktreeCreate" not in install.WIRED_EVENTS
     assert "MessageDisplay" not in install.WIRED_EVENTS
     assert len(set(install.WIRED_EVENTS)) == len(install.WIRED_EVENTS) == 26
+
+
+def test_the_wired_events_are_claude_codes_events_less_those_left_out_on_purpose():
+    assert set(install.WIRED_EVENTS) | set(install.UNWIRED_EVENTS) == set(protocol.EVENTS)
+    assert not set(install.WIRED_EVENTS) & set(install.UNWIRED_EVENTS)
+    assert all(install.UNWIRED_EVENTS.values())  # each says why
+    assert list(install.WIRED_EVENTS) == [name for name in protocol.EVENTS if name in install.WIRED_EVENTS]
+
+
+def test_matchers_and_transports_follow_what_the_protocol_says_of_each_event():
+    for name in install.WIRED_EVENTS:
+        info = protocol.EVENTS[name]
+        assert (name in install.NO_MATCHER_EVENTS) == (info.matcher_field is None)
+        postable = name not in protocol.NO_HTTP_HOOK_EVENTS and protocol.BLOCK_BY_EXIT not in info.answers
+        assert (name in install.HTTP_EVENTS) == postable
 
 
 def test_the_hook_command_is_this_interpreter_without_site_and_runs_without_an_activated_venv(tmp_path):

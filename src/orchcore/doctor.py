@@ -23,8 +23,8 @@ from orchcore.install import (
     SCOPES,
     TOKEN_VAR,
     WIRED_EVENTS,
-    _handlers,
     entry_kind,
+    hook_handlers,
     orch_launcher,
     parse_settings,
     read_text,
@@ -112,7 +112,7 @@ def check_settings(project: Path) -> list[Check]:
         wired: dict[str, str] = {}  # event -> "http" or its command
         for event, entries in data.get("hooks", {}).items():
             for group in entries:
-                for handler in _handlers(group):
+                for handler in hook_handlers(group):
                     if entry_kind(handler) == "hook":
                         wired[event] = "http" if handler.get("type") == "http" else handler["command"]
         if not wired:

@@ -87,6 +87,9 @@ EVENTS: dict[str, EventInfo] = {
     )
 }
 
+# Claude Code runs only command hooks for these; an http hook is skipped with a debug-log line (PROTOCOL.md).
+NO_HTTP_HOOK_EVENTS = frozenset({"SessionStart", "Setup"})
+
 MAX_CONTEXT_CHARS = 9500  # Claude Code moves anything over 10,000 characters to a file
 
 

@@ -16,6 +16,21 @@ if TYPE_CHECKING:
     from orchcore.protocol import HookEvent, HookResult
 
 
+def is_file_name(text: Any) -> bool:
+    """One file or folder name ``orch install`` can write: no separator, no leading dot, nothing to escape with.
+
+    Letters, digits, ``_``, ``-``, ``.`` and spaces, starting with a letter,
+    digit or ``_`` and not ending with a space or a dot.
+    """
+    return (
+        isinstance(text, str)
+        and text != ""
+        and (text[0].isalnum() or text[0] == "_")
+        and all(c.isalnum() or c in "_ .-" for c in text)
+        and not text.endswith((" ", "."))
+    )
+
+
 def _names(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)

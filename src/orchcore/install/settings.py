@@ -1,0 +1,125 @@
+"""Claude Code's settings files: read as data, merged into, written back in their own layout.
+
+Settings are rewritten with the indentation (2 or 4 spaces, tabs), line
+endings and trailing newline of the existing file, keys in their order.
+Uninstall restores the backup's exact bytes when the result holds the same
+data as the backup (so even a hand-formatted file comes back byte-identical),
+and deletes the file when install created it and nothing else was added
+since.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from orchcore.errors import OrchError
+from orchcore.install.changes import BACKUP_SUFFIX, Change, read_text
+from orchcore.install.wiring import TOKEN_VAR
+
+
+@attrs.frozen
+class JsonStyle:
+    """How an existing JSON file is laid out, so a rewrite looks like the original."""
+
+    indent: int | str | None = 2
+    newline: str = "\n"
+    final_newline: bool = True
+
+    @classmethod
+    def of(cls, text: str | None) -> JsonStyle:
+        if text is None or not text.strip():
+            return cls()
+        found = re.search(r"^([ \t]+)\S", text, re.M)
+        indent: int | str | None = None
+        if found:
+            indent = "\t" if found.group(1).startswith("\t") else len(found.group(1))
+        newline = "\r\n" if "\r\n" in text else "\n"
+        return cls(indent=indent, newline=newline, final_newline=text.endswith("\n"))
+
+    def dump(self, data: Any) -> str:
+        text = json.dumps(data, indent=self.indent, ensure_ascii=False)
+        if self.final_newline:
+            text += "\n"
+        return text.replace("\n", self.newline) if self.newline != "\n" else text
+
+
+def parse_settings(path: Path, text: str | None) -> dict[str, Any]:
+    """A settings file's object; refuses what we could not merge into safely."""
+    if text is None or not text.strip():
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise OrchError(
+            f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            "fix it, then run the command again (the file was not changed)"
+        ) from None
+    if not isinstance(data, dict):
+        raise OrchError(f"{path} must hold a JSON object, not {json_type(data)}; the file was not changed")
+    hooks = data.get("hooks", {})
+    if not isinstance(hooks, dict):
+        raise OrchError(f'"hooks" in {path} must be an object, not {json_type(hooks)}; the file was not changed')
+    for event, entries in hooks.items():
+        if not isinstance(entries, list):
+            raise OrchError(
+                f'"hooks.{event}" in {path} must be a list, not {json_type(entries)}; the file was not changed'
+            )
+    return data
+
+
+def json_type(value: Any) -> str:
+    """What a JSON value is, for an error message: "an object", "a list" …"""
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+def _settings_change(path: Path, text: str | None, data: dict[str, Any], created_file: bool) -> Change | None:
+    """The change that writes ``data`` back in the file's own layout, None when nothing changes."""
+    if text is None and not data:
+        return None  # nothing to write into a file that is not there
+    if text is not None and not data and created_file:
+        return Change(path, text, None)
+    new = JsonStyle.of(text).dump(data)
+    backup = read_text(path.with_name(path.name + BACKUP_SUFFIX))
+    if backup is not None and text is not None:
+        try:
+            if json.dumps(json.loads(backup)) == json.dumps(data):
+                new = backup  # same data as before install: give back the exact bytes
+        except json.JSONDecodeError:
+            pass
+    if new == text:
+        return None
+    return Change(path, text, new, backup=text is not None)
+
+
+class SettingsEdits:
+    """The settings files one plan changes: each read once, edited as data, written back in its own layout."""
+
+    def __init__(self) -> None:
+        self.files: dict[Path, tuple[str | None, dict[str, Any]]] = {}
+        self.created: set[Path] = set()  # files install created, to delete when they become empty
+
+    def data(self, path: Path) -> dict[str, Any]:
+        if path not in self.files:
+            text = read_text(path)
+            self.files[path] = (text, copy.deepcopy(parse_settings(path, text)))
+        return self.files[path][1]
+
+    def existed(self, path: Path) -> bool:
+        self.data(path)
+        return self.files[path][0] is not None
+
+    def changes(self) -> list[Change]:
+        found = []
+        for path, (text, data) in self.files.items():
+            change = _settings_change(path, text, data, created_file=path in self.created)
+            if change is not None:
+                secret = isinstance(data.get("env"), dict) and TOKEN_VAR in data["env"]
+                found.append(attrs.evolve(change, private=secret))
+        return found
