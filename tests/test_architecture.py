@@ -5,6 +5,9 @@ tested after the modules it uses, never together with them. An import inside
 a function counts as much as one at the top of the module (deferring it only
 hides the cycle from Python, not from the design), and ``from orchcore.cli
 import run`` imports the package ``orchcore.cli`` (its ``__init__``).
+
+The hook path (the router, the status line) never reaches ``orchcore.cli``,
+where typer and rich are imported.
 """
 
 from __future__ import annotations
@@ -96,6 +99,15 @@ def test_src_has_no_import_cycle():
         cycles.append(" -> ".join(one_cycle(graph, group)) + among)
 
     assert not cycles, "import cycles in src/orchcore:\n  " + "\n  ".join(cycles)
+
+
+def test_the_hook_path_never_reaches_the_command_line():
+    """``orch hook`` and ``orch statusline`` run these; ``orchcore.cli`` (typer, rich) is for ``orch`` commands."""
+    graph = import_graph(SRC)
+    for hook_path in ("orchcore.router", "orchcore.statusline"):
+        reached = sorted(m for m in reachable(graph, hook_path) if m == "orchcore.cli" or m.startswith("orchcore.cli."))
+
+        assert not reached, f"{hook_path} imports {reached}"
 
 
 def test_a_function_level_import_makes_a_cycle_too(tmp_path):
