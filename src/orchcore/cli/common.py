@@ -1,27 +1,16 @@
 """What every ``orch`` command uses, core and plugin alike: the runtime, ``--session``/``--json``, the session.
 
-One module, so that a plugin's command group finds a session, reports a
-missing one and prints JSON exactly as ``orch state`` does, and so that the
+In one module so that a plugin's command finds a session, reports a missing
+one and takes its options exactly as ``orch state get`` does, and so that the
 command modules need nothing from ``orchcore.cli.app`` (which imports them).
 
-A plugin's group is a module-level ``typer.Typer`` in a module of its own,
-imported only by its ``CliCommand.load`` (so typer stays off the hook path)::
-
-    import typer
-
-    from orchcore.cli.common import JsonOption, SessionOption, session_of
-    from orchcore.cli.output import print_json
-
-    app = typer.Typer(help="Stand-ups held in a session.", no_args_is_help=True)
-
-    @app.command("count")
-    def count(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
-        held = session_of(ctx, session).plugins.get("standup", {}).get("held", [])
-        ...
-
-An ``OrchError`` raised by a command is printed as one line on stderr with
-its exit code (``orchcore.cli.app.OrchGroup``); the helpers here raise one
-for a missing or unknown session.
+A plugin's CLI group is a module-level ``typer.Typer`` in a module of its
+own, imported by its ``CliCommand.load`` only when the group runs (typer
+stays off the hook path); its commands take ``ctx: typer.Context`` and these
+options, and ask these helpers for the runtime and the session
+(CONTRIBUTING.md, "A CLI group for your plugin"). An ``OrchError`` a command
+raises, these helpers' included, is one line on stderr and its exit code
+(``orchcore.cli.app.OrchGroup``).
 """
 
 from __future__ import annotations
