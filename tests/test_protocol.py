@@ -25,7 +25,6 @@ from orchcore.protocol import (
     MAX_CONTEXT_CHARS,
     PERMISSION,
     PERMISSION_REQUEST,
-    HookContext,
     HookEvent,
     HookResult,
     answer,
@@ -603,17 +602,3 @@ def test_stop_without_reason_has_no_stop_reason():
 @pytest.mark.parametrize("name", sorted(EVENTS) + ["FutureEvent"])
 def test_an_empty_result_answers_nothing(name):
     assert answer(name, HookResult()) is None
-
-
-# -- HookContext ------------------------------------------------------------------------------
-
-
-def test_hook_context_emit_collects_copies_of_events_until_the_router_commits_them():
-    context = HookContext(session=None, plugin="p", handler="h")
-    data = {"name": "tool_calls"}
-
-    context.emit("metric.recorded", data)
-    context.emit("metric.recorded")
-    data["name"] = "changed later"
-
-    assert context.emitted == [("metric.recorded", {"name": "tool_calls"}), ("metric.recorded", {})]

@@ -46,7 +46,7 @@ def test_points_count_done_and_total(orch_bus):
 
 def test_the_shared_palette_commands_describe_and_assign_a_task(orch_bus):
     from orchcore import palette_commands
-    from orchcore.protocol import HookContext
+    from orchcore.hookcontext import HookContext
 
     state = session(orch_bus)
     context = HookContext(session=state, plugin="p", handler="h")

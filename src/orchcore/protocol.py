@@ -438,37 +438,3 @@ def blocks_by_exit_code(event_name: str, result: HookResult) -> bool:
     """Events whose block is only an exit code 2 with the reason on stderr (TaskCreated …)."""
     info = EVENTS.get(event_name)
     return bool(result.block and info and BLOCK_BY_EXIT in info.answers)
-
-
-@attrs.define
-class HookContext:
-    """What a handler gets beside the event: the session's state and a way to record events.
-
-    ``session`` is the state when the event arrived (a copy: changing it
-    changes nothing). ``emit(type, data)`` records an event; it is committed
-    only if the handler returns within its budget without raising, so a
-    failing handler leaves no half-done changes behind.
-    """
-
-    session: Any
-    plugin: str
-    handler: str
-    config: Any = None
-    plugins: Any = None  # the plugin manager: ``context.plugins.specs("orch_programs")``
-    emitted: list[tuple[str, dict[str, Any]]] = attrs.field(factory=list)
-    committer: Any = None  # set by the router: commits one event at once, returns the new state
-
-    def emit(self, type: str, data: dict[str, Any] | None = None) -> None:
-        self.emitted.append((type, dict(data or {})))
-
-    def commit(self, type: str, data: dict[str, Any] | None = None) -> Any:
-        """Record one event now, in its own transaction, and return the session's new state.
-
-        For decisions that must be atomic across parallel hook processes (a
-        capacity check whose reducer reserves the slot): the reducer decides,
-        the handler reads the outcome. Unlike ``emit``, it stays committed
-        even if the handler fails afterwards.
-        """
-        if self.committer is None:
-            raise RuntimeError("commit() is available only inside the hook router")
-        return self.committer(type, dict(data or {}))

@@ -182,7 +182,8 @@ def route(
 
 def run_handlers(runtime: Any, event: Any, session: Any, env: dict[str, str]) -> tuple[list, dict, list]:
     """Call each matching handler within its time budget; returns results, timings and failures."""
-    from orchcore.protocol import HookContext, HookResult, matches, result_problem
+    from orchcore.hookcontext import HookContext
+    from orchcore.protocol import HookResult, matches, result_problem
 
     results: list[tuple[str, Any]] = []
     runs: dict[str, dict[str, Any]] = {}
