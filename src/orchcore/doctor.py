@@ -191,14 +191,11 @@ def check_plugins(runtime: Any) -> Check:
 def check_store(runtime: Any) -> Check:
     try:
         store = runtime.store
-        path = getattr(store, "path", None)
-        if isinstance(path, Path) and not path.exists():
-            return Check("store", OK, f"{store.name}: {path} not created yet (the first session creates it)")
-        conn = getattr(store, "conn", None)
-        if conn is not None and store.name == "sqlite":
-            result = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            if result != "ok":
-                return Check("store", FAIL, f"{path}: integrity check says {result!r}")
+        if not store.is_created():
+            return Check("store", OK, f"{store.name}: {store.location} not created yet (the first session creates it)")
+        problem = store.integrity_problem()
+        if problem is not None:
+            return Check("store", FAIL, f"{store.location}: {problem}")
         count = len(store.sessions())
     except OrchError as exc:
         return Check("store", FAIL, str(exc))

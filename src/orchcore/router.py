@@ -138,7 +138,6 @@ def route(
         project=Path(project), state_dir=Path(directory), config=_config(project, env),
         busy_timeout_s=HOOK_BUSY_TIMEOUT_S,
     )
-    directory = str(runtime.state_dir)
     try:
         bus = runtime.bus
         default_on = runtime.config.get("orchestration.enabled", False) is True
@@ -149,8 +148,7 @@ def route(
         elif name == "SessionEnd":
             session = bus.emit(session_id, "session.ended", {"reason": event.reason or ""}, "hook")[1]
         enabled = session.orchestration_enabled if override is None else override
-        if runtime.store.name == "sqlite" and not gate.touch(directory, session_id, session.orchestration_enabled):
-            runtime.store.sync_flag(session_id)  # heal a missing flag file, under the store's lock
+        runtime.store.note_activity(session_id, session.orchestration_enabled)
         if not enabled:
             return Reply()
         key = event.key

@@ -63,7 +63,7 @@ class Runtime:
         A store that only exists in this process (the memory backend) is
         always the shared one.
         """
-        if not shared and "store" in self.__dict__ and getattr(self.store, "name", "") == "memory":
+        if not shared and "store" in self.__dict__ and not self.store.can_reopen():
             return self.store
         name = self.config.store_backend
         backends = self.plugins.collect("orch_store_backends")

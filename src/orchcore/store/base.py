@@ -101,6 +101,50 @@ class SessionStore(abc.ABC):
     def close(self) -> None:
         """Release resources; the store is not used afterwards."""
 
+    # -- capabilities ---------------------------------------------------
+    #
+    # What some backends can do beyond the interface. Each default is right
+    # for a backend without the feature, so a third-party backend implements
+    # the abstract methods above and nothing else; one with the feature
+    # overrides the method. Code outside the store calls these instead of
+    # asking which backend it has.
+
+    def note_activity(self, session_id: str, enabled: bool) -> None:
+        """Note that a hook event of the session arrived (``enabled``: its orchestration flag now).
+
+        Override when the backend keeps the gate's flag files
+        (``orchcore.gate``): the SQLite store touches the session's flag file,
+        whose modification time is the session's last activity, and rewrites a
+        missing one under its write lock, so the gate can answer the session's
+        next events without the router. Default: nothing (without flag files
+        the gate hands every event to the router, which is slower, not wrong).
+        """
+
+    def can_reopen(self) -> bool:
+        """Whether opening the backend again (a new connection, for another thread) reaches the same sessions.
+
+        Default True: the sessions live outside this object (a file, a server).
+        The memory store says False: its sessions live in this object only,
+        so the runtime hands out this store itself instead of an empty new one.
+        """
+        return True
+
+    def is_created(self) -> bool:
+        """Whether the store's data exists yet; default True (a backend that cannot tell).
+
+        The SQLite store says False until the first session creates its
+        database file, so ``orch doctor`` can report that instead of creating
+        an empty database by looking.
+        """
+        return True
+
+    def integrity_problem(self) -> str | None:
+        """What is wrong with the stored data, or None; default None (a backend that has no check).
+
+        The SQLite store runs ``PRAGMA integrity_check`` (``orch doctor``).
+        """
+        return None
+
 
 def encode_data(type: str, data: Any) -> str:
     if not isinstance(data, dict):

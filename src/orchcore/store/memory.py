@@ -36,6 +36,9 @@ class MemoryStore(SessionStore):
         self._events: dict[str, list[tuple[Event, str]]] = {}
         self._keys: dict[str, set[str]] = {}
 
+    def can_reopen(self) -> bool:
+        return False  # the sessions live in this object: another MemoryStore would be empty
+
     def load(self, session_id: str) -> Session | None:
         text = self._states.get(session_id)
         return None if text is None else decode_state(session_id, text, self.location)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from orchcore.errors import DuplicateEvent, StoreError
-from orchcore.gate import clear_flags, write_flag
+from orchcore.gate import clear_flags, touch, write_flag
 from orchcore.models import Event, Session
 from orchcore.store.layout import DB_NAME, MIGRATIONS, SCHEMA_VERSION
 from orchcore.store.base import (
@@ -134,6 +134,20 @@ class SqliteStore(SessionStore):
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+    # -- capabilities (see SessionStore) ------------------------------
+
+    def note_activity(self, session_id: str, enabled: bool) -> None:
+        """Touch the session's gate flag file; heal a missing one under the write lock."""
+        if not touch(str(self.path.parent), session_id, enabled):
+            self.sync_flag(session_id)
+
+    def is_created(self) -> bool:
+        return self.path.exists()
+
+    def integrity_problem(self) -> str | None:
+        result = self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+        return None if result == "ok" else f"integrity check says {result!r}"
 
     # -- reading ------------------------------------------------------
 
