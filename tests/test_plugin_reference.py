@@ -429,10 +429,38 @@ def test_the_subscriber_logs_each_completed_task(example, orch_bus, session_id, 
     assert json.loads(line)["task"] == "T-1" and json.loads(line)["title"] == "write tests"
 
 
-def test_the_cli_group_counts_the_stand_ups_of_the_session(example, orch_cli, orch_bus, session_id):
-    example("orch_cli_commands")
+def python_files(section: str) -> dict[str, str]:
+    """``orch_standup/cli.py`` -> its code, for every python block that opens with ``# <path>: ...``."""
+    blocks = re.findall(r"^```python\n(.*?)^```", section, re.S | re.M)
+    return {m.group(1): block for block in blocks if (m := re.match(r"# (\S+\.py):", block))}
+
+
+@pytest.fixture
+def orch_standup(reference, tmp_path, monkeypatch, register_plugin):
+    """The CLI example written out as the package ``orch_standup`` (its two files), registered."""
+    import importlib
+    import sys
+
+    files = python_files(hook_sections(reference)["orch_cli_commands"])
+    assert sorted(files) == ["orch_standup/cli.py", "orch_standup/plugin.py"]
+    for name, code in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(code, encoding="utf-8")
+    (tmp_path / "orch_standup" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    register_plugin(importlib.import_module("orch_standup.plugin"), name="orch-standup")
+    yield
+    for module in [m for m in sys.modules if m.split(".")[0] == "orch_standup"]:
+        del sys.modules[module]
+
+
+def test_the_cli_group_counts_the_stand_ups_of_the_session(orch_standup, example, orch_cli, orch_bus, session_id):
+    import sys
+
     example("orch_event_types")
     orch_bus.create_session(session_id)
+    assert "standup" in orch_cli("--help").stdout
+    assert "orch_standup.cli" not in sys.modules  # listed, not loaded
 
     before = orch_cli("standup", "held", session=session_id)
     orch_bus.emit(session_id, "standup.held", {"lead": "qa-director"})
@@ -441,7 +469,6 @@ def test_the_cli_group_counts_the_stand_ups_of_the_session(example, orch_cli, or
     assert (before.exit_code, before.stdout) == (0, "0\n"), before.stderr
     assert (after.exit_code, after.stdout) == (0, "1\n"), after.stderr
     assert orch_cli("standup", "held", "--json", session=session_id).json() == {"held": 1}
-    assert "standup" in orch_cli("--help").stdout
 
 
 def test_the_handler_denies_a_force_push_and_has_no_opinion_on_other_commands(example, orch_hook, orchestrated):
