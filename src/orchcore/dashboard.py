@@ -11,10 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchcore.domain.vocabulary import (
+    ATTENTION_ORDER,
+    WORKING_AGENT,
+    MessageStatus,
+    by_urgency,
+    priority_rank,
+    status_rank,
+)
 from orchcore.models import Event, Session
 
-PRIORITY_ORDER = {"critical": 0, "high": 1, "normal": 2, "low": 3}
-STATUS_ORDER = ["in_progress", "blocked", "review", "pending", "done", "cancelled"]
 TOP_TASKS = 8
 TOP_MESSAGES = 10
 LATEST_EVENTS = 10
@@ -36,13 +42,13 @@ def snapshot(session: Session, events: list[Event], last_seq: int) -> dict[str, 
             "count": len(items),
             "top": [
                 {"id": t.id, "title": t.title, "assignee": who(t.assignee), "priority": t.priority, "points": t.points}
-                for t in sorted(items, key=lambda t: (PRIORITY_ORDER.get(t.priority, 9), t.id))[:TOP_TASKS]
+                for t in sorted(items, key=by_urgency)[:TOP_TASKS]
             ],
         }
-        for status, items in sorted(by_status.items(), key=lambda kv: _status_rank(kv[0]))
+        for status, items in sorted(by_status.items(), key=lambda kv: (status_rank(kv[0], ATTENTION_ORDER), kv[0]))
     }
-    queued = [m for m in state.messages if m.status == "queued"]
-    queued.sort(key=lambda m: (PRIORITY_ORDER.get(m.priority, 9), m.created_at or ""))
+    queued = [m for m in state.messages if m.status == MessageStatus.QUEUED]
+    queued.sort(key=lambda m: (priority_rank(m.priority), m.created_at or ""))
     teams = []
     for name in sorted(set(session.active_teams) | set(state.teams)):
         team = state.teams.get(name)
@@ -53,7 +59,7 @@ def snapshot(session: Session, events: list[Event], last_seq: int) -> dict[str, 
             "lead": team.lead if team else None,
             "members": len(team.members) if team else len(members),
             "max_parallel": team.max_parallel if team else None,
-            "busy": sum(a.status in ("active", "busy") for a in members),
+            "busy": sum(a.status in WORKING_AGENT for a in members),
         })
     sprint = state.sprints.get(session.current_sprint or "")
     return {
@@ -71,7 +77,7 @@ def snapshot(session: Session, events: list[Event], last_seq: int) -> dict[str, 
         "agents": [
             {"id": a.id, "name": a.name or a.agent_type, "team": a.team, "role": a.role, "status": a.status,
              "task": a.current_task, "parent": a.parent_id}
-            for a in sorted(state.agents.values(), key=lambda a: (a.status not in ("active", "busy"), a.id))
+            for a in sorted(state.agents.values(), key=lambda a: (a.status not in WORKING_AGENT, a.id))
         ],
         "tasks": tasks,
         "messages": {
@@ -88,10 +94,6 @@ def snapshot(session: Session, events: list[Event], last_seq: int) -> dict[str, 
             for e in events[-LATEST_EVENTS:]
         ],
     }
-
-
-def _status_rank(status: str) -> int:
-    return STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)
 
 
 def _short(value: Any, width: int = 60) -> str:

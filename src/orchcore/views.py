@@ -6,23 +6,30 @@ takes an ``orchcore.models.Session`` and returns plain data; nothing writes
 state (programs do that through events). ``plugins`` is the plugin manager a
 palette command gets in its context: with it, teams and agents that
 installed plugins define count as known even before a session has activated
-them.
+them. The domain's words (statuses, priorities), its sprint arithmetic, team
+load and automatic assignment live in ``orchcore.domain``.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-PRIORITIES = ("critical", "high", "normal", "low")
-PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
-# The order a dashboard reads tasks in: what needs attention first.
-STATUS_ORDER = ("blocked", "in_progress", "review", "pending", "done", "cancelled")
-OPEN_STATUSES = ("blocked", "in_progress", "review", "pending")
-ENDED_AGENT = ("completed", "failed")
-WORKING_AGENT = ("active", "busy")
+from orchcore import clock
+from orchcore.domain.vocabulary import (
+    ATTENTION_ORDER,
+    ENDED_AGENT,
+    WORKING_AGENT,
+    AgentStatus,
+    MessageStatus,
+    Priority,
+    TaskStatus,
+    by_urgency,
+    priority_rank,
+    status_rank,
+)
 
 
 # -- text --------------------------------------------------------------
@@ -43,9 +50,6 @@ def listing(names: list[str], limit: int = 8) -> str:
     return shown + (f", … ({len(names) - limit} more)" if len(names) > limit else "")
 
 
-# -- time --------------------------------------------------------------
-
-
 def words(text: str) -> set[str]:
     """Lower-case words of a text, for matching skills."""
     out, word = set(), []
@@ -58,34 +62,16 @@ def words(text: str) -> set[str]:
     return out
 
 
-def now_utc(now: datetime | None = None) -> datetime:
-    return now or datetime.now(timezone.utc)
-
-
-def parse_ts(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
 # -- tasks -------------------------------------------------------------
 
 
-def task_sort_key(task: Any) -> tuple:
-    return (PRIORITY_RANK.get(task.priority, len(PRIORITIES)), task.created_at or "", task.id)
-
-
 def by_status(tasks: list[Any]) -> dict[str, list[Any]]:
-    """Tasks grouped by status in dashboard order (unknown statuses last), each group by priority."""
+    """Tasks grouped by status in attention order (unknown statuses last, by name), each group by urgency."""
     groups: dict[str, list[Any]] = {}
     for task in tasks:
         groups.setdefault(task.status, []).append(task)
-    order = [s for s in STATUS_ORDER if s in groups] + sorted(s for s in groups if s not in STATUS_ORDER)
-    return {status: sorted(groups[status], key=task_sort_key) for status in order}
+    order = sorted(groups, key=lambda status: (status_rank(status, ATTENTION_ORDER), status))
+    return {status: sorted(groups[status], key=by_urgency) for status in order}
 
 
 def find_task(session: Any, ref: str) -> Any | None:
@@ -197,7 +183,7 @@ def agent_status(session: Any, name: str) -> tuple[str, str | None]:
     if not found:
         return "not started", None
     live = [a for a in found if a.status not in ENDED_AGENT] or found
-    best = sorted(live, key=lambda a: (a.status not in WORKING_AGENT, a.status != "blocked"))[0]
+    best = sorted(live, key=lambda a: (a.status not in WORKING_AGENT, a.status != AgentStatus.BLOCKED))[0]
     return best.status, best.current_task
 
 
@@ -270,32 +256,13 @@ def team_tasks(session: Any, team: dict[str, Any]) -> list[Any]:
     ]
 
 
-# -- sprints, messages, metrics -----------------------------------------
-
-
-def sprint_tasks(session: Any, sprint: Any) -> list[Any]:
-    ids = list(sprint.tasks) + [t.id for t in session.state.tasks.values() if t.sprint == sprint.id]
-    return [session.state.tasks[i] for i in dict.fromkeys(ids) if i in session.state.tasks]
-
-
-def sprint_day(sprint: Any, now: datetime | None = None) -> int | None:
-    started = parse_ts(sprint.started_at)
-    if started is None:
-        return None
-    end = parse_ts(sprint.ended_at) or now_utc(now)
-    return max((end - started).days, 0) + 1
-
-
-def points(tasks: list[Any]) -> tuple[int, int]:
-    """(points done, points in all) of the tasks that are not cancelled."""
-    live = [t for t in tasks if t.status != "cancelled"]
-    return sum(t.points or 0 for t in live if t.status == "done"), sum(t.points or 0 for t in live)
+# -- messages, metrics (sprints: orchcore.domain.sprints) ------------------
 
 
 def queued(session: Any) -> list[Any]:
-    """Messages still waiting, most urgent first."""
-    waiting = [m for m in session.state.messages if m.status == "queued"]
-    return sorted(waiting, key=lambda m: (PRIORITY_RANK.get(m.priority, len(PRIORITIES)), m.created_at or ""))
+    """Messages still waiting, most urgent first, then oldest."""
+    waiting = [m for m in session.state.messages if m.status == MessageStatus.QUEUED]
+    return sorted(waiting, key=lambda m: (priority_rank(m.priority), m.created_at or ""))
 
 
 def payload_text(payload: Any) -> str:
@@ -344,14 +311,14 @@ def task_line(session: Any, task: Any, width: int = 48, show_status: bool = Fals
     parts = [task.id]
     if show_status:
         parts.append(f"[{task.status}]")
-    if task.priority not in ("normal", ""):
+    if task.priority not in (Priority.NORMAL, ""):
         parts.append(f"!{task.priority}")
     parts.append(clip(task.title or "(untitled)", width))
     if task.points is not None:
         parts.append(f"({count(task.points, 'pt')})")
     if task.assignee:
         parts.append(f"→ {agent_label(session, task.assignee)}")
-    if task.status == "blocked" and task.blockers:
+    if task.status == TaskStatus.BLOCKED and task.blockers:
         parts.append(f"— {clip(task.blockers[-1], 40)}")
     return " ".join(parts)
 
@@ -394,10 +361,10 @@ def describe_task(session: Any, task: Any, now: datetime | None = None) -> str:
 
 def ago(ts: str, now: datetime | None = None) -> str:
     """``5min ago``, ``2h ago``, ``3d ago`` (the timestamp itself when it cannot be read)."""
-    when = parse_ts(ts)
+    when = clock.read_iso(ts)
     if when is None:
         return ts
-    seconds = int((now_utc(now) - when).total_seconds())
+    seconds = int(((now or clock.now()) - when).total_seconds())
     if seconds < 60:
         return "just now"
     for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):

@@ -11,12 +11,19 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from orchcore.domain.vocabulary import (
+    ENDED_AGENT,
+    PRIORITIES,
+    AgentStatus,
+    MessageStatus,
+    SprintStatus,
+    TaskStatus,
+)
 from orchcore.errors import InvalidValue
 from orchcore.models import Agent, Epic, Event, Message, Session, Sprint, Task, Team, structure, unstructure
 from orchcore.plugins import hookimpl
 from orchcore.specs import EventType
 
-PRIORITIES = ("critical", "high", "normal", "low")
 MAX_QUEUED_MESSAGES = 100  # per session: beyond it a send is refused, never silently dropped
 
 
@@ -135,7 +142,7 @@ def agent_status(session: Session, event: Event) -> Session:
     if agent is None:
         raise InvalidValue(f"no agent {agent_id!r} in this session")
     agent.status = _need(event, "status")
-    if agent.status in ("completed", "failed"):
+    if agent.status in ENDED_AGENT:
         agent.ended_at = event.ts
         agent.current_task = None
     return session
@@ -158,7 +165,7 @@ def task_updated(session: Session, event: Event) -> Session:
         raise InvalidValue(f"no task {task_id!r} in this session")
     task = _merge(session.state.tasks[task_id], Task, event.data)
     task.updated_at = event.ts
-    if task.status == "done" and task.completed_at is None:
+    if task.status == TaskStatus.DONE and task.completed_at is None:
         task.completed_at = event.ts
     session.state.tasks[task_id] = task
     return session
@@ -172,12 +179,12 @@ def task_assigned(session: Session, event: Event) -> Session:
         raise InvalidValue(f"no task {task_id!r} in this session")
     task.assignee = assignee
     task.updated_at = event.ts
-    if task.status == "pending":
-        task.status = "in_progress"
+    if task.status == TaskStatus.PENDING:
+        task.status = TaskStatus.IN_PROGRESS
     agent = session.state.agents.get(assignee)
     if agent is not None:
         agent.current_task = task_id
-        agent.status = "busy"
+        agent.status = AgentStatus.BUSY
     return session
 
 
@@ -186,13 +193,13 @@ def task_completed(session: Session, event: Event) -> Session:
     task = session.state.tasks.get(task_id)
     if task is None:
         raise InvalidValue(f"no task {task_id!r} in this session")
-    task.status = "done"
+    task.status = TaskStatus.DONE
     task.completed_at = task.updated_at = event.ts
     agent = session.state.agents.get(task.assignee or "")
     if agent is not None and agent.current_task == task_id:
         agent.current_task = None
-        if agent.status == "busy":
-            agent.status = "idle"  # (a subagent that already finished stays "completed")
+        if agent.status == AgentStatus.BUSY:
+            agent.status = AgentStatus.IDLE  # (a subagent that already finished stays "completed")
     return session
 
 
@@ -208,7 +215,7 @@ def epic_created(session: Session, event: Event) -> Session:
 
 def sprint_started(session: Session, event: Event) -> Session:
     sprint = _create(session.state.sprints, Sprint, event, "sprint")
-    sprint.status = "active"
+    sprint.status = SprintStatus.ACTIVE
     sprint.started_at = event.ts
     session.current_sprint = sprint.id
     if sprint.epic:
@@ -221,7 +228,7 @@ def sprint_completed(session: Session, event: Event) -> Session:
     sprint = session.state.sprints.get(sprint_id)
     if sprint is None:
         raise InvalidValue(f"no sprint {sprint_id!r} in this session")
-    sprint.status = "completed"
+    sprint.status = SprintStatus.COMPLETED
     sprint.ended_at = event.ts
     if session.current_sprint == sprint_id:
         session.current_sprint = None
@@ -238,14 +245,14 @@ def message_sent(session: Session, event: Event) -> Session:
         raise InvalidValue(f"message priority must be one of {', '.join(PRIORITIES)}")
     if any(m.id == message.id for m in session.state.messages):
         raise InvalidValue(f"message {message.id!r} already exists")
-    queued = sum(m.status == "queued" for m in session.state.messages)
+    queued = sum(m.status == MessageStatus.QUEUED for m in session.state.messages)
     if queued >= MAX_QUEUED_MESSAGES:
         raise InvalidValue(
             f"the message queue is full ({queued} queued, at most {MAX_QUEUED_MESSAGES}): "
             "receive or clear messages first (`orch msg receive`, `orch msg status`)"
         )
     message.created_at = event.ts
-    message.status = "queued"
+    message.status = MessageStatus.QUEUED
     session.state.messages.append(message)
     return session
 
@@ -254,7 +261,7 @@ def message_delivered(session: Session, event: Event) -> Session:
     ids = _need(event, "ids", list)
     if not all(isinstance(i, str) for i in ids):
         raise InvalidValue("event 'message.delivered': ids must be message ids (strings)")
-    status = event.data.get("status", "delivered")
+    status = event.data.get("status", MessageStatus.DELIVERED)
     if not isinstance(status, str) or not status:
         raise InvalidValue("event 'message.delivered': status must be a non-empty string")
     for message in session.state.messages:

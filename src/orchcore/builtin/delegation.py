@@ -27,6 +27,7 @@ The reducers are pure: matching happens in them, from the log alone.
 from __future__ import annotations
 
 from orchcore.clock import parse_iso
+from orchcore.domain.vocabulary import AgentStatus, MessageStatus, TaskStatus, priority_rank
 from orchcore.errors import InvalidValue
 from orchcore.models import Agent, Delegation, Event, Session
 from orchcore.plugins import hookimpl
@@ -141,16 +142,13 @@ def on_subagent_start(event, context):
     return _deliver_messages(context, event.agent_id, event.agent_type, data.get("team"))
 
 
-PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "low": 3}
-
-
 def _deliver_messages(context, agent_id, agent_type, team):
     """Queued messages for this agent (its id, its type or its team) become its starting context."""
     names = {agent_id, agent_type, team, "all"} - {None, ""}
-    waiting = [m for m in context.session.state.messages if m.status == "queued" and m.recipient in names]
+    waiting = [m for m in context.session.state.messages if m.status == MessageStatus.QUEUED and m.recipient in names]
     if not waiting:
         return None
-    waiting.sort(key=lambda m: (PRIORITY_RANK.get(m.priority, 9), m.created_at or ""))
+    waiting.sort(key=lambda m: (priority_rank(m.priority), m.created_at or ""))
     context.emit("message.delivered", {"ids": [m.id for m in waiting]})
     lines = [f"- [{m.priority}] from {m.sender or 'someone'}: {_text(m.payload)}" for m in waiting]
     return HookResult.context("Messages waiting for you (orchcore message bus):\n" + "\n".join(lines))
@@ -195,7 +193,7 @@ def on_claude_task(event, context):
         if not known:  # completed before we saw it created (orchestration turned on late)
             context.emit("task.created", {"id": task_id, "title": str(event.get("task_subject") or ""),
                                           "source": "claude-code"})
-        if not known or context.session.state.tasks[task_id].status != "done":
+        if not known or context.session.state.tasks[task_id].status != TaskStatus.DONE:
             context.emit("task.completed", {"id": task_id})
     return None
 
@@ -203,7 +201,7 @@ def on_claude_task(event, context):
 def on_teammate_idle(event, context):
     name = event.get("teammate_name")
     if isinstance(name, str) and name:
-        data = {"id": name, "name": name, "status": "idle"}
+        data = {"id": name, "name": name, "status": AgentStatus.IDLE}
         if isinstance(event.get("team_name"), str):
             data["team"] = event.get("team_name")
         context.emit("agent.upserted", data)
@@ -325,7 +323,7 @@ def agent_started(session: Session, event: Event) -> Session:
         agent.team = event.data["team"]
     if isinstance(event.data.get("role"), str):
         agent.role = event.data["role"]
-    agent.status = "active"
+    agent.status = AgentStatus.ACTIVE
     agent.started_at = event.ts
     if delegation is not None:
         delegation.status, delegation.agent_id, delegation.started_at = "running", agent_id, event.ts
@@ -333,24 +331,24 @@ def agent_started(session: Session, event: Event) -> Session:
         agent.parent_id = delegation.parent
         agent.current_task = agent.current_task or delegation.task
     task = session.state.tasks.get(agent.current_task or "")
-    if task is not None and task.status in ("pending", "in_progress"):
-        task.assignee, task.status, task.updated_at = agent_id, "in_progress", event.ts  # the task runs here now
+    if task is not None and task.status in (TaskStatus.PENDING, TaskStatus.IN_PROGRESS):
+        task.assignee, task.status, task.updated_at = agent_id, TaskStatus.IN_PROGRESS, event.ts  # the task runs here now
     session.state.agents[agent_id] = agent
     return session
 
 
 def agent_stopped(session: Session, event: Event) -> Session:
     agent_id = _need(event, "id")
-    agent = session.state.agents.get(agent_id) or Agent(id=agent_id, status="active")
-    agent.status = "completed"
+    agent = session.state.agents.get(agent_id) or Agent(id=agent_id, status=AgentStatus.ACTIVE)
+    agent.status = AgentStatus.COMPLETED
     agent.ended_at = event.ts
     agent.last_message = str(event.data.get("last_message") or "") or agent.last_message
     if agent.started_at:
         elapsed = parse_iso(event.ts) - parse_iso(agent.started_at)
         agent.duration_ms = int(elapsed.total_seconds() * 1000)
     task = session.state.tasks.get(agent.current_task or "")
-    if task is not None and task.assignee == agent_id and task.status == "in_progress":
-        task.status, task.completed_at, task.updated_at = "done", event.ts, event.ts  # its delegation completed
+    if task is not None and task.assignee == agent_id and task.status == TaskStatus.IN_PROGRESS:
+        task.status, task.completed_at, task.updated_at = TaskStatus.DONE, event.ts, event.ts  # its delegation completed
     session.state.agents[agent_id] = agent
     return session
 

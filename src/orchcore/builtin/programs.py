@@ -10,6 +10,8 @@ blocked, and gives the prompt back).
 
 from __future__ import annotations
 
+from orchcore.domain.sprints import sprint_tasks
+from orchcore.domain.vocabulary import OPEN_TASK
 from orchcore.plugins import hookimpl
 from orchcore.protocol import HookResult
 from orchcore.specs import HookHandler
@@ -75,7 +77,6 @@ def program_palette(event, context):
     return HookResult.blocking(text or f"{event.prompt.strip()}: done")
 
 
-OPEN = ("pending", "in_progress", "blocked", "review")
 MAX_STOP_BLOCKS = 3  # per session: the policy nudges, it never traps Claude in a loop
 STOP_BLOCKS_METRIC = "stop_policy_blocks"
 
@@ -94,7 +95,10 @@ def stop_policy(event, context):
         return None  # that stop has happened: blocking it now would only count a block nobody saw
     if session.state.metrics.get(STOP_BLOCKS_METRIC, 0) >= MAX_STOP_BLOCKS:
         return None
-    open_tasks = [t for t in session.state.tasks.values() if t.sprint == session.current_sprint and t.status in OPEN]
+    sprint = session.state.sprints.get(session.current_sprint)
+    tasks = sprint_tasks(session, sprint) if sprint is not None else [
+        t for t in session.state.tasks.values() if t.sprint == session.current_sprint]
+    open_tasks = [t for t in tasks if t.status in OPEN_TASK]
     if not open_tasks:
         return None
     context.emit("metric.recorded", {"name": STOP_BLOCKS_METRIC, "value": 1, "op": "inc"})

@@ -33,7 +33,9 @@ def agents(ctx):
     if ctx.session is None:
         return None
     all_agents = ctx.session.state.agents.values()
-    active = sum(a.status in ("active", "busy") for a in all_agents)
+    from orchcore.domain.vocabulary import WORKING_AGENT
+
+    active = sum(a.status in WORKING_AGENT for a in all_agents)
     return _paint(ctx, f"agents {active}/{len(all_agents)}", "33")
 
 
@@ -43,9 +45,11 @@ def tasks(ctx):
     by_status: dict[str, int] = {}
     for task in ctx.session.state.tasks.values():
         by_status[task.status] = by_status.get(task.status, 0) + 1
-    pending = by_status.get("pending", 0)
-    doing = by_status.get("in_progress", 0)
-    blocked = by_status.get("blocked", 0)
+    from orchcore.domain.vocabulary import TaskStatus
+
+    pending = by_status.get(TaskStatus.PENDING, 0)
+    doing = by_status.get(TaskStatus.IN_PROGRESS, 0)
+    blocked = by_status.get(TaskStatus.BLOCKED, 0)
     text = f"tasks {pending} pending · {doing} active"
     if blocked:
         text += f" · {blocked} blocked"
@@ -53,17 +57,15 @@ def tasks(ctx):
 
 
 def sprint(ctx):
-    from orchcore.clock import parse_iso
+    from orchcore.domain.sprints import sprint_day
 
     session = ctx.session
     if session is None or not session.current_sprint:
         return None
     current = session.state.sprints.get(session.current_sprint)
-    if current is None or not current.started_at:
+    day = None if current is None else sprint_day(current)
+    if day is None:
         return None
-    from datetime import datetime, timezone
-
-    day = (datetime.now(timezone.utc) - parse_iso(current.started_at)).days + 1
     total = f"/{current.duration_days}" if current.duration_days else ""
     return _paint(ctx, f"{current.name or current.id} day {day}{total}", "35")
 
