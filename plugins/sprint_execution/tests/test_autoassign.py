@@ -154,14 +154,6 @@ def test_skills_match_as_stemmed_terms_and_whole_skills_win(orch_bus, register_p
                                    "T-4": "product-ux", "T-5": "eng-developer"}
 
 
-def test_stems():
-    from orch_program_sprint.autoassign import terms
-
-    assert terms("Fix the flaky tests") == {"fix", "flaky", "test"}
-    assert terms("regression-testing") == {"regression", "test"}
-    assert terms("debugging UX of access") == {"debug", "ux", "access"}
-
-
 def test_the_answer_stays_short_with_hundreds_of_pending_tasks(orch_bus, register_plugin, orch_cli, orch_hook):
     import orch_program_sprint.plugin as sprint_plugin
 

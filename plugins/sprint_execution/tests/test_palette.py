@@ -136,7 +136,7 @@ def test_velocity_compares_the_pace_with_what_is_needed(active, orch_hook):
         "  done 2 of 30 points, 1 of 8 tasks",
         "  velocity 0.7 points/day (2 points in 3 days)",
         "  needs 4.0/day over 7 days left → behind",
-        "  at this pace the last point lands on day 46 (after the sprint ends)",
+        "  at this pace the last point lands on day 45 (after the sprint ends)",
         "Finished sprints:",
         "  Sprint S-0 “Foundations”: 10 points in 5 days = 2.0/day",
         "  average 2.0 points/day",

@@ -9,25 +9,14 @@ store rejects would turn the answer into a handler failure).
 
 from __future__ import annotations
 
-import functools
-from typing import Any, Callable
+from typing import Any
 
 from orchcore.specs import PaletteCommand
 
 from orch_program_dashboard import render
 from orchcore import palette_commands
 from orchcore import views as v
-
-
-def never_raises(run: Callable[[list[str], Any], str]) -> Callable[[list[str], Any], str]:
-    @functools.wraps(run)
-    def safe(args: list[str], context: Any) -> str:
-        try:
-            return run(args, context)
-        except Exception as exc:  # a bug of ours: say so instead of breaking the prompt
-            return f"{run.__name__}: could not answer ({type(exc).__name__}: {exc})"
-
-    return safe
+from orchcore.palette_commands import never_raises
 
 
 @never_raises

@@ -45,22 +45,26 @@ def queued_messages(ctx):
     """``✉ 5 queued (1 critical)``: messages waiting, and how many of them are urgent."""
     if not _active(ctx):
         return None
-    waiting = [m for m in ctx.session.state.messages if m.status == "queued"]
+    from orchcore.domain.vocabulary import MessageStatus, Priority
+
+    waiting = [m for m in ctx.session.state.messages if m.status == MessageStatus.QUEUED]
     if not waiting:
         return None
-    urgent = [p for p in ("critical", "high") if any(m.priority == p for m in waiting)]
+    urgent = [p for p in (Priority.CRITICAL, Priority.HIGH) if any(m.priority == p for m in waiting)]
     text = f"✉ {len(waiting)} queued"
     if urgent:
         top = urgent[0]
         text += f" ({sum(m.priority == top for m in waiting)} {top})"
-    return _paint(ctx, text, "1;31" if urgent and urgent[0] == "critical" else "36")
+    return _paint(ctx, text, "1;31" if urgent and urgent[0] == Priority.CRITICAL else "36")
 
 
 def blocked_tasks(ctx):
     """``⛔ T-5, T-9 blocked``: which tasks are blocked (the built-in ``tasks`` segment counts them)."""
     if not _active(ctx):
         return None
-    blocked = sorted(t.id for t in ctx.session.state.tasks.values() if t.status == "blocked")
+    from orchcore.domain.vocabulary import TaskStatus
+
+    blocked = sorted(t.id for t in ctx.session.state.tasks.values() if t.status == TaskStatus.BLOCKED)
     if not blocked:
         return None
     shown = ", ".join(blocked[:3]) + (f" +{len(blocked) - 3}" if len(blocked) > 3 else "")

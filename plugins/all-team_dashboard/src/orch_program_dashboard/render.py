@@ -13,6 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from orchcore import views as v
+from orchcore.domain.sprints import sprint_progress
+from orchcore.domain.vocabulary import (
+    ATTENTION_ORDER,
+    ENDED_AGENT,
+    OPEN_TASK,
+    WORKING_AGENT,
+    TaskStatus,
+    by_urgency,
+)
 
 NAME = "all-team_dashboard"
 ICON = "▦"
@@ -44,15 +53,13 @@ def sprint_section(session: Any, now: datetime | None = None) -> list[str]:
     lines = []
     sprint = session.state.sprints.get(session.current_sprint or "")
     if sprint is not None:
-        tasks = v.sprint_tasks(session, sprint)
-        done_pts, all_pts = v.points(tasks)
-        done = sum(t.status == "done" for t in tasks)
-        day = v.sprint_day(sprint, now)
+        info = sprint_progress(session, sprint, now)
+        day = info.day
         when = f"day {day}" + (f"/{sprint.duration_days}" if sprint.duration_days else "") if day else sprint.status
         text = f"Sprint {sprint.id}" + (f" “{sprint.name}”" if sprint.name and sprint.name != sprint.id else "")
-        text += f" · {when} · {done}/{len(tasks)} tasks done"
-        if all_pts:
-            text += f" · {done_pts}/{all_pts} points"
+        text += f" · {when} · {info.done_tasks}/{info.tasks} tasks done"
+        if info.points:
+            text += f" · {info.done_points}/{info.points} points"
         if sprint.goal:
             text += f" · goal: {v.clip(sprint.goal, 60)}"
         lines.append(text)
@@ -69,13 +76,13 @@ def sprint_section(session: Any, now: datetime | None = None) -> list[str]:
 def teams_section(session: Any, limit: int) -> list[str]:
     known = {n: t for n, t in v.teams(session).items() if t["active"]}
     agents = session.state.agents
-    live = {aid: a for aid, a in agents.items() if a.status not in v.ENDED_AGENT}
-    working = {aid: a for aid, a in live.items() if a.status in v.WORKING_AGENT}
+    live = {aid: a for aid, a in agents.items() if a.status not in ENDED_AGENT}
+    working = {aid: a for aid, a in live.items() if a.status in WORKING_AGENT}
     lines = [f"Teams ({len(known)}) · agents {len(working)} working, {len(live)} live, {len(agents)} seen"]
     for name, team in list(known.items())[:limit]:
         people = v.roster(session, team)
-        busy = sum(v.agent_status(session, p)[0] in v.WORKING_AGENT for p in people)
-        open_tasks = [t for t in v.team_tasks(session, team) if t.status in v.OPEN_STATUSES]
+        busy = sum(v.agent_status(session, p)[0] in WORKING_AGENT for p in people)
+        open_tasks = [t for t in v.team_tasks(session, team) if t.status in OPEN_TASK]
         text = f"  {name}: {len(people)} people, {busy} working, {v.count(len(open_tasks), 'open task')}"
         if team["lead"]:
             text += f" · lead {team['lead']}"
@@ -98,11 +105,11 @@ def tasks_section(session: Any, limit: int) -> list[str]:
         return ["Tasks: none yet."]
     groups = v.by_status(tasks)
     lines = ["Tasks (" + str(len(tasks)) + "): " + " · ".join(f"{len(g)} {s}" for s, g in groups.items())]
-    for status in ("blocked", "in_progress", "review", "pending"):
+    for status in (s for s in ATTENTION_ORDER if s in OPEN_TASK):
         group = groups.get(status, [])
         if not group:
             continue
-        title = {"pending": "next pending", "in_progress": "in progress"}.get(status, status)
+        title = {TaskStatus.PENDING: "next pending", TaskStatus.IN_PROGRESS: "in progress"}.get(status, status)
         lines.append(f"  {title}:")
         lines.extend(f"    {v.task_line(session, t)}" for t in group[:limit])
         more = _more(group, limit)
@@ -182,9 +189,9 @@ def team_view(session: Any, team: dict[str, Any], limit: int = 8) -> str:
     width = max((len(p) for p in shown), default=0)
     for person in shown:
         status, current = v.agent_status(session, person)
-        mine = [t for t in v.tasks_of(session, person) if t.status in v.OPEN_STATUSES]
+        mine = [t for t in v.tasks_of(session, person) if t.status in OPEN_TASK]
         role = " (lead)" if person == team["lead"] else ""
-        work = ", ".join(f"{t.id} [{t.status}]" for t in sorted(mine, key=v.task_sort_key)[:4])
+        work = ", ".join(f"{t.id} [{t.status}]" for t in sorted(mine, key=by_urgency)[:4])
         if current and current not in {t.id for t in mine}:
             work = f"{current}" + (f", {work}" if work else "")
         lines.append((f"  {person:<{width}}  {status:<12}{role}" + (f"  {work}" if work else "")).rstrip())
@@ -194,8 +201,8 @@ def team_view(session: Any, team: dict[str, Any], limit: int = 8) -> str:
     if tasks:
         groups = v.by_status(tasks)
         lines.append(f"Tasks ({len(tasks)}): " + " · ".join(f"{len(g)} {s}" for s, g in groups.items()))
-        open_tasks = sorted((t for t in tasks if t.status in v.OPEN_STATUSES),
-                            key=lambda t: (v.STATUS_ORDER.index(t.status), v.task_sort_key(t)))
+        open_tasks = sorted((t for t in tasks if t.status in OPEN_TASK),
+                            key=lambda t: (ATTENTION_ORDER.index(t.status), by_urgency(t)))
         lines.extend(f"  {v.task_line(session, t, show_status=True)}" for t in open_tasks[:limit])
         more = _more(open_tasks, limit)
         if more:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
 from orch_leadership.events import read_space
+from orchcore.domain import load
+from orchcore.domain.load import NO_TEAM, TeamLoad
 
-OPEN_STATUSES = ("pending", "in_progress", "blocked", "review")
-NO_TEAM = "(no team)"
 SNIPPET = 160
 
 
@@ -26,170 +24,11 @@ def snippet(value: str, limit: int = SNIPPET) -> str:
 # -- teams ---------------------------------------------------------------------
 
 
-@attrs.define
-class TeamLoad:
-    """One team's people and work in this session."""
-
-    name: str
-    lead: str | None = None
-    max_parallel: int | None = None
-    directors: list[str] = attrs.Factory(list)
-    agents: list[str] = attrs.Factory(list)
-    busy: int = 0
-    idle: int = 0
-    blocked_agents: int = 0
-    by_status: dict[str, int] = attrs.Factory(dict)
-    blocked_tasks: list[str] = attrs.Factory(list)
-    points_total: int = 0
-    points_done: int = 0
-    cycle_hours: list[float] = attrs.Factory(list)
-    allocated: int | None = None
-
-    @property
-    def tasks(self) -> int:
-        return sum(self.by_status.values())
-
-    @property
-    def done(self) -> int:
-        return self.by_status.get("done", 0)
-
-    @property
-    def open(self) -> int:
-        return sum(self.by_status.get(s, 0) for s in OPEN_STATUSES)
-
-    @property
-    def in_progress(self) -> int:
-        return self.by_status.get("in_progress", 0)
-
-    @property
-    def pending(self) -> int:
-        return self.by_status.get("pending", 0)
-
-    @property
-    def completion(self) -> float | None:
-        counted = self.tasks - self.by_status.get("cancelled", 0)
-        return self.done / counted if counted else None
-
-    @property
-    def load(self) -> float | None:
-        """Open tasks per agent; None without agents."""
-        return self.open / len(self.agents) if self.agents else None
-
-    @property
-    def avg_cycle_hours(self) -> float | None:
-        return sum(self.cycle_hours) / len(self.cycle_hours) if self.cycle_hours else None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "team": self.name, "lead": self.lead, "directors": self.directors, "agents": len(self.agents),
-            "busy": self.busy, "idle": self.idle, "blocked_agents": self.blocked_agents, "tasks": self.tasks,
-            "done": self.done, "open": self.open, "in_progress": self.in_progress, "pending": self.pending,
-            "blocked": len(self.blocked_tasks), "blocked_tasks": self.blocked_tasks,
-            "completion": None if self.completion is None else round(self.completion, 3),
-            "load": None if self.load is None else round(self.load, 2),
-            "points_total": self.points_total, "points_done": self.points_done,
-            "avg_cycle_hours": None if self.avg_cycle_hours is None else round(self.avg_cycle_hours, 2),
-            "max_parallel": self.max_parallel, "allocated": self.allocated,
-        }
-
-
-def _is_director(agent: Any, agent_specs: dict[str, Any]) -> bool:
-    spec = agent_specs.get(agent.agent_type) or agent_specs.get(agent.name)
-    return (
-        agent.role == "director"
-        or "director" in (agent.agent_type or "").lower()
-        or (spec is not None and getattr(spec, "role", None) == "director")
-    )
-
-
 def team_loads(session: Any, team_specs: dict[str, Any] | None = None,
                agent_specs: dict[str, Any] | None = None) -> list[TeamLoad]:
-    """Per-team load and completion: the session's teams, installed teams, and any team its work names.
-
-    ``team_specs``/``agent_specs`` (installed TeamSpec/AgentSpec by name) fill in
-    leads, members and limits the session itself does not carry.
-    """
-    from orchcore.clock import parse_iso
-
-    team_specs = team_specs or {}
-    agent_specs = agent_specs or {}
-    state = session.state
-    ns = read_space(session)
-    teams: dict[str, TeamLoad] = {}
-
-    def team(name: str) -> TeamLoad:
-        if name not in teams:
-            teams[name] = TeamLoad(name=name)
-        return teams[name]
-
-    members: dict[str, set[str]] = {}
-    for name in [*session.active_teams, *state.teams, *team_specs]:
-        load = team(name)
-        defined = state.teams.get(name) or team_specs.get(name)
-        if defined is not None:
-            load.lead = load.lead or defined.lead
-            load.max_parallel = load.max_parallel if load.max_parallel is not None else defined.max_parallel
-            members.setdefault(name, set()).update(defined.members)
-            if defined.lead:
-                members[name].add(defined.lead)
-    for spec in agent_specs.values():
-        if getattr(spec, "team", None):
-            members.setdefault(spec.team, set()).add(spec.name)
-
-    def team_of(agent_key: str | None) -> str | None:
-        if not agent_key:
-            return None
-        agent = state.agents.get(agent_key)
-        if agent is not None and agent.team:
-            return agent.team
-        keys = {agent_key} | ({agent.agent_type, agent.name} - {""} if agent is not None else set())
-        for name, names in members.items():
-            if keys & names:
-                return name
-        return None
-
-    for agent_id, agent in state.agents.items():
-        name = team_of(agent_id)
-        if name is None:
-            continue
-        load = team(name)
-        if agent.status in ("completed", "failed"):
-            continue
-        load.agents.append(agent_id)
-        if agent.status in ("busy", "active"):
-            load.busy += 1
-        elif agent.status == "blocked":
-            load.blocked_agents += 1
-        else:
-            load.idle += 1
-        if _is_director(agent, agent_specs):
-            load.directors.append(agent.agent_type or agent.name or agent_id)
-
-    for task in state.tasks.values():
-        name = task.team or team_of(task.assignee) or NO_TEAM
-        load = team(name)
-        load.by_status[task.status] = load.by_status.get(task.status, 0) + 1
-        if task.status == "blocked" or (task.blockers and task.status in OPEN_STATUSES):
-            load.blocked_tasks.append(task.id)
-        if task.points:
-            load.points_total += task.points
-            if task.status == "done":
-                load.points_done += task.points
-        if task.status == "done" and task.created_at and task.completed_at:
-            try:
-                hours = (parse_iso(task.completed_at) - parse_iso(task.created_at)).total_seconds() / 3600
-            except ValueError:
-                continue
-            load.cycle_hours.append(max(hours, 0.0))
-
-    for name, allocation in ns["allocations"].items():
-        team(name).allocated = allocation.get("agents")
-    for load in teams.values():
-        if load.lead and load.lead not in load.directors:
-            load.directors.insert(0, load.lead)
-        load.directors = list(dict.fromkeys(load.directors))
-    order = {name: i for i, name in enumerate(dict.fromkeys([*session.active_teams, *state.teams]))}
-    return sorted(teams.values(), key=lambda t: (t.name == NO_TEAM, order.get(t.name, len(order)), t.name))
+    """Per-team load and completion (``orchcore.domain.load``), with the meeting's allocations."""
+    allocations = {name: a.get("agents") for name, a in read_space(session)["allocations"].items()}
+    return load.team_loads(session, team_specs, agent_specs, allocations)
 
 
 def _pct(value: float | None) -> str:

@@ -6,8 +6,6 @@ Imported only when an ``orch`` sub-command of a pack runs (it imports typer).
 from __future__ import annotations
 
 import json
-import math
-import os
 import re
 from functools import cached_property
 from typing import Annotated, Any
@@ -26,9 +24,6 @@ ArgsArgument = Annotated[
     typer.Argument(help="key=value words, --key value flags and bare words (see below).", show_default=False),
 ]
 
-PRIORITIES = ("critical", "high", "normal", "low")
-STATUSES = ("pending", "in_progress", "blocked", "review", "done", "cancelled")
-BUSY_AGENT = ("active", "busy")
 NAMESPACE = "orch-commands"  # this distribution's namespace in session.plugins
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -129,48 +124,9 @@ def unstructure(obj: Any) -> Any:
     return core_unstructure(obj)
 
 
-def now():
-    from datetime import datetime, timezone
-
-    override = os.environ.get("ORCH_COMMANDS_NOW")  # tests and demos pin the clock
-    if override:
-        from orchcore.clock import parse_iso
-
-        return parse_iso(override)
-    return datetime.now(timezone.utc)
-
-
-def days_between(start: str | None, end) -> float:
-    if not start:
-        return 0.0
-    from orchcore.clock import parse_iso
-
-    return max((end - parse_iso(start)).total_seconds() / 86400, 0.0)
-
-
-def sprint_day(sprint) -> int:
-    """1 on the day a sprint starts; for an ended sprint, the day it ended."""
-    from orchcore.clock import parse_iso
-
-    end = parse_iso(sprint.ended_at) if sprint.ended_at else now()
-    return math.floor(days_between(sprint.started_at, end)) + 1
-
-
-def priority_rank(priority: str) -> int:
-    return PRIORITIES.index(priority) if priority in PRIORITIES else len(PRIORITIES)
-
-
 def compact(data: Any, width: int = 100) -> str:
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def sprint_tasks(session, sprint) -> list:
-    """The sprint's tasks: those naming it, and those it lists."""
-    tasks = session.state.tasks
-    ids = [t.id for t in tasks.values() if t.sprint == sprint.id]
-    ids += [i for i in sprint.tasks if i in tasks and i not in ids]
-    return [tasks[i] for i in ids]
 
 
 def find_sprint(session, wanted: str | None):

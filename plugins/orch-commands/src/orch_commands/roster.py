@@ -4,7 +4,8 @@ Members come from the installed agent definitions (``orch_agents``), the
 teams active in the session (their ``members`` and ``lead``), and the live
 subagents Claude Code started (``state.agents``, matched by ``agent_type``).
 Their load is what they run now: live subagents of their type and open tasks
-assigned to them (by name or by a live agent's id).
+assigned to them (by name or by a live agent's id). Teams' load is
+``orchcore.domain.load.TeamLoad``, the one every program and command reads.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Any
 
 import attrs
 
-OPEN = ("pending", "in_progress", "blocked", "review")
-WORKING = ("in_progress", "review")
+from orchcore.domain.load import TeamLoad, team_loads
+from orchcore.domain.vocabulary import OPEN_TASK, WORKING_AGENT, AgentStatus, TaskStatus
+
+WORKING = (TaskStatus.IN_PROGRESS, TaskStatus.REVIEW)  # what a member shows as its current work
 ROLE_ORDER = {"worker": 0, "specialist": 1, "director": 2}
 ALL = "all"  # build(..., teams=ALL): every member, whatever the active teams
 
@@ -36,7 +39,7 @@ class Member:
 
     @property
     def running(self) -> int:
-        active = sum(a.status in ("active", "busy") for a in self.live)
+        active = sum(a.status in WORKING_AGENT for a in self.live)
         working = sum(t.status in WORKING for t in self.tasks)
         return max(active, working)
 
@@ -50,9 +53,10 @@ class Member:
 
     @property
     def status(self) -> str:
-        if any(a.status == "blocked" for a in self.live) or any(t.status == "blocked" for t in self.tasks):
+        if any(a.status == AgentStatus.BLOCKED for a in self.live) or any(
+                t.status == TaskStatus.BLOCKED for t in self.tasks):
             return "blocked"
-        if any(a.status in ("active", "busy") for a in self.live):
+        if any(a.status in WORKING_AGENT for a in self.live):
             return "busy" if self.tasks else "active"
         if any(t.status in WORKING for t in self.tasks):
             return "assigned"
@@ -61,7 +65,7 @@ class Member:
     @property
     def current_task(self) -> str | None:
         for agent in self.live:
-            if agent.status in ("active", "busy") and agent.current_task:
+            if agent.status in WORKING_AGENT and agent.current_task:
                 return agent.current_task
         working = [t for t in self.tasks if t.status in WORKING]
         return working[0].id if working else None
@@ -73,24 +77,6 @@ class Member:
             "current_task": self.current_task, "live_agents": [a.id for a in self.live],
             "open_tasks": [t.id for t in self.tasks],
         }
-
-
-@attrs.define
-class TeamLoad:
-    name: str
-    lead: str | None
-    members: list[str]
-    max_parallel: int | None
-    running: int = 0
-    planned: int = 0
-
-    @property
-    def free(self) -> int | None:
-        return None if self.max_parallel is None else max(self.max_parallel - self.running - self.planned, 0)
-
-    def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "lead": self.lead, "members": self.members, "max_parallel": self.max_parallel,
-                "running": self.running, "free": self.free}
 
 
 def build(
@@ -107,19 +93,17 @@ def build(
     if teams is None:
         teams = list(session.active_teams) or ALL
 
-    team_loads: dict[str, TeamLoad] = {}
-    for name in [*state.teams, *(n for n in team_specs if n not in state.teams)]:
-        source = state.teams.get(name) or team_specs[name]
-        team_loads[name] = TeamLoad(name=name, lead=source.lead, members=list(source.members),
-                                    max_parallel=source.max_parallel)
+    defined = [*state.teams, *(n for n in team_specs if n not in state.teams)]
+    known = {t.name: t for t in team_loads(session, team_specs, agent_specs)}
+    loads = {name: known[name] for name in defined}
 
     members: dict[str, Member] = {}
     for spec in agent_specs.values():
         members[spec.name] = Member(name=spec.name, team=spec.team, role=spec.role, skills=list(spec.skills),
                                     capacity=max(spec.capacity, 1))
-    for team in team_loads.values():
+    for team in loads.values():
         source = state.teams.get(team.name) or team_specs.get(team.name)
-        for name in dict.fromkeys([*(team.members or []), *([team.lead] if team.lead else [])]):
+        for name in team.members:
             member = members.get(name)
             if member is None:
                 role = "director" if name == team.lead else "worker"
@@ -135,17 +119,14 @@ def build(
         member.live.append(agent)
     by_id = {agent_id: m for m in members.values() for agent_id in m.ids}
     for task in state.tasks.values():
-        if task.status in OPEN and task.assignee and task.assignee in by_id:
+        if task.status in OPEN_TASK and task.assignee and task.assignee in by_id:
             by_id[task.assignee].tasks.append(task)
 
     if teams != ALL:
         wanted = set(teams)
         members = {n: m for n, m in members.items() if m.team in wanted}
-        team_loads = {n: t for n, t in team_loads.items() if n in wanted}
-    for member in members.values():
-        if member.team in team_loads:
-            team_loads[member.team].running += member.running
-    return members, team_loads
+        loads = {n: t for n, t in loads.items() if n in wanted}
+    return members, loads
 
 
 def member_order(member: Member) -> tuple:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 from typing import Any
 
@@ -11,8 +10,6 @@ import typer
 from orch_commands import roster
 from orch_commands.args import Param
 from orch_commands.cli import (
-    PRIORITIES,
-    STATUSES,
     ArgsArgument,
     Call,
     check_teams,
@@ -22,15 +19,15 @@ from orch_commands.cli import (
     group,
     next_number_id,
     note,
-    now,
-    priority_rank,
     slug,
-    sprint_day,
-    sprint_tasks,
     team_definitions,
     unstructure,
 )
+from orchcore import clock
 from orchcore.cli.common import JsonOption, SessionOption
+from orchcore.domain import assignment
+from orchcore.domain.sprints import sprint_day, sprint_progress, sprint_tasks
+from orchcore.domain.vocabulary import CLOSED_TASK, FLOW_ORDER, PRIORITIES, SprintStatus, TaskStatus, by_urgency
 from orchcore.errors import OrchError
 
 app = group("Sprints: start one, add tasks, delegate them, review progress, complete it.")
@@ -73,7 +70,7 @@ def start(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption 
         check_teams(call.plugins, state, teams)
 
     running = find_sprint(state, None)
-    if running is not None and running.status == "active" and not call.get("replace"):
+    if running is not None and running.status == SprintStatus.ACTIVE and not call.get("replace"):
         raise OrchError(
             f"sprint {running.id} ({running.name}) is still active, day {sprint_day(running)}; "
             "complete it first (orch sprint complete) or pass --replace"
@@ -102,7 +99,7 @@ def start(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption 
         epic_id = state.current_epic
 
     seqs = []
-    if running is not None and running.status == "active":
+    if running is not None and running.status == SprintStatus.ACTIVE:
         seqs.append(call.emit("sprint.completed", {"id": running.id, "reason": "replaced"})[0].seq)
     if epic_created:
         seqs.append(call.emit("epic.created", {"id": epic_id, "title": call.get("epic")})[0].seq)
@@ -118,7 +115,7 @@ def start(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption 
     seqs.append(event.seq)
 
     sprint = state.state.sprints[sprint_id]
-    last_day = (now() + timedelta(days=days - 1)).date().isoformat()
+    last_day = (clock.now() + timedelta(days=days - 1)).date().isoformat()
     epic = state.state.epics.get(epic_id) if epic_id else None
     lines = [f"Sprint {sprint.id} \"{sprint.name}\" started: day 1 of {days}, last day {last_day}."]
     if epic is not None:
@@ -128,7 +125,7 @@ def start(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption 
     if sprint.goal:
         lines.append(f"  goal   {sprint.goal}")
     loose = [t for t in state.state.tasks.values()
-             if t.status == "pending" and not t.sprint and epic_id and t.epic == epic_id]
+             if t.status == TaskStatus.PENDING and not t.sprint and epic_id and t.epic == epic_id]
     lines.append(f"  tasks  none yet{f'; {len(loose)} pending task(s) of the epic have no sprint' if loose else ''}")
     lines.append("Next: add tasks (orch sprint add-task TITLE team=T points=N), then delegate them "
                  "(orch sprint delegate, /orchestration:delegate-tasks).")
@@ -185,7 +182,7 @@ def add_task(ctx: typer.Context, args: ArgsArgument = None, session: SessionOpti
         data["epic"] = epic
     if blockers:
         data["blockers"] = blockers
-        data["status"] = "blocked"
+        data["status"] = TaskStatus.BLOCKED
     if call.get("skills"):
         data["skills"] = call.get("skills")
     event, state = call.emit("task.created", data)
@@ -216,7 +213,7 @@ def assign(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption
     task = state.state.tasks.get(task_id)
     if task is None:
         raise OrchError(f"no task {task_id!r} in this session (tasks: {', '.join(sorted(state.state.tasks)) or 'none'})")
-    if task.status in ("done", "cancelled"):
+    if task.status in CLOSED_TASK:
         raise OrchError(f"task {task_id} is {task.status}; it cannot be assigned")
     known = {agent_id for m in roster.build(call.plugins, state, teams=roster.ALL)[0].values() for agent_id in m.ids}
     if known and agent not in known:
@@ -243,7 +240,7 @@ def done(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption =
         raise OrchError(f"no task {', '.join(missing)} in this session")
     seqs = []
     for task_id in ids:
-        if state.state.tasks[task_id].status != "done":
+        if state.state.tasks[task_id].status != TaskStatus.DONE:
             event, _ = call.emit("task.completed", {"id": task_id})
             seqs.append(event.seq)
     call.done({"session_id": call.session_id, "done": ids, "events": seqs}, f"done: {', '.join(ids)}")
@@ -260,7 +257,7 @@ def complete(ctx: typer.Context, args: ArgsArgument = None, session: SessionOpti
     sprint = find_sprint(state, call.get("sprint"))
     if sprint is None:
         raise OrchError("no current sprint to complete; name one (orch sprint complete ID)")
-    if sprint.status == "completed":
+    if sprint.status == SprintStatus.COMPLETED:
         raise OrchError(f"sprint {sprint.id} is already completed")
     event, state = call.emit("sprint.completed", {"id": sprint.id})
     report = progress(state, state.state.sprints[sprint.id])
@@ -273,44 +270,29 @@ def complete(ctx: typer.Context, args: ArgsArgument = None, session: SessionOpti
 # -- review ----------------------------------------------------------------
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
 def progress(session, sprint) -> dict[str, Any]:
-    """The numbers of a sprint: board, progress, blockers, velocity (points done per sprint day)."""
+    """The numbers of a sprint (orchcore.domain.sprints): board, progress, blockers, pace (rounded to 0.01)."""
     tasks = sprint_tasks(session, sprint)
-    board: dict[str, list] = {status: [] for status in STATUSES}
-    for task in sorted(tasks, key=lambda t: (priority_rank(t.priority), t.created_at or "", t.id)):
+    board: dict[str, list] = {status: [] for status in FLOW_ORDER}
+    for task in sorted(tasks, key=by_urgency):
         board.setdefault(task.status, []).append(task)
-    counted = [t for t in tasks if t.status != "cancelled"]
-    done_tasks = [t for t in counted if t.status == "done"]
-    points = sum(t.points or 0 for t in counted)
-    done_points = sum(t.points or 0 for t in done_tasks)
-    day = sprint_day(sprint)
-    duration = sprint.duration_days
-    velocity = round(done_points / day, 2) if day else 0.0
-    days_left = max(duration - day, 0) if duration else None
-    remaining = points - done_points
-    if days_left is None:
-        needed = None
-    elif days_left == 0:
-        needed = float(remaining) if remaining else 0.0
-    else:
-        needed = round(remaining / days_left, 2)
+    pace = sprint_progress(session, sprint)
     blockers = [_blocker(session, t) for t in tasks if _is_blocked(session, t)]
-    on_track = None
-    if needed is not None and sprint.status == "active":
-        projected = done_points + velocity * (days_left or 0)
-        on_track = projected >= points
     return {
         "sprint": unstructure(sprint),
-        "day": day,
-        "days_left": days_left,
+        "day": pace.day,
+        "days_left": pace.days_left,
         "progress": {
-            "tasks": len(counted), "done_tasks": len(done_tasks),
-            "percent": math.floor(100 * len(done_tasks) / len(counted)) if counted else 0,
-            "points": points, "done_points": done_points,
+            "tasks": pace.tasks, "done_tasks": pace.done_tasks, "percent": pace.task_percent,
+            "points": pace.points, "done_points": pace.done_points,
         },
-        "velocity": velocity,
-        "needed_velocity": needed,
-        "on_track": on_track,
+        "velocity": _rounded(pace.velocity),
+        "needed_velocity": _rounded(pace.needed),
+        "on_track": pace.on_track if pace.active else None,
         "board": {status: [_task_row(t) for t in items] for status, items in board.items()},
         "blockers": blockers,
     }
@@ -318,12 +300,12 @@ def progress(session, sprint) -> dict[str, Any]:
 
 def _is_blocked(session, task) -> bool:
     """Marked blocked, or still waiting for a task that is not done."""
-    if task.status == "blocked":
+    if task.status == TaskStatus.BLOCKED:
         return True
-    if task.status in ("done", "cancelled"):
+    if task.status in CLOSED_TASK:
         return False
     tasks = session.state.tasks
-    return any(b not in tasks or tasks[b].status != "done" for b in task.blockers)
+    return any(b not in tasks or tasks[b].status != TaskStatus.DONE for b in task.blockers)
 
 
 def _blocker(session, task) -> dict[str, Any]:
@@ -373,10 +355,13 @@ def review(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption
         lines.append(f"Goal: {sprint.goal}")
     lines.append(f"Progress: {p['done_tasks']}/{p['tasks']} tasks done ({p['percent']}%), "
                  f"{p['done_points']}/{p['points']} points")
-    pace = f"Velocity: {report['velocity']} points/day"
-    if report["needed_velocity"] is not None and sprint.status == "active":
-        verdict = "on track" if report["on_track"] else "behind"
+    pace = f"Velocity: {'-' if report['velocity'] is None else report['velocity']} points/day"
+    remaining = p["points"] - p["done_points"]
+    if sprint.status == SprintStatus.ACTIVE and report["needed_velocity"] is not None:
+        verdict = {True: "on track", False: "behind", None: "too early to judge"}[report["on_track"]]
         pace += f"; {report['needed_velocity']} points/day needed for the rest ({verdict})"
+    elif sprint.status == SprintStatus.ACTIVE and report["days_left"] == 0 and remaining > 0:
+        pace += f"; no day left for the {remaining} remaining points (behind)"
     lines.append(pace)
     lines.append("Board:")
     for status, rows in report["board"].items():
@@ -397,10 +382,9 @@ def review(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption
 
 # -- delegate --------------------------------------------------------------
 
-STRATEGIES = ("capacity", "skills", "round-robin")
 DELEGATE = (
     Param("strategy", "how to choose an agent: most free capacity, best skill match, or in turn",
-          kind="choice", choices=STRATEGIES, positional=True, aliases=("by",)),
+          kind="choice", choices=assignment.STRATEGIES, positional=True, aliases=("by",)),
     Param("priority", "only tasks at least this urgent", kind="choice", choices=PRIORITIES,
           aliases=("min-priority", "prio")),
     Param("team", "only tasks and agents of these teams", kind="list", aliases=("teams",)),
@@ -409,101 +393,35 @@ DELEGATE = (
 )
 
 
-def _task_words(task) -> set[str]:
-    skills = task.extra.get("skills") if isinstance(task.extra.get("skills"), list) else []
-    text = " ".join([task.title, task.description, *map(str, skills)]).lower()
-    return {w for w in text.replace("-", " ").replace("/", " ").split() if len(w) > 2}
-
-
-def _skill_score(member: roster.Member, task) -> int:
-    words = _task_words(task)
-    score = 0
-    for skill in member.skills:
-        parts = set(skill.lower().replace("-", " ").split())
-        if parts & words:
-            score += 1
-    return score
-
-
-def _pick(candidates: list[roster.Member], teams: dict[str, roster.TeamLoad], task, strategy: str, turn: dict):
-    def room(m: roster.Member) -> bool:
-        team = teams.get(m.team or "")
-        return m.free > 0 and (team is None or team.free is None or team.free > 0)
-
-    open_ = [m for m in candidates if room(m)]
-    if strategy == "skills":
-        key = lambda m: (-_skill_score(m, task), -m.free, roster.member_order(m))  # noqa: E731
-    elif strategy == "round-robin":
-        order = sorted(candidates, key=roster.member_order)
-        start = turn.get("next", 0)
-        rank = {m.name: (i - start) % max(len(order), 1) for i, m in enumerate(order)}
-        key = lambda m: (rank[m.name],)  # noqa: E731
-    else:
-        key = lambda m: (-m.free, roster.member_order(m))  # noqa: E731
-    ranked = sorted(open_, key=key)
-    if strategy == "round-robin" and ranked:
-        order = sorted(candidates, key=roster.member_order)
-        turn["next"] = (order.index(ranked[0]) + 1) % len(order)
-    return ranked
-
-
 @command(app, "delegate", DELEGATE)
 def delegate(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
-    """List the pending tasks and the agents and teams that could take them (nothing is assigned)."""
+    """The pending tasks and who automatic assignment would give them to (nothing is assigned)."""
     call = Call(ctx, args, DELEGATE, "orch sprint delegate", session, as_json)
     state = call.state()
     strategy = call.get("strategy", "capacity")
-    floor = priority_rank(call.get("priority", "low"))
     wanted_teams = call.get("team") or None
     if wanted_teams:
         check_teams(call.plugins, state, wanted_teams)
     sprint = find_sprint(state, call.get("sprint"))
-    pool = sprint_tasks(state, sprint) if sprint else list(state.state.tasks.values())
-    pending = [
-        t for t in pool
-        if t.status == "pending" and not t.assignee and priority_rank(t.priority) <= floor
-        and (not wanted_teams or t.team in wanted_teams)
-    ]
-    pending.sort(key=lambda t: (priority_rank(t.priority), t.created_at or "", t.id))
-    if call.get("limit") is not None:
-        if call.get("limit") < 1:
-            raise OrchError("limit must be 1 or more")
-        pending = pending[: call.get("limit")]
-
-    members, teams = roster.build(call.plugins, state, wanted_teams)
-    turn: dict[str, int] = {}
+    if call.get("limit") is not None and call.get("limit") < 1:
+        raise OrchError("limit must be 1 or more")
+    planned = assignment.plan(state, call.plugins, sprint=sprint, strategy=strategy,
+                              min_priority=call.get("priority"), teams=wanted_teams, limit=call.get("limit"))
+    members, _ = roster.build(call.plugins, state, wanted_teams)
+    pending = planned.tasks
+    decided = {d.task.id: d for d in planned.decisions}
     plan = []
     for task in pending:
-        candidates = [m for m in members.values() if not task.team or m.team == task.team]
-        # directors coordinate: they take work only when nobody else in the team could
-        doers = [m for m in candidates if m.role != "director"] or candidates
-        ranked = _pick(doers, teams, task, strategy, turn)
-        entry: dict[str, Any] = {"task": _task_row(task), "suggested": None, "alternatives": [], "reason": ""}
-        if ranked:
-            chosen = ranked[0]
-            chosen.planned += 1
-            if chosen.team in teams:
-                teams[chosen.team].planned += 1
-            entry["suggested"] = {"agent": chosen.name, "team": chosen.team, "role": chosen.role,
-                                  "free_after": chosen.free, "skills": chosen.skills}
-            entry["alternatives"] = [m.name for m in ranked[1:4]]
-        elif not candidates:
-            if task.team and task.team not in teams:
-                entry["reason"] = f"team {task.team} is not active here (orch team activate {task.team})"
-            elif task.team:
-                entry["reason"] = f"no agent of team {task.team} is known"
-            else:
-                entry["reason"] = "no agents are defined; use a general-purpose subagent"
-            if not task.team and not members:
-                entry["suggested"] = {"agent": "general-purpose", "team": None, "role": "worker",
-                                      "free_after": None, "skills": []}
-        else:
-            team = teams.get(task.team or "")
-            if team is not None and team.free == 0:
-                entry["reason"] = f"team {team.name} is at capacity ({team.running + team.planned}/{team.max_parallel})"
-            else:
-                entry["reason"] = "every suitable agent is at capacity"
+        decision = decided.get(task.id)
+        entry: dict[str, Any] = {"task": _task_row(task), "suggested": None, "alternatives": [],
+                                 "reason": decision.why if decision else planned.problem or ""}
+        if decision is not None and decision.member is not None:
+            m = decision.member
+            entry["suggested"] = {"agent": m.name, "team": decision.team.name, "role": m.role,
+                                  "free_after": m.free, "skills": sorted(m.skills)}
+            entry["alternatives"] = decision.alternatives
         plan.append(entry)
+    teams = {t.name: t for t in planned.teams}
 
     scope = f"sprint {sprint.id}" if sprint else "the backlog (no current sprint)"
     lines = [f"Pending tasks in {scope}: {len(pending)} (strategy {strategy}"
@@ -522,12 +440,12 @@ def delegate(ctx: typer.Context, args: ArgsArgument = None, session: SessionOpti
     if teams:
         lines.append("Team capacity (running / max parallel, after these suggestions):")
         for team in teams.values():
-            cap = "no limit" if team.max_parallel is None else f"{team.running + team.planned}/{team.max_parallel}"
+            cap = "no limit" if team.max_parallel is None else f"{team.running}/{team.max_parallel}"
             lines.append(f"  {team.name}: {cap}; lead {team.lead or '-'}")
     call.done(
         {"session_id": call.session_id, "sprint": sprint.id if sprint else None, "strategy": strategy,
          "priority": call.get("priority"), "tasks": plan,
-         "teams": {n: t.as_json() for n, t in teams.items()},
+         "teams": {n: t.as_dict() for n, t in teams.items()},
          "agents": {n: m.as_json() for n, m in sorted(members.items())}},
         lines,
     )

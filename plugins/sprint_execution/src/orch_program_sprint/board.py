@@ -12,11 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from orch_program_sprint import views as v
+from orchcore.domain.sprints import SprintProgress, sprint_progress, sprint_tasks
+from orchcore.domain.vocabulary import CLOSED_TASK, FLOW_ORDER, SprintStatus, TaskStatus, by_urgency
 
 NAME = "sprint_execution"
 ICON = "▶"
-# Board columns in the order work moves through them.
-COLUMNS = ("pending", "in_progress", "blocked", "review", "done")
+# Board columns in the order work moves through them (cancelled and unknown statuses after them).
+COLUMNS = tuple(s for s in FLOW_ORDER if s != TaskStatus.CANCELLED)
 PALETTE_LINE = ("palette (type at the prompt): board · task <id> · assign <task> <agent> · auto-assign · "
                 "block <task> <reason…> · unblock <task> · done <task> · velocity · help")
 
@@ -25,8 +27,8 @@ def board_tasks(session: Any) -> tuple[Any | None, list[Any]]:
     """The current sprint and its tasks; without a sprint, every task not in a finished sprint."""
     sprint = v.current_sprint(session)
     if sprint is not None:
-        return sprint, v.sprint_tasks(session, sprint)
-    finished = {s.id for s in session.state.sprints.values() if s.status == "completed"}
+        return sprint, sprint_tasks(session, sprint)
+    finished = {s.id for s in session.state.sprints.values() if s.status == SprintStatus.COMPLETED}
     return None, [t for t in session.state.tasks.values() if t.sprint not in finished or t.sprint is None]
 
 
@@ -41,7 +43,7 @@ def headline(session: Any, sprint: Any | None, now: datetime | None = None) -> l
     if sprint is None:
         return [f"{ICON} {NAME} · no sprint running (start one: /orchestration:start-sprint, or "
                 "`orch events emit sprint.started -d '{\"id\": \"S-1\", \"name\": \"Sprint 1\", \"duration_days\": 10}'`)"]
-    info = v.progress(session, sprint, now)
+    info = sprint_progress(session, sprint, now)
     head = f"{ICON} {NAME} · {v.sprint_title(sprint)} · {v.day_text(info)}"
     epic = session.state.epics.get(sprint.epic or session.current_epic or "")
     if epic is not None:
@@ -53,14 +55,14 @@ def headline(session: Any, sprint: Any | None, now: datetime | None = None) -> l
     return lines
 
 
-def progress_line(info: dict[str, Any]) -> str:
-    text = f"Progress: {info['done_points']}/{info['points']} points"
-    if info["points"]:
-        text += f" ({round(100 * info['done_points'] / info['points'])}%)"
-    text += f" · {info['done']}/{info['tasks']} tasks done"
-    if info["unestimated"]:
-        text += f" ({info['unestimated']} unestimated)"
-    text += f" · velocity {v.rate(info['velocity'])} pts/day · {v.outlook(info)}"
+def progress_line(info: SprintProgress) -> str:
+    text = f"Progress: {info.done_points}/{info.points} points"
+    if info.points:
+        text += f" ({info.point_percent}%)"
+    text += f" · {info.done_tasks}/{info.tasks} tasks done"
+    if info.unestimated:
+        text += f" ({info.unestimated} unestimated)"
+    text += f" · velocity {v.rate(info.velocity)} pts/day · {v.outlook(info)}"
     return text
 
 
@@ -70,7 +72,7 @@ def board_lines(session: Any, tasks: list[Any], limit: int, inline: bool) -> lis
     lines = ["Board:"]
     for status, group in columns(tasks).items():
         title = f"{status.replace('_', ' ')} ({len(group)})"
-        if status in ("done", "cancelled"):
+        if status in CLOSED_TASK:
             ids = [t.id for t in group]
             lines.append(f"  {title}: {v.listing(ids, limit * 2)}")
         elif inline:
@@ -87,10 +89,10 @@ def board_lines(session: Any, tasks: list[Any], limit: int, inline: bool) -> lis
 
 def assignment_lines(session: Any, tasks: list[Any], limit: int) -> list[str]:
     by_agent: dict[str, list[str]] = {}
-    for task in sorted(tasks, key=v.task_sort_key):
-        if task.assignee and task.status in ("in_progress", "blocked", "review"):
+    for task in sorted(tasks, key=by_urgency):
+        if task.assignee and task.status in (TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED, TaskStatus.REVIEW):
             by_agent.setdefault(v.agent_label(session, task.assignee), []).append(task.id)
-    unassigned = sum(1 for t in tasks if t.status == "pending" and not t.assignee)
+    unassigned = sum(1 for t in tasks if t.status == TaskStatus.PENDING and not t.assignee)
     parts = [f"{name} {', '.join(ids)}" for name, ids in list(by_agent.items())[:limit * 2]]
     if len(by_agent) > limit * 2:
         parts.append(f"+{len(by_agent) - limit * 2} more agents")
@@ -99,7 +101,7 @@ def assignment_lines(session: Any, tasks: list[Any], limit: int) -> list[str]:
 
 
 def blocker_lines(session: Any, tasks: list[Any], limit: int) -> list[str]:
-    blocked = sorted((t for t in tasks if t.status == "blocked"), key=v.task_sort_key)
+    blocked = sorted((t for t in tasks if t.status == TaskStatus.BLOCKED), key=by_urgency)
     if not blocked:
         return ["Blockers: none."]
     lines = [f"Blockers ({len(blocked)}):"]
@@ -138,27 +140,27 @@ def velocity_view(session: Any, now: datetime | None = None) -> str:
     sprint = v.current_sprint(session)
     lines = []
     if sprint is not None:
-        info = v.progress(session, sprint, now)
+        info = sprint_progress(session, sprint, now)
         lines.append(f"Velocity — {v.sprint_title(sprint)}, {v.day_text(info)}")
-        lines.append(f"  done {info['done_points']} of {info['points']} points, {info['done']} of {info['tasks']} tasks"
-                     + (f"; {info['unestimated']} unestimated" if info["unestimated"] else ""))
-        if info["day"]:
-            lines.append(f"  velocity {v.rate(info['velocity'])} points/day "
-                         f"({info['done_points']} points in {v.count(info['day'], 'day')})")
+        lines.append(f"  done {info.done_points} of {info.points} points, {info.done_tasks} of {info.tasks} tasks"
+                     + (f"; {info.unestimated} unestimated" if info.unestimated else ""))
+        if info.day:
+            lines.append(f"  velocity {v.rate(info.velocity)} points/day "
+                         f"({info.done_points} points in {v.count(info.day, 'day')})")
         lines.append(f"  {v.outlook(info)}")
-        if info["finish_day"] and info["duration"]:
-            when = "within the sprint" if info["finish_day"] <= info["duration"] else "after the sprint ends"
-            lines.append(f"  at this pace the last point lands on day {info['finish_day']} ({when})")
+        if info.finish_day and info.duration:
+            when = "within the sprint" if info.finish_day <= info.duration else "after the sprint ends"
+            lines.append(f"  at this pace the last point lands on day {info.finish_day} ({when})")
     else:
         lines.append("Velocity — no sprint running")
-    history = [s for s in session.state.sprints.values() if s.status == "completed"]
+    history = [s for s in session.state.sprints.values() if s.status == SprintStatus.COMPLETED]
     if history:
         lines.append("Finished sprints:")
         rates = []
         for past in sorted(history, key=lambda s: s.ended_at or "")[-5:]:
-            info = v.progress(session, past, now)
-            rates.append(info["velocity"] or 0)
-            lines.append(f"  {v.sprint_title(past)}: {info['done_points']} points in "
-                         f"{v.count(info['day'] or 0, 'day')} = {v.rate(info['velocity'])}/day")
+            info = sprint_progress(session, past, now)
+            rates.append(info.velocity or 0)
+            lines.append(f"  {v.sprint_title(past)}: {info.done_points} points in "
+                         f"{v.count(info.day or 0, 'day')} = {v.rate(info.velocity)}/day")
         lines.append(f"  average {v.rate(sum(rates) / len(rates))} points/day")
     return "\n".join(lines)

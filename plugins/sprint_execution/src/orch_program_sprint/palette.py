@@ -10,27 +10,19 @@ answer into a handler failure.
 
 from __future__ import annotations
 
-import functools
-from typing import Any, Callable
+from typing import Any
 
 from orchcore.specs import PaletteCommand
 
 from orch_program_sprint import autoassign, board
 from orch_program_sprint import views as v
 from orchcore import palette_commands
+from orchcore.domain import assignment
+from orchcore.domain.sprints import sprint_progress
+from orchcore.domain.vocabulary import CLOSED_TASK, TaskStatus
+from orchcore.palette_commands import never_raises
 
 MAX_REASON_WORDS = 30
-
-
-def never_raises(run: Callable[[list[str], Any], str]) -> Callable[[list[str], Any], str]:
-    @functools.wraps(run)
-    def safe(args: list[str], context: Any) -> str:
-        try:
-            return run(args, context)
-        except Exception as exc:  # a bug of ours: say so instead of breaking the prompt
-            return f"{run.__name__}: could not answer ({type(exc).__name__}: {exc})"
-
-    return safe
 
 
 def _plugins(context: Any) -> Any:
@@ -42,12 +34,8 @@ def _sprint_after(session: Any, changed: dict[str, str]) -> str:
     sprint = v.current_sprint(session)
     if sprint is None:
         return ""
-    tasks = [t for t in v.sprint_tasks(session, sprint) if t.status != "cancelled"]
-    status = {t.id: changed.get(t.id, t.status) for t in tasks}
-    done_pts = sum(t.points or 0 for t in tasks if status[t.id] == "done")
-    all_pts = sum(t.points or 0 for t in tasks)
-    done = sum(s == "done" for s in status.values())
-    return f" · sprint {sprint.id}: {done_pts}/{all_pts} points, {done}/{len(tasks)} tasks done"
+    info = sprint_progress(session, sprint, statuses=changed)
+    return f" · sprint {sprint.id}: {info.done_points}/{info.points} points, {info.done_tasks}/{info.tasks} tasks done"
 
 
 @never_raises
@@ -63,9 +51,10 @@ assign = never_raises(palette_commands.assign)
 @never_raises
 def auto_assign(args: list[str], context: Any) -> str:
     session = context.session
-    outcome = autoassign.plan(session, _plugins(context))
-    for task, member, _team, _why in outcome.assigned:
-        context.emit("task.assigned", {"id": task.id, "assignee": v.assignee_for(session, member.name)})
+    outcome = assignment.plan(session, _plugins(context))
+    for decision in outcome.assigned:
+        context.emit("task.assigned", {"id": decision.task.id,
+                                       "assignee": assignment.assignee_for(session, decision.member.name)})
     return "\n".join(autoassign.explain(session, outcome))
 
 
@@ -78,16 +67,16 @@ def block(args: list[str], context: Any) -> str:
     found = v.find_task(session, args[0])
     if found is None:  # "block the deploy until …" is a sentence, not a command
         return v.unknown_task(session, args[0]) + NOT_A_COMMAND
-    if found.status in ("done", "cancelled"):
+    if found.status in CLOSED_TASK:
         return f"{found.id} is {found.status}; a finished task cannot be blocked"
     reason = " ".join(args[1:])
     if reason in found.blockers:
         return f"{found.id} is already blocked by: {reason}"
-    data: dict[str, Any] = {"id": found.id, "status": "blocked", "blockers": [*found.blockers, reason]}
-    if found.status != "blocked":
+    data: dict[str, Any] = {"id": found.id, "status": TaskStatus.BLOCKED, "blockers": [*found.blockers, reason]}
+    if found.status != TaskStatus.BLOCKED:
         data["blocked_from"] = found.status  # where `unblock` puts it back
     context.emit("task.updated", data)
-    if found.status == "blocked":
+    if found.status == TaskStatus.BLOCKED:
         return f"{found.id} “{v.clip(found.title, 50)}” is still blocked; blockers now: " + "; ".join(data["blockers"])
     return f"{found.id} “{v.clip(found.title, 50)}” blocked ({found.status} before): {reason}"
 
@@ -98,11 +87,11 @@ def unblock(args: list[str], context: Any) -> str:
     found = v.find_task(session, args[0])
     if found is None:
         return v.unknown_task(session, args[0])
-    if found.status != "blocked":
+    if found.status != TaskStatus.BLOCKED:
         return f"{found.id} is not blocked (status {found.status})"
     back = found.extra.get("blocked_from")
-    if back not in ("pending", "in_progress", "review"):
-        back = "in_progress" if found.assignee else "pending"
+    if back not in (TaskStatus.PENDING, TaskStatus.IN_PROGRESS, TaskStatus.REVIEW):
+        back = TaskStatus.IN_PROGRESS if found.assignee else TaskStatus.PENDING
     context.emit("task.updated", {"id": found.id, "status": back, "blockers": [], "blocked_from": None})
     cleared = "; ".join(found.blockers) or "no reason recorded"
     return f"{found.id} “{v.clip(found.title, 50)}” unblocked → {back} (cleared: {cleared})"
@@ -114,13 +103,13 @@ def done(args: list[str], context: Any) -> str:
     found = v.find_task(session, args[0])
     if found is None:
         return v.unknown_task(session, args[0])
-    if found.status == "done":
+    if found.status == TaskStatus.DONE:
         return f"{found.id} is already done"
-    if found.status == "cancelled":
+    if found.status == TaskStatus.CANCELLED:
         return f"{found.id} is cancelled; reopen it before completing it"
     context.emit("task.completed", {"id": found.id})
     points = f" ({v.count(found.points, 'point')})" if found.points is not None else ""
-    return f"{found.id} “{v.clip(found.title, 50)}” done{points}" + _sprint_after(session, {found.id: "done"})
+    return f"{found.id} “{v.clip(found.title, 50)}” done{points}" + _sprint_after(session, {found.id: TaskStatus.DONE})
 
 
 @never_raises

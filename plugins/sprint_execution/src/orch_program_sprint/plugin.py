@@ -42,20 +42,22 @@ def sprint_progress(ctx):
     if session is None or session.mode != NAME or not session.current_sprint:
         return None
     from orch_program_sprint import views as v
+    from orchcore.domain.sprints import sprint_progress, sprint_tasks
+    from orchcore.domain.vocabulary import TaskStatus
 
     sprint = v.current_sprint(session)
     if sprint is None:
         return None
-    info = v.progress(session, sprint)
-    text = f"{info['done_points']}/{info['points']} pts"
-    if info["points"]:
-        text += f" {round(100 * info['done_points'] / info['points'])}%"
-    if info["velocity"]:
-        text += f" · {v.rate(info['velocity'])}/day"
-    blocked = sum(t.status == "blocked" for t in v.sprint_tasks(session, sprint))
+    info = sprint_progress(session, sprint)
+    text = f"{info.done_points}/{info.points} pts"
+    if info.points:
+        text += f" {info.point_percent}%"
+    if info.velocity:
+        text += f" · {v.rate(info.velocity)}/day"
+    blocked = sum(t.status == TaskStatus.BLOCKED for t in sprint_tasks(session, sprint))
     if blocked:
         text += f" · {blocked} blocked"
-    behind = info["velocity"] is not None and info["needed"] and info["velocity"] < info["needed"]
+    behind = info.on_track is False
     code = "33" if behind or blocked else "32"
     return f"\033[{code}m{text}\033[0m" if ctx.color else text
 
