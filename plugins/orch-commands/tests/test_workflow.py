@@ -173,7 +173,7 @@ def test_review_shows_board_progress_blockers_and_velocity(run, orch_bus, prepar
     from orchcore.clock import parse_iso
 
     later = (parse_iso(sprint.started_at) + timedelta(days=4, hours=1)).isoformat()
-    monkeypatch.setenv("ORCH_COMMANDS_NOW", later)
+    monkeypatch.setenv("ORCH_NOW", later)
 
     report = run("sprint", "review", "--json").json()
 
@@ -224,7 +224,7 @@ def test_delegate_suggests_free_agents_of_each_tasks_team(run, orch_bus, prepare
     assert by_task["T-1"]["suggested"]["team"] == "engineering"
     # qa allows one agent at a time and qa-tester is running T-2: nobody is free
     assert by_task["T-4"]["suggested"] is None
-    assert by_task["T-4"]["reason"] == "team qa is at capacity (1/1)"
+    assert by_task["T-4"]["reason"] == "qa at capacity (1/1 in parallel)"
     assert plan["agents"]["qa-tester"]["status"] == "busy" and plan["agents"]["qa-tester"]["current_task"] == "T-2"
     # nothing was assigned
     assert state(orch_bus, session_id).state.tasks["T-1"].assignee is None
