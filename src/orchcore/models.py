@@ -42,7 +42,7 @@ class Agent:
     agent_type: str = ""
     team: str | None = None
     role: str = "worker"  # director | specialist | worker
-    status: str = "idle"  # idle | active | busy | blocked | completed | failed
+    status: str = "idle"  # orchcore.domain.vocabulary.AgentStatus
     parent_id: str | None = None
     current_task: str | None = None
     started_at: str | None = None
@@ -58,8 +58,8 @@ class Task:
     id: str
     title: str = ""
     description: str = ""
-    status: str = "pending"  # pending | in_progress | blocked | review | done | cancelled
-    priority: str = "normal"  # low | normal | high | critical
+    status: str = "pending"  # orchcore.domain.vocabulary.TaskStatus
+    priority: str = "normal"  # orchcore.domain.vocabulary.Priority
     assignee: str | None = None
     team: str | None = None
     epic: str | None = None
@@ -78,7 +78,7 @@ class Sprint:
     name: str = ""
     epic: str | None = None
     teams: list[str] = attrs.field(factory=list)
-    status: str = "planned"  # planned | active | completed
+    status: str = "planned"  # orchcore.domain.vocabulary.SprintStatus
     goal: str = ""
     duration_days: int | None = None
     started_at: str | None = None
@@ -118,10 +118,10 @@ class Message:
     sender: str = ""
     recipient: str = ""
     type: str = "note"
-    priority: str = "normal"  # low | normal | high | critical
+    priority: str = "normal"  # orchcore.domain.vocabulary.Priority
     payload: Any = None
     created_at: str | None = None
-    status: str = "queued"  # queued | delivered | read
+    status: str = "queued"  # orchcore.domain.vocabulary.MessageStatus
     extra: dict[str, Any] = _extra()
 
 

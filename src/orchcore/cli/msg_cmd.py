@@ -16,15 +16,15 @@ import typer
 
 from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of, session_of
 from orchcore.cli.output import print_json, table
+from orchcore.domain.vocabulary import PRIORITIES, MessageStatus, priority_rank
 from orchcore.errors import OrchError
 
 app = typer.Typer(help="The message bus between agents and teams.", no_args_is_help=True)
-PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "low": 3}
 
 
 def _send(ctx, session, sender, recipient, text, priority, kind, as_json) -> None:
-    if priority not in PRIORITY_RANK:
-        raise OrchError(f"--priority must be one of {', '.join(PRIORITY_RANK)}")
+    if priority not in PRIORITIES:
+        raise OrchError(f"--priority must be one of {', '.join(PRIORITIES)}")
     if not text.strip():
         raise OrchError("the message is empty")
     runtime = runtime_of(ctx)
@@ -68,8 +68,8 @@ def broadcast(
 
 
 def _for(messages, names: set[str]) -> list:
-    waiting = [m for m in messages if m.status == "queued" and m.recipient in names]
-    return sorted(waiting, key=lambda m: (PRIORITY_RANK.get(m.priority, 9), m.created_at or ""))
+    waiting = [m for m in messages if m.status == MessageStatus.QUEUED and m.recipient in names]
+    return sorted(waiting, key=lambda m: (priority_rank(m.priority), m.created_at or ""))
 
 
 @app.command("receive")
@@ -106,14 +106,14 @@ def status(ctx: typer.Context, session: SessionOption = None, as_json: JsonOptio
     from orchcore.builtin.core_events import MAX_QUEUED_MESSAGES
 
     state = session_of(ctx, session)
-    queued = [m for m in state.state.messages if m.status == "queued"]
+    queued = [m for m in state.state.messages if m.status == MessageStatus.QUEUED]
     per: dict[tuple[str, str], int] = {}
     for m in queued:
         per[(m.recipient, m.priority)] = per.get((m.recipient, m.priority), 0) + 1
     data = {"queued": len(queued), "limit": MAX_QUEUED_MESSAGES,
-            "delivered": sum(m.status != "queued" for m in state.state.messages),
+            "delivered": sum(m.status != MessageStatus.QUEUED for m in state.state.messages),
             "by_recipient": [{"to": to, "priority": p, "count": n}
-                             for (to, p), n in sorted(per.items(), key=lambda kv: (kv[0][0], PRIORITY_RANK.get(kv[0][1], 9)))]}
+                             for (to, p), n in sorted(per.items(), key=lambda kv: (kv[0][0], priority_rank(kv[0][1])))]}
     if as_json:
         print_json(data)
         return

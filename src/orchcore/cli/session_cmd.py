@@ -59,8 +59,10 @@ def _show(session: Session, last_seq: int, last_seen: str | None = None) -> None
     for task in s.tasks.values():
         by_status[task.status] = by_status.get(task.status, 0) + 1
     tasks = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items())) or "none"
-    active = sum(a.status in ("active", "busy") for a in s.agents.values())
-    queued = sum(m.status == "queued" for m in s.messages)
+    from orchcore.domain.vocabulary import WORKING_AGENT, MessageStatus
+
+    active = sum(a.status in WORKING_AGENT for a in s.agents.values())
+    queued = sum(m.status == MessageStatus.QUEUED for m in s.messages)
     out.print(f"  agents         {len(s.agents)} ({active} active)")
     out.print(f"  tasks          {tasks}")
     out.print(f"  messages       {len(s.messages)} ({queued} queued)")

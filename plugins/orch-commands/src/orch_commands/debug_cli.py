@@ -23,6 +23,7 @@ from orch_commands.cli import (
     unstructure,
 )
 from orchcore.cli.common import JsonOption, SessionOption
+from orchcore.domain.vocabulary import MessageStatus
 from orchcore.errors import OrchError
 
 app = group("Debug a session: inspect its state, list and replay its events, profile its hooks, roll it back.")
@@ -145,7 +146,7 @@ def state(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption 
         lines.append(f"    {agent.id} {agent.agent_type or agent.name or '-'} {agent.status}"
                      + (f" team {agent.team}" if agent.team else "")
                      + (f" on {agent.current_task}" if agent.current_task else ""))
-    queued = sum(m.status == "queued" for m in s.messages)
+    queued = sum(m.status == MessageStatus.QUEUED for m in s.messages)
     lines.append(f"  messages: {len(s.messages)} ({queued} queued)")
     handled = sum((s.metrics.get("hook_events") or {}).values()) if isinstance(s.metrics.get("hook_events"), dict) else 0
     lines.append(f"  metrics: {', '.join(sorted(s.metrics)) or '-'} ({handled} hook events handled)")

@@ -18,6 +18,7 @@ from orch_commands.cli import (
     team_definitions,
 )
 from orchcore.cli.common import JsonOption, SessionOption
+from orchcore.domain.vocabulary import TaskStatus
 from orchcore.errors import OrchError
 
 app = group("Teams: activate them, hold a stand-up, assign a lead.")
@@ -99,9 +100,9 @@ def _standup(call: Call, state, team: str, last: dict[str, Any] | None) -> dict[
         return task.team == team or (task.assignee is not None and task.assignee in ids)
 
     done = [t for t in tasks.values()
-            if ours(t) and t.status == "done" and (since is None or (t.completed_at or "") > since)]
-    blocked = [t for t in tasks.values() if ours(t) and t.status == "blocked"]
-    unowned = [t for t in tasks.values() if t.team == team and t.status == "pending" and not t.assignee]
+            if ours(t) and t.status == TaskStatus.DONE and (since is None or (t.completed_at or "") > since)]
+    blocked = [t for t in tasks.values() if ours(t) and t.status == TaskStatus.BLOCKED]
+    unowned = [t for t in tasks.values() if t.team == team and t.status == TaskStatus.PENDING and not t.assignee]
     rows = []
     lead = teams[team].lead if team in teams else None
     for member in sorted(members.values(), key=lambda m: (m.name != lead, roster.member_order(m))):

@@ -365,7 +365,7 @@ def review(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption
     lines.append(pace)
     lines.append("Board:")
     for status, rows in report["board"].items():
-        if not rows and status == "cancelled":
+        if not rows and status == TaskStatus.CANCELLED:
             continue
         lines.append(f"  {status} ({len(rows)})")
         lines += [f"    {_row_text(row)}" for row in rows]
