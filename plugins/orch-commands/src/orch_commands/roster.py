@@ -31,7 +31,6 @@ class Member:
     capacity: int = 1
     live: list[Any] = attrs.Factory(list)  # the session's Agent records of this type
     tasks: list[Any] = attrs.Factory(list)  # open tasks assigned to this member
-    planned: int = 0  # suggestions made in this run (delegate-tasks)
 
     @property
     def ids(self) -> set[str]:
@@ -39,17 +38,12 @@ class Member:
 
     @property
     def running(self) -> int:
-        active = sum(a.status in WORKING_AGENT for a in self.live)
-        working = sum(t.status in WORKING for t in self.tasks)
-        return max(active, working)
-
-    @property
-    def load(self) -> int:
-        return self.running + self.planned
+        """Its tasks in progress: running work as ``orchcore.domain.load`` counts it."""
+        return sum(t.status == TaskStatus.IN_PROGRESS for t in self.tasks)
 
     @property
     def free(self) -> int:
-        return max(self.capacity - self.load, 0)
+        return max(self.capacity - self.running, 0)
 
     @property
     def status(self) -> str:
