@@ -495,16 +495,35 @@ def test_a_command_without_a_folder_goes_straight_into_commands(orch_cli, orch_p
     assert (orch_project / ".claude" / "commands" / "hello.md").exists()
 
 
-def test_a_spec_whose_name_is_not_a_file_name_is_skipped(orch_cli, orch_project, register_plugin):
+def test_a_spec_whose_name_is_not_a_file_name_fails_where_it_is_built_and_install_goes_on(
+    orch_cli, orch_project, register_plugin, orch_plugin_manager
+):
     class Evil:
         @hookimpl
         def orch_agents(self):
-            return [AgentSpec(name="../../escape", description="x"), AgentSpec(name="fine", description="y")]
+            return [AgentSpec(name="../../escape", description="x")]
 
     register_plugin(Evil(), name="evil")
     summary = ok(orch_cli("install", "--json")).json()
+    assert "AgentSpec.name '../../escape' cannot be a file name" in orch_plugin_manager.records["evil"].error
+    assert summary["hooks"]["added"] == list(install.WIRED_EVENTS)  # the rest of install went on
+    assert not (orch_project.parent / "escape.md").exists()
+
+
+def test_a_spec_renamed_after_it_was_built_is_still_never_written_outside_its_folder(
+    orch_cli, orch_project, register_plugin
+):
+    class Sneaky:
+        @hookimpl
+        def orch_agents(self):
+            spec = AgentSpec(name="fine", description="x")
+            object.__setattr__(spec, "name", "../../escape")  # gets past frozen and the name check
+            return [spec, AgentSpec(name="also-fine", description="y")]
+
+    register_plugin(Sneaky(), name="sneaky")
+    summary = ok(orch_cli("install", "--json")).json()
     assert [s["path"] for s in summary["files"]["skipped"]] == ["../../escape"]
-    assert (orch_project / ".claude" / "agents" / "fine.md").exists()
+    assert (orch_project / ".claude" / "agents" / "also-fine.md").exists()
     assert not (orch_project.parent / "escape.md").exists()
 
 

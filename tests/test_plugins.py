@@ -578,11 +578,11 @@ def orch_store_backends():
 # -- specs must carry a name --------------------------------------------------------
 
 
-def test_a_spec_without_a_name_is_recorded_as_an_error(orch_plugin_manager, register_plugin):
+def test_something_without_a_name_is_recorded_as_an_error(orch_plugin_manager, register_plugin):
     class NamelessPlugin:
         @hookimpl
         def orch_teams(self):
-            return [TeamSpec(name=""), {"lead": "someone"}, TeamSpec(name="qa")]
+            return [{"lead": "someone"}, TeamSpec(name="qa")]
 
     register_plugin(NamelessPlugin(), name="nameless")
 
@@ -593,12 +593,26 @@ def test_a_spec_without_a_name_is_recorded_as_an_error(orch_plugin_manager, regi
     assert record.error.endswith("which has no name")
 
 
-def test_a_spec_without_a_name_is_fatal_in_strict_mode(orch_project):
+def test_something_without_a_name_is_fatal_in_strict_mode(orch_project):
+    class NamelessPlugin:
+        @hookimpl
+        def orch_teams(self):
+            return [object()]
+
     pm = get_plugin_manager("builtin", allow=(), deny=(), strict=True)
-    pm.register_plugin(TeamsPlugin(""), name="nameless")
+    pm.register_plugin(NamelessPlugin(), name="nameless")
 
     with pytest.raises(PluginError, match="has no name"):
         pm.collect("orch_teams")
+
+
+def test_a_spec_with_an_empty_name_fails_where_the_plugin_builds_it(orch_plugin_manager, register_plugin):
+    register_plugin(TeamsPlugin(""), name="nameless")
+
+    assert "" not in orch_plugin_manager.specs("orch_teams")
+    record = orch_plugin_manager.records["nameless"]
+    assert record.status == ERROR
+    assert "orch_teams raised ValueError: TeamSpec.name '' must be one word" in record.error
 
 
 # -- allow and deny lists ---------------------------------------------------------------
