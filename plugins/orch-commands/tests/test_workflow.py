@@ -170,7 +170,7 @@ def test_review_shows_board_progress_blockers_and_velocity(run, orch_bus, prepar
     # four days later: day 5 of 10
     from datetime import timedelta
 
-    from orchcore.clock import parse_iso
+    from orchcore.api import parse_iso
 
     later = (parse_iso(sprint.started_at) + timedelta(days=4, hours=1)).isoformat()
     monkeypatch.setenv("ORCH_NOW", later)
