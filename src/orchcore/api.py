@@ -19,11 +19,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-# name -> the internal module it lives in, grouped as CONTRIBUTING.md presents them.
+# public name -> "module" (same name there) or "module:name" (another name there),
+# grouped as CONTRIBUTING.md presents them.
 _EXPORTS: dict[str, str] = {
-    # hooks and plugin management
+    # hooks
     "hookimpl": "orchcore.plugins",
-    # specs: what registration hooks return (orchcore.specs)
+    # specs: what registration hooks return
     "AgentSpec": "orchcore.specs",
     "CliCommand": "orchcore.specs",
     "CommandSpec": "orchcore.specs",
@@ -36,7 +37,7 @@ _EXPORTS: dict[str, str] = {
     "StoreBackend": "orchcore.specs",
     "Subscriber": "orchcore.specs",
     "TeamSpec": "orchcore.specs",
-    # models: a session's state and its events (orchcore.models)
+    # models: a session's state and its events
     "Agent": "orchcore.models",
     "Delegation": "orchcore.models",
     "Epic": "orchcore.models",
@@ -49,9 +50,91 @@ _EXPORTS: dict[str, str] = {
     "Team": "orchcore.models",
     "structure": "orchcore.models",
     "unstructure": "orchcore.models",
-    # Claude Code's hook protocol: what a handler gets and answers
+    # Claude Code's hook protocol: what a handler gets, what it answers, what it may do
     "HookEvent": "orchcore.protocol",
     "HookResult": "orchcore.protocol",
+    "HookContext": "orchcore.hookcontext",
+    # the domain vocabulary: words, orders, sprints, load, assignment
+    "TaskStatus": "orchcore.domain.vocabulary",
+    "Priority": "orchcore.domain.vocabulary",
+    "AgentStatus": "orchcore.domain.vocabulary",
+    "MessageStatus": "orchcore.domain.vocabulary",
+    "SprintStatus": "orchcore.domain.vocabulary",
+    "OPEN_TASK": "orchcore.domain.vocabulary",
+    "CLOSED_TASK": "orchcore.domain.vocabulary",
+    "WORKING_AGENT": "orchcore.domain.vocabulary",
+    "ENDED_AGENT": "orchcore.domain.vocabulary",
+    "PRIORITIES": "orchcore.domain.vocabulary",
+    "FLOW_ORDER": "orchcore.domain.vocabulary",
+    "ATTENTION_ORDER": "orchcore.domain.vocabulary",
+    "by_urgency": "orchcore.domain.vocabulary",
+    "priority_rank": "orchcore.domain.vocabulary",
+    "status_rank": "orchcore.domain.vocabulary",
+    "SprintProgress": "orchcore.domain.sprints",
+    "percent": "orchcore.domain.sprints",
+    "sprint_day": "orchcore.domain.sprints",
+    "sprint_progress": "orchcore.domain.sprints",
+    "sprint_tasks": "orchcore.domain.sprints",
+    "MemberLoad": "orchcore.domain.load",
+    "TeamLoad": "orchcore.domain.load",
+    "NO_TEAM": "orchcore.domain.load",
+    "team_loads": "orchcore.domain.load",
+    "plan_assignments": "orchcore.domain.assignment:plan",
+    "AssignmentPlan": "orchcore.domain.assignment:Plan",
+    "AssignmentDecision": "orchcore.domain.assignment:Decision",
+    "ASSIGNMENT_STRATEGIES": "orchcore.domain.assignment:STRATEGIES",
+    "CURRENT_SPRINT": "orchcore.domain.assignment:CURRENT",
+    "SESSION_AGENTS": "orchcore.domain.assignment:POOL",
+    "Wanted": "orchcore.domain.assignment",
+    "agent_facts": "orchcore.domain.assignment",
+    "assignee_for": "orchcore.domain.assignment",
+    "skill_score": "orchcore.domain.assignment",
+    "stem": "orchcore.domain.assignment",
+    "terms": "orchcore.domain.assignment",
+    # views: read-only questions about a session and short text for answers
+    "agent_label": "orchcore.views",
+    "agent_status": "orchcore.views",
+    "ago": "orchcore.views",
+    "by_status": "orchcore.views",
+    "clip": "orchcore.views",
+    "count": "orchcore.views",
+    "defined_agents": "orchcore.views",
+    "describe_task": "orchcore.views",
+    "find_task": "orchcore.views",
+    "find_team": "orchcore.views",
+    "hook_event_total": "orchcore.views",
+    "listing": "orchcore.views",
+    "names_of": "orchcore.views",
+    "number": "orchcore.views",
+    "payload_text": "orchcore.views",
+    "plugin_specs": "orchcore.views",
+    "queued": "orchcore.views",
+    "resolve_agent": "orchcore.views",
+    "roster": "orchcore.views",
+    "scalar_metrics": "orchcore.views",
+    "task_line": "orchcore.views",
+    "tasks_of": "orchcore.views",
+    "team_tasks": "orchcore.views",
+    "teams": "orchcore.views",
+    "unknown_task": "orchcore.views",
+    "words": "orchcore.views",
+    # palette commands programs share
+    "never_raises": "orchcore.palette_commands",
+    "palette_task": "orchcore.palette_commands:task",
+    "palette_assign": "orchcore.palette_commands:assign",
+    # the status line
+    "DEFAULT_STATUS_SEGMENTS": "orchcore.statusline:DEFAULT_ON",
+    "status_line_layout": "orchcore.statusline:layout",
+    # CLI groups of plugins (typer is imported only when one of these is used)
+    "JsonOption": "orchcore.cli.common",
+    "SessionOption": "orchcore.cli.common",
+    "known_session_of": "orchcore.cli.common",
+    "runtime_of": "orchcore.cli.common",
+    "session_id_of": "orchcore.cli.common",
+    "session_of": "orchcore.cli.common",
+    "print_json": "orchcore.cli.output",
+    "print_table": "orchcore.cli.output:table",
+    "note": "orchcore.cli.output",
     # errors: one line each, shown to the user as they are
     "OrchError": "orchcore.errors",
     "ConfigError": "orchcore.errors",
@@ -65,26 +148,28 @@ _EXPORTS: dict[str, str] = {
     "StoreError": "orchcore.errors",
     "UnknownEventType": "orchcore.errors",
     "UnknownSession": "orchcore.errors",
-    # time, paths, files and configuration
+    # time, paths, files, configuration, state paths
+    "now": "orchcore.clock",
     "now_iso": "orchcore.clock",
     "parse_iso": "orchcore.clock",
+    "read_iso": "orchcore.clock",
     "project_dir": "orchcore.paths",
     "config_file": "orchcore.paths",
     "atomic_write": "orchcore.files",
     "Config": "orchcore.config",
+    "orchestration_override": "orchcore.gate:env_override",
     "get_path": "orchcore.statepath",
-    # palette commands shared by programs
-    "never_raises": "orchcore.palette_commands",
 }
 
 __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
+    where = _EXPORTS.get(name)
+    if where is None:
         raise AttributeError(f"orchcore.api has no {name!r}; the public names are listed in orchcore.api.__all__")
-    value = getattr(importlib.import_module(module), name)
+    module, _, attribute = where.partition(":")
+    value = getattr(importlib.import_module(module), attribute or name)
     globals()[name] = value  # later look-ups skip this function
     return value
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from orchcore.clock import parse_iso
-from orchcore.plugins import hookimpl
-from orchcore.specs import StatusSegment
+from orchcore.api import StatusSegment, hookimpl, parse_iso
 
 
 def age(created_at: str, now: datetime) -> str:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchcore.specs import PaletteCommand
+from orchcore.api import PaletteCommand
 
 from orch_program_dashboard import render
-from orchcore import palette_commands
-from orchcore import views as v
-from orchcore.palette_commands import never_raises
+from orchcore import api
+from orchcore.api import never_raises
 
 
 @never_raises
@@ -30,17 +29,17 @@ NOT_A_COMMAND = "\n(meant for the model? a prompt that starts with another word 
 @never_raises
 def team(args: list[str], context: Any) -> str:
     session, plugins = context.session, getattr(context, "plugins", None)
-    found = v.find_team(session, args[0], plugins)
+    found = api.find_team(session, args[0], plugins)
     if found is None:
-        known = list(v.teams(session, plugins))
-        hint = f"teams: {v.listing(known)}" if known else "this session has no teams yet"
+        known = list(api.teams(session, plugins))
+        hint = f"teams: {api.listing(known)}" if known else "this session has no teams yet"
         return f"no team {args[0]!r} ({hint})" + NOT_A_COMMAND
     return render.team_view(session, found)
 
 
 # Shared with every program (orchcore.palette_commands): "T-1" and an agent mean the same everywhere.
-task = never_raises(palette_commands.task)
-assign = never_raises(palette_commands.assign)
+task = never_raises(api.palette_task)
+assign = never_raises(api.palette_assign)
 
 
 PALETTE = (

@@ -6,8 +6,7 @@ program's parts are imported when orchcore asks for the program.
 
 from __future__ import annotations
 
-from orchcore.plugins import hookimpl
-from orchcore.specs import ProgramSpec, StatusSegment
+from orchcore.api import ProgramSpec, StatusSegment, hookimpl
 
 NAME = "all-team_dashboard"
 ICON = "▦"
@@ -45,7 +44,7 @@ def queued_messages(ctx):
     """``✉ 5 queued (1 critical)``: messages waiting, and how many of them are urgent."""
     if not _active(ctx):
         return None
-    from orchcore.domain.vocabulary import MessageStatus, Priority
+    from orchcore.api import MessageStatus, Priority
 
     waiting = [m for m in ctx.session.state.messages if m.status == MessageStatus.QUEUED]
     if not waiting:
@@ -62,7 +61,7 @@ def blocked_tasks(ctx):
     """``⛔ T-5, T-9 blocked``: which tasks are blocked (the built-in ``tasks`` segment counts them)."""
     if not _active(ctx):
         return None
-    from orchcore.domain.vocabulary import TaskStatus
+    from orchcore.api import TaskStatus
 
     blocked = sorted(t.id for t in ctx.session.state.tasks.values() if t.status == TaskStatus.BLOCKED)
     if not blocked:

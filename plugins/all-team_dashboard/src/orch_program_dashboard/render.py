@@ -12,16 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from orchcore import views as v
-from orchcore.domain.sprints import sprint_progress
-from orchcore.domain.vocabulary import (
-    ATTENTION_ORDER,
-    ENDED_AGENT,
-    OPEN_TASK,
-    WORKING_AGENT,
-    TaskStatus,
-    by_urgency,
-)
+from orchcore import api
+from orchcore.api import sprint_progress
+from orchcore.api import ATTENTION_ORDER, ENDED_AGENT, OPEN_TASK, WORKING_AGENT, TaskStatus, by_urgency
 
 NAME = "all-team_dashboard"
 ICON = "▦"
@@ -30,7 +23,7 @@ PALETTE_LINE = "palette (type at the prompt): status · team <name> · task <id>
 
 def message_line(message: Any, width: int = 56) -> str:
     route = f"{message.sender or '?'} → {message.recipient or '?'}"
-    text = v.clip(v.payload_text(message.payload), width)
+    text = api.clip(api.payload_text(message.payload), width)
     kind = f" ({message.type})" if message.type and message.type != "note" else ""
     return f"[{message.priority}] {route}{kind}" + (f": {text}" if text else "")
 
@@ -61,29 +54,29 @@ def sprint_section(session: Any, now: datetime | None = None) -> list[str]:
         if info.points:
             text += f" · {info.done_points}/{info.points} points"
         if sprint.goal:
-            text += f" · goal: {v.clip(sprint.goal, 60)}"
+            text += f" · goal: {api.clip(sprint.goal, 60)}"
         lines.append(text)
     elif session.current_sprint:
         lines.append(f"Sprint {session.current_sprint} (not found in state)")
     epic = session.state.epics.get(session.current_epic or "")
     if epic is not None:
-        lines.append(f"Epic {epic.id}" + (f" “{v.clip(epic.title, 50)}”" if epic.title else "") + f" · {epic.status}")
+        lines.append(f"Epic {epic.id}" + (f" “{api.clip(epic.title, 50)}”" if epic.title else "") + f" · {epic.status}")
     if not lines:
         lines.append("No sprint running.")
     return lines
 
 
 def teams_section(session: Any, limit: int) -> list[str]:
-    known = {n: t for n, t in v.teams(session).items() if t["active"]}
+    known = {n: t for n, t in api.teams(session).items() if t["active"]}
     agents = session.state.agents
     live = {aid: a for aid, a in agents.items() if a.status not in ENDED_AGENT}
     working = {aid: a for aid, a in live.items() if a.status in WORKING_AGENT}
     lines = [f"Teams ({len(known)}) · agents {len(working)} working, {len(live)} live, {len(agents)} seen"]
     for name, team in list(known.items())[:limit]:
-        people = v.roster(session, team)
-        busy = sum(v.agent_status(session, p)[0] in WORKING_AGENT for p in people)
-        open_tasks = [t for t in v.team_tasks(session, team) if t.status in OPEN_TASK]
-        text = f"  {name}: {len(people)} people, {busy} working, {v.count(len(open_tasks), 'open task')}"
+        people = api.roster(session, team)
+        busy = sum(api.agent_status(session, p)[0] in WORKING_AGENT for p in people)
+        open_tasks = [t for t in api.team_tasks(session, team) if t.status in OPEN_TASK]
+        text = f"  {name}: {len(people)} people, {busy} working, {api.count(len(open_tasks), 'open task')}"
         if team["lead"]:
             text += f" · lead {team['lead']}"
         if team["max_parallel"]:
@@ -94,7 +87,7 @@ def teams_section(session: Any, limit: int) -> list[str]:
     shown = sorted(working.items(), key=lambda item: item[1].started_at or "")[:limit]
     if shown:
         lines.append("  working: " + " · ".join(
-            v.agent_label(session, aid) + (f" on {a.current_task}" if a.current_task else "") for aid, a in shown
+            api.agent_label(session, aid) + (f" on {a.current_task}" if a.current_task else "") for aid, a in shown
         ) + (f" · +{len(working) - limit}" if len(working) > limit else ""))
     return lines
 
@@ -103,7 +96,7 @@ def tasks_section(session: Any, limit: int) -> list[str]:
     tasks = list(session.state.tasks.values())
     if not tasks:
         return ["Tasks: none yet."]
-    groups = v.by_status(tasks)
+    groups = api.by_status(tasks)
     lines = ["Tasks (" + str(len(tasks)) + "): " + " · ".join(f"{len(g)} {s}" for s, g in groups.items())]
     for status in (s for s in ATTENTION_ORDER if s in OPEN_TASK):
         group = groups.get(status, [])
@@ -111,7 +104,7 @@ def tasks_section(session: Any, limit: int) -> list[str]:
             continue
         title = {TaskStatus.PENDING: "next pending", TaskStatus.IN_PROGRESS: "in progress"}.get(status, status)
         lines.append(f"  {title}:")
-        lines.extend(f"    {v.task_line(session, t)}" for t in group[:limit])
+        lines.extend(f"    {api.task_line(session, t)}" for t in group[:limit])
         more = _more(group, limit)
         if more:
             lines.append("  " + more)
@@ -119,7 +112,7 @@ def tasks_section(session: Any, limit: int) -> list[str]:
 
 
 def messages_section(session: Any, limit: int) -> list[str]:
-    waiting = v.queued(session)
+    waiting = api.queued(session)
     if not waiting:
         return ["Messages: none queued."]
     by_priority: dict[str, int] = {}
@@ -134,11 +127,11 @@ def messages_section(session: Any, limit: int) -> list[str]:
 
 
 def metrics_section(session: Any, limit: int) -> list[str]:
-    metrics = v.scalar_metrics(session)
-    parts = [f"{name} {v.number(value)}" for name, value in list(metrics.items())[:limit * 2]]
+    metrics = api.scalar_metrics(session)
+    parts = [f"{name} {api.number(value)}" for name, value in list(metrics.items())[:limit * 2]]
     if len(metrics) > limit * 2:
         parts.append(f"+{len(metrics) - limit * 2} more")
-    events = v.hook_event_total(session)
+    events = api.hook_event_total(session)
     if events:
         parts.append(f"hook events {events}")
     errors = session.state.metrics.get("plugin_errors")
@@ -182,14 +175,14 @@ def team_view(session: Any, team: dict[str, Any], limit: int = 8) -> str:
         facts.append("skills " + ", ".join(team["skills"]))
     lines = [head + (" — " + " · ".join(facts) if facts else "")]
     if team["description"]:
-        lines.append(f"  {v.clip(team['description'], 90)}")
-    people = v.roster(session, team)
+        lines.append(f"  {api.clip(team['description'], 90)}")
+    people = api.roster(session, team)
     lines.append(f"Agents ({len(people)}):" if people else "Agents: none yet.")
     shown = people[:limit * 2]
     width = max((len(p) for p in shown), default=0)
     for person in shown:
-        status, current = v.agent_status(session, person)
-        mine = [t for t in v.tasks_of(session, person) if t.status in OPEN_TASK]
+        status, current = api.agent_status(session, person)
+        mine = [t for t in api.tasks_of(session, person) if t.status in OPEN_TASK]
         role = " (lead)" if person == team["lead"] else ""
         work = ", ".join(f"{t.id} [{t.status}]" for t in sorted(mine, key=by_urgency)[:4])
         if current and current not in {t.id for t in mine}:
@@ -197,13 +190,13 @@ def team_view(session: Any, team: dict[str, Any], limit: int = 8) -> str:
         lines.append((f"  {person:<{width}}  {status:<12}{role}" + (f"  {work}" if work else "")).rstrip())
     if len(people) > len(shown):
         lines.append(f"  … and {len(people) - len(shown)} more")
-    tasks = v.team_tasks(session, team)
+    tasks = api.team_tasks(session, team)
     if tasks:
-        groups = v.by_status(tasks)
+        groups = api.by_status(tasks)
         lines.append(f"Tasks ({len(tasks)}): " + " · ".join(f"{len(g)} {s}" for s, g in groups.items()))
         open_tasks = sorted((t for t in tasks if t.status in OPEN_TASK),
                             key=lambda t: (ATTENTION_ORDER.index(t.status), by_urgency(t)))
-        lines.extend(f"  {v.task_line(session, t, show_status=True)}" for t in open_tasks[:limit])
+        lines.extend(f"  {api.task_line(session, t, show_status=True)}" for t in open_tasks[:limit])
         more = _more(open_tasks, limit)
         if more:
             lines.append(more)

@@ -16,10 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from orchcore.cli.common import JsonOption, SessionOption, known_session_of, runtime_of
-from orchcore.cli.output import print_json
-from orchcore.errors import OrchError
-from orchcore.paths import config_file
+from orchcore.api import JsonOption, OrchError, SessionOption, config_file, known_session_of, print_json, runtime_of
 
 from orch_config_manager import actions
 from orch_config_manager.keys import SettingError

@@ -112,8 +112,8 @@ def dump(data: dict[str, Any], old_text: str | None) -> str:
 
 def atomic_write(path: Path, text: str) -> None:
     """orchcore's atomic write (temp file, fsync, os.replace, mode kept), with this plugin's error."""
-    from orchcore.errors import OrchError
-    from orchcore.files import atomic_write as write
+    from orchcore.api import OrchError
+    from orchcore.api import atomic_write as write
 
     try:
         write(path, text)

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchcore.errors import InvalidValue
-from orchcore.specs import EventType
+from orchcore.api import EventType, InvalidValue
 
 NAMESPACE = "config_manager"
 CHANGED = "config_manager.changed"

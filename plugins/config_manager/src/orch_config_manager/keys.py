@@ -61,7 +61,7 @@ class Key:
 
 
 def _default_segments() -> list[str]:
-    from orchcore.statusline import DEFAULT_ON
+    from orchcore.api import DEFAULT_STATUS_SEGMENTS as DEFAULT_ON
 
     return list(DEFAULT_ON)
 

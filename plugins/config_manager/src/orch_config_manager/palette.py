@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from orchcore.specs import PaletteCommand
+from orchcore.api import PaletteCommand
 
 
 def where_of(context: Any) -> Any:
-    from orchcore.paths import config_file
+    from orchcore.api import config_file
 
     from orch_config_manager.actions import Where
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from orchcore.plugins import hookimpl
-from orchcore.specs import CliCommand, ProgramSpec
+from orchcore.api import CliCommand, ProgramSpec, hookimpl
 
 from orch_config_manager.events import EVENT_TYPES
 

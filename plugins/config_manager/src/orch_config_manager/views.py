@@ -45,7 +45,7 @@ def _env_value(spec: Key, env: Mapping[str, str]) -> tuple[bool, Any]:
         return False, None
     raw = env[spec.env]
     if spec.kind == "bool":
-        from orchcore.gate import env_override
+        from orchcore.api import orchestration_override as env_override
 
         value = env_override({spec.env: raw})
         return value is not None, value
@@ -75,7 +75,7 @@ def effective(spec: Key, data: dict[str, Any], env: Mapping[str, str]) -> Settin
 def session_settings(session: Any, env: Mapping[str, str]) -> list[Setting]:
     if session is None:
         return []
-    from orchcore.gate import env_override
+    from orchcore.api import orchestration_override as env_override
 
     override = env_override(env)
     on = Setting("session.orchestration", session.orchestration_enabled, "session",
@@ -169,7 +169,7 @@ def problems(data: dict[str, Any], installed: Any) -> list[str]:
 
 def render_context(session: Any) -> str:
     """The live configuration for the model while config_manager is the session's mode."""
-    from orchcore.paths import config_file
+    from orchcore.api import config_file
 
     path = config_file()
     lines = ["You manage this project's orchcore configuration; change it only through the validated commands."]
@@ -237,8 +237,8 @@ def agents_text(plugins: Any, team: str | None = None) -> tuple[str, list[dict[s
 
 
 def segments_text(plugins: Any, data: dict[str, Any], session: Any = None) -> tuple[str, list[dict[str, Any]]]:
-    from orchcore.config import Config
-    from orchcore.statusline import layout
+    from orchcore.api import Config
+    from orchcore.api import status_line_layout as layout
 
     provided = plugins.collect("orch_status_segments") if plugins is not None else {}
     segments = {name: item.spec for name, item in provided.items()}

@@ -43,9 +43,7 @@ class Outcome:
 
 def check(session: Any, events: Sequence[tuple[str, dict[str, Any]]]) -> None:
     """Raise CommandError when a reducer would reject one of ``events``."""
-    from orchcore.clock import now_iso
-    from orchcore.errors import InvalidValue
-    from orchcore.models import Event
+    from orchcore.api import Event, InvalidValue, now_iso
 
     reducers = {t.name: t.reducer for t in ev.EVENT_TYPES}
     state = copy.deepcopy(session)

@@ -14,9 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_of
-from orchcore.cli.output import print_json
-from orchcore.errors import OrchError
+from orchcore.api import JsonOption, OrchError, SessionOption, print_json, runtime_of, session_of
 
 from orch_leadership import actions
 

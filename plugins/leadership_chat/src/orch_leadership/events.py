@@ -17,8 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from orchcore.errors import InvalidValue
-from orchcore.specs import EventType
+from orchcore.api import EventType, InvalidValue
 
 NAMESPACE = "leadership"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from orchcore.specs import PaletteCommand
+from orchcore.api import PaletteCommand
 
 FREE_TEXT = 80  # words; the router refuses prompts over 200 characters anyway
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from orchcore.plugins import hookimpl
-from orchcore.specs import CliCommand, HookHandler, ProgramSpec, StatusSegment
+from orchcore.api import CliCommand, HookHandler, ProgramSpec, StatusSegment, hookimpl
 
 from orch_leadership.events import EVENT_TYPES, NAME, NAMESPACE, POSTED, LIMITS
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from orch_leadership.events import read_space
-from orchcore.domain import load
-from orchcore.domain.load import NO_TEAM, TeamLoad
+from orchcore import api
+from orchcore.api import NO_TEAM, TeamLoad
 
 SNIPPET = 160
 
@@ -28,7 +28,7 @@ def team_loads(session: Any, team_specs: dict[str, Any] | None = None,
                agent_specs: dict[str, Any] | None = None) -> list[TeamLoad]:
     """Per-team load and completion (``orchcore.domain.load``), with the meeting's allocations."""
     allocations = {name: a.get("agents") for name, a in read_space(session)["allocations"].items()}
-    return load.team_loads(session, team_specs, agent_specs, allocations)
+    return api.team_loads(session, team_specs, agent_specs, allocations)
 
 
 def _pct(value: float | None) -> str:

@@ -27,7 +27,7 @@ from typing import Any
 
 import attrs
 
-from orchcore.errors import OrchError
+from orchcore.api import OrchError
 
 KINDS = ("text", "int", "list", "flag", "days", "choice")
 TRUE_WORDS = ("1", "true", "yes", "on", "y")

@@ -13,8 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from orch_commands.args import Param, epilog, parse
-from orchcore.cli.common import runtime_of, session_id_of
-from orchcore.errors import OrchError
+from orchcore.api import OrchError, runtime_of, session_id_of
 
 # key=value words and unknown --flags reach the command's own parser.
 RAW = {"ignore_unknown_options": True, "allow_extra_args": True, "allow_interspersed_args": True}
@@ -85,7 +84,7 @@ class Call:
     def done(self, data: Any, text: str | list[str]) -> None:
         """Print ``data`` as JSON with --json, else the text."""
         if self.as_json:
-            from orchcore.cli.output import print_json
+            from orchcore.api import print_json
 
             print_json(data)
             return
@@ -93,7 +92,7 @@ class Call:
 
 
 def note(message: str) -> None:
-    from orchcore.cli.output import note as core_note
+    from orchcore.api import note as core_note
 
     core_note(message)
 
@@ -119,7 +118,7 @@ def next_number_id(existing: Any, prefix: str) -> str:
 
 
 def unstructure(obj: Any) -> Any:
-    from orchcore.models import unstructure as core_unstructure
+    from orchcore.api import unstructure as core_unstructure
 
     return core_unstructure(obj)
 

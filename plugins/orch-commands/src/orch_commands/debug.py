@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from orch_commands import events
 from orch_commands.specs import slash_command
-from orchcore.plugins import hookimpl
-from orchcore.specs import CliCommand, EventType
+from orchcore.api import CliCommand, EventType, hookimpl
 
 INSPECT_STATE = slash_command(
     "inspect-state",

@@ -22,9 +22,7 @@ from orch_commands.cli import (
     group,
     unstructure,
 )
-from orchcore.cli.common import JsonOption, SessionOption
-from orchcore.domain.vocabulary import MessageStatus
-from orchcore.errors import OrchError
+from orchcore.api import JsonOption, MessageStatus, OrchError, SessionOption
 
 app = group("Debug a session: inspect its state, list and replay its events, profile its hooks, roll it back.")
 
@@ -111,7 +109,7 @@ def _consistency(call: Call, stored) -> bool | None:
 @command(app, "state", STATE)
 def state(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
     """The session's state: an overview, or the value at a path; and whether it equals its replayed log."""
-    from orchcore.statepath import get_path
+    from orchcore.api import get_path
 
     call = Call(ctx, args, STATE, "orch debug state", session, as_json)
     stored = call.state()
@@ -369,7 +367,7 @@ def rollback_now(call: Call) -> None:
     undone = last - to
     point = f"checkpoint {name} (event {to})" if name else f"event {to}"
     if call.get("dry-run"):
-        from orchcore.models import Event
+        from orchcore.api import Event
 
         preview = reducers.state_restored(  # exactly what the event would do, without recording it
             call.runtime.store.get(call.session_id),

@@ -16,8 +16,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from orchcore.errors import InvalidValue
-from orchcore.models import Event, Session, Team, structure
+from orchcore.api import Event, InvalidValue, Session, Team, structure
 
 NAMESPACE = "orch-commands"
 # Markers over the log, not part of the work: a rollback keeps them.

@@ -14,8 +14,7 @@ from typing import Any
 
 import attrs
 
-from orchcore.domain.load import TeamLoad, team_loads
-from orchcore.domain.vocabulary import OPEN_TASK, WORKING_AGENT, AgentStatus, TaskStatus
+from orchcore.api import OPEN_TASK, WORKING_AGENT, AgentStatus, TaskStatus, TeamLoad, team_loads
 
 WORKING = (TaskStatus.IN_PROGRESS, TaskStatus.REVIEW)  # what a member shows as its current work
 ROLE_ORDER = {"worker": 0, "specialist": 1, "director": 2}

@@ -15,7 +15,7 @@ one-line error; the instructions in a body only ever follow a success.
 
 from __future__ import annotations
 
-from orchcore.specs import CommandSpec
+from orchcore.api import CommandSpec
 
 FOLDER = "orchestration"
 

@@ -18,8 +18,7 @@ from orch_commands.cli import (
     next_number_id,
     team_definitions,
 )
-from orchcore.cli.common import JsonOption, SessionOption
-from orchcore.errors import OrchError
+from orchcore.api import JsonOption, OrchError, SessionOption
 
 orchestration_app = group("Orchestration for one session: enable, disable, set-mode, status.")
 checkpoint_app = group("Named checkpoints of a session's state: create, list.")

@@ -17,9 +17,7 @@ from orch_commands.cli import (
     group,
     team_definitions,
 )
-from orchcore.cli.common import JsonOption, SessionOption
-from orchcore.domain.vocabulary import TaskStatus
-from orchcore.errors import OrchError
+from orchcore.api import JsonOption, OrchError, SessionOption, TaskStatus
 
 app = group("Teams: activate them, hold a stand-up, assign a lead.")
 

@@ -8,8 +8,7 @@ the CLI (typer) is imported only when an ``orch sprint`` command runs.
 from __future__ import annotations
 
 from orch_commands.specs import slash_command
-from orchcore.plugins import hookimpl
-from orchcore.specs import CliCommand
+from orchcore.api import CliCommand, hookimpl
 
 START_SPRINT = slash_command(
     "start-sprint",

@@ -23,12 +23,9 @@ from orch_commands.cli import (
     team_definitions,
     unstructure,
 )
-from orchcore import clock
-from orchcore.cli.common import JsonOption, SessionOption
-from orchcore.domain import assignment
-from orchcore.domain.sprints import sprint_day, sprint_progress, sprint_tasks
-from orchcore.domain.vocabulary import CLOSED_TASK, FLOW_ORDER, PRIORITIES, SprintStatus, TaskStatus, by_urgency
-from orchcore.errors import OrchError
+from orchcore.api import JsonOption, SessionOption, sprint_day, sprint_progress, sprint_tasks
+from orchcore.api import CLOSED_TASK, FLOW_ORDER, PRIORITIES, SprintStatus, TaskStatus, by_urgency
+from orchcore.api import ASSIGNMENT_STRATEGIES, OrchError, now, plan_assignments
 
 app = group("Sprints: start one, add tasks, delegate them, review progress, complete it.")
 
@@ -115,7 +112,7 @@ def start(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption 
     seqs.append(event.seq)
 
     sprint = state.state.sprints[sprint_id]
-    last_day = (clock.now() + timedelta(days=days - 1)).date().isoformat()
+    last_day = (now() + timedelta(days=days - 1)).date().isoformat()
     epic = state.state.epics.get(epic_id) if epic_id else None
     lines = [f"Sprint {sprint.id} \"{sprint.name}\" started: day 1 of {days}, last day {last_day}."]
     if epic is not None:
@@ -384,7 +381,7 @@ def review(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption
 
 DELEGATE = (
     Param("strategy", "how to choose an agent: most free capacity, best skill match, or in turn",
-          kind="choice", choices=assignment.STRATEGIES, positional=True, aliases=("by",)),
+          kind="choice", choices=ASSIGNMENT_STRATEGIES, positional=True, aliases=("by",)),
     Param("priority", "only tasks at least this urgent", kind="choice", choices=PRIORITIES,
           aliases=("min-priority", "prio")),
     Param("team", "only tasks and agents of these teams", kind="list", aliases=("teams",)),
@@ -405,7 +402,7 @@ def delegate(ctx: typer.Context, args: ArgsArgument = None, session: SessionOpti
     sprint = find_sprint(state, call.get("sprint"))
     if call.get("limit") is not None and call.get("limit") < 1:
         raise OrchError("limit must be 1 or more")
-    planned = assignment.plan(state, call.plugins, sprint=sprint, strategy=strategy,
+    planned = plan_assignments(state, call.plugins, sprint=sprint, strategy=strategy,
                               min_priority=call.get("priority"), teams=wanted_teams, limit=call.get("limit"))
     members, _ = roster.build(call.plugins, state, wanted_teams)
     pending = planned.tasks

@@ -62,7 +62,7 @@ def _parse(text: str, source: str) -> dict[str, Any]:
 def project_file(project: Path | None = None) -> Path:
     """Where a project keeps its changes to the organisation."""
     if project is None:
-        from orchcore.paths import project_dir
+        from orchcore.api import project_dir
 
         project = project_dir()
     return project / PROJECT_FILE
@@ -245,7 +245,7 @@ class Organisation:
     # -- what orchcore gets ------------------------------------------------------------
 
     def team_specs(self) -> list[Any]:
-        from orchcore.specs import TeamSpec
+        from orchcore.api import TeamSpec
 
         return [
             TeamSpec(
@@ -260,7 +260,7 @@ class Organisation:
         ]
 
     def agent_specs(self) -> list[Any]:
-        from orchcore.specs import AgentSpec
+        from orchcore.api import AgentSpec
 
         return [
             AgentSpec(

@@ -8,7 +8,7 @@ costs next to nothing.
 
 from __future__ import annotations
 
-from orchcore.plugins import hookimpl
+from orchcore.api import hookimpl
 
 
 @hookimpl

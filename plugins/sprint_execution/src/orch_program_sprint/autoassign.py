@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from orch_program_sprint import views as v
-from orchcore.domain.assignment import Plan
+from orchcore.api import AssignmentPlan as Plan
 
 
 def _scope(outcome: Plan) -> str:

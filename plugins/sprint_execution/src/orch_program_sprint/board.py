@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from orch_program_sprint import views as v
-from orchcore.domain.sprints import SprintProgress, sprint_progress, sprint_tasks
-from orchcore.domain.vocabulary import CLOSED_TASK, FLOW_ORDER, SprintStatus, TaskStatus, by_urgency
+from orchcore.api import SprintProgress, sprint_progress, sprint_tasks
+from orchcore.api import CLOSED_TASK, FLOW_ORDER, SprintStatus, TaskStatus, by_urgency
 
 NAME = "sprint_execution"
 ICON = "▶"

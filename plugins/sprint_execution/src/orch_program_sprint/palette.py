@@ -12,15 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchcore.specs import PaletteCommand
+from orchcore.api import PaletteCommand
 
 from orch_program_sprint import autoassign, board
 from orch_program_sprint import views as v
-from orchcore import palette_commands
-from orchcore.domain import assignment
-from orchcore.domain.sprints import sprint_progress
-from orchcore.domain.vocabulary import CLOSED_TASK, TaskStatus
-from orchcore.palette_commands import never_raises
+from orchcore.api import CLOSED_TASK, TaskStatus, sprint_progress
+from orchcore.api import assignee_for, never_raises, palette_assign, palette_task, plan_assignments
 
 MAX_REASON_WORDS = 30
 
@@ -44,17 +41,17 @@ def show_board(args: list[str], context: Any) -> str:
 
 
 # Shared with every program (orchcore.palette_commands): "T-1" and an agent mean the same everywhere.
-task = never_raises(palette_commands.task)
-assign = never_raises(palette_commands.assign)
+task = never_raises(palette_task)
+assign = never_raises(palette_assign)
 
 
 @never_raises
 def auto_assign(args: list[str], context: Any) -> str:
     session = context.session
-    outcome = assignment.plan(session, _plugins(context))
+    outcome = plan_assignments(session, _plugins(context))
     for decision in outcome.assigned:
         context.emit("task.assigned", {"id": decision.task.id,
-                                       "assignee": assignment.assignee_for(session, decision.member.name)})
+                                       "assignee": assignee_for(session, decision.member.name)})
     return "\n".join(autoassign.explain(session, outcome))
 
 

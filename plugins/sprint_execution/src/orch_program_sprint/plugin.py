@@ -6,8 +6,7 @@ program's parts are imported when orchcore asks for the program.
 
 from __future__ import annotations
 
-from orchcore.plugins import hookimpl
-from orchcore.specs import ProgramSpec, StatusSegment
+from orchcore.api import ProgramSpec, StatusSegment, hookimpl
 
 NAME = "sprint_execution"
 ICON = "▶"
@@ -42,8 +41,7 @@ def sprint_progress(ctx):
     if session is None or session.mode != NAME or not session.current_sprint:
         return None
     from orch_program_sprint import views as v
-    from orchcore.domain.sprints import sprint_progress, sprint_tasks
-    from orchcore.domain.vocabulary import TaskStatus
+    from orchcore.api import TaskStatus, sprint_progress, sprint_tasks
 
     sprint = v.current_sprint(session)
     if sprint is None:

@@ -10,17 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchcore.domain.sprints import SprintProgress
-from orchcore.views import (
-    agent_label,
-    by_status,
-    clip,
-    count,
-    find_task,
-    listing,
-    task_line,
-    unknown_task,
-)
+from orchcore.api import SprintProgress
+from orchcore.api import agent_label, by_status, clip, count, find_task, listing, task_line, unknown_task
 
 __all__ = [  # the shared questions, re-exported, and this package's own
     "agent_label",
