@@ -34,7 +34,8 @@ ensure_venv() {
     "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
   fi
   local stamp="$VENV/.orchcore-installed" want
-  want="$(cat "$ROOT/pyproject.toml" $(plugin_dirs | sed 's|$|/pyproject.toml|') | sha256sum | cut -c1-16)"
+  # The folders' paths count too: an editable install points at a folder by its path.
+  want="$({ plugin_dirs; cat "$ROOT/pyproject.toml" $(plugin_dirs | sed 's|$|/pyproject.toml|'); } | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "==> installing orchcore and its plugins into $VENV" >&2
     local args=(-e "$ROOT[test]")
