@@ -316,10 +316,10 @@ def test_the_program_answers_its_palette_command_at_the_prompt_and_gives_the_mod
     assert "blocked" in orch_hook(prompt(orchestrated, "help")).answer["reason"]
 
 
-def test_a_palette_command_that_raises_is_a_failure_of_the_builtin_programs_plugin(
+def test_a_palette_command_that_raises_is_a_failure_of_the_programs_own_plugin(
     orch_plugin_manager, register_plugin, orch_cli, orch_hook, orchestrated
 ):
-    """Documented as it is (section PaletteCommand): the failure is not pinned on the program's plugin."""
+    """Section PaletteCommand: the built-in handler runs the command, the failure is the program's plugin's."""
     from orchcore.plugins import hookimpl
 
     def broken(args, context):
@@ -337,9 +337,12 @@ def test_a_palette_command_that_raises_is_a_failure_of_the_builtin_programs_plug
     answer = orch_hook(prompt(orchestrated, "board")).answer
 
     assert "decision" not in answer  # the prompt goes to the model
-    assert "hook handler 'program-palette' (plugin 'programs') raised ValueError: no board" in answer["systemMessage"]
-    assert orch_plugin_manager.records["programs"].status == ERROR
-    assert orch_plugin_manager.records["broken-program"].status == "active"
+    assert (
+        "hook handler 'program-palette' (plugin 'broken-program') raised ValueError: no board"
+        " (in palette command 'board' of program 'broken')" in answer["systemMessage"]
+    )
+    assert orch_plugin_manager.records["broken-program"].status == ERROR
+    assert orch_plugin_manager.records["programs"].status == "active"
 
 
 def test_install_writes_the_slash_command_and_the_agent(example, orch_cli, orch_project):

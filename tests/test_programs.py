@@ -177,6 +177,30 @@ def test_a_palette_command_can_decline_and_leave_the_prompt_to_the_model(orch_bu
     assert orch_hook(prompt("set up CI")).answer is None
 
 
+def test_a_render_context_that_raises_is_the_programs_plugins_failure_and_the_prompt_still_goes_through(
+    orch_bus, register_plugin, orch_hook, orch_cli, orch_plugin_manager
+):
+    class Broken:
+        @hookimpl
+        def orch_programs(self):
+            def render(session):
+                raise KeyError("board")
+
+            return [ProgramSpec(name="broken", description="d", output_style="…", render_context=render)]
+
+    register_plugin(Broken(), name="broken-program")
+    orch_bus.create_session(SID, orchestration_enabled=True)
+    orch_cli("program", "activate", "broken", session=SID)
+
+    answer = orch_hook(prompt("what is next?")).answer
+
+    assert "hook handler 'program-context' (plugin 'broken-program') raised KeyError: 'board'" in answer["systemMessage"]
+    assert orch_plugin_manager.records["broken-program"].status == "error"
+    assert orch_plugin_manager.records["programs"].status == "active"  # the built-in that ran it is fine
+    errors = [e.data for e in orch_bus.store.events(SID) if e.type == "plugin.error"]
+    assert errors[-1]["plugin"] == "broken-program"
+
+
 def test_a_programs_own_handlers_run_only_while_it_is_the_sessions_mode(orch_bus, register_plugin, orch_hook,
                                                                          orch_cli):
     from orchcore.protocol import HookResult

@@ -49,5 +49,18 @@ class PluginError(OrchError):
     """A plugin failed while ORCH_STRICT_PLUGINS=1 made such failures fatal."""
 
 
+class PluginFault(OrchError):
+    """A plugin's code failed while the core ran it on the plugin's behalf.
+
+    The built-in handlers run each program's ``render_context`` and palette
+    commands; they raise this with the program's plugin name, so the router
+    records the failure on that plugin, not on the built-in that called it.
+    """
+
+    def __init__(self, plugin: str, message: str):
+        super().__init__(message)
+        self.plugin = plugin
+
+
 class PluginConflictError(PluginError):
     """Two plugins registered the same name for the same kind of thing."""

@@ -204,7 +204,7 @@ def run_handlers(runtime: Any, event: Any, session: Any, env: dict[str, str]) ->
             plugins=runtime.plugins, committer=_committer(runtime, session.session_id, handler_name),
         )
         started = time.perf_counter()
-        value, error = _call_with_budget(spec.handler, event, context, budget_ms)
+        value, error, culprit = _call_with_budget(spec.handler, event, context, budget_ms)
         elapsed = round((time.perf_counter() - started) * 1000, 3)
         if error is None and value is not None:
             error = (
@@ -215,8 +215,9 @@ def run_handlers(runtime: Any, event: Any, session: Any, env: dict[str, str]) ->
             error = _commit(runtime, session.session_id, handler_name, context.emitted)
         runs[handler_name] = {"ms": elapsed, "ok": error is None}
         if error is not None:
-            failures.append((handler_name, provided.plugin, error))
-            _record_plugin_failure(runtime, provided.plugin, f"hook handler {handler_name!r} {error}", env)
+            plugin = culprit or provided.plugin  # a program's code run by a built-in handler is the program's failure
+            failures.append((handler_name, plugin, error))
+            _record_plugin_failure(runtime, plugin, f"hook handler {handler_name!r} {error}", env)
             continue
         if value is not None:
             results.append((handler_name, value))
@@ -275,15 +276,21 @@ def _commit(runtime: Any, session_id: str, handler: str, emitted: list) -> str |
     return None
 
 
-def _call_with_budget(function: Any, event: Any, context: Any, timeout_ms: int) -> tuple[Any, str | None]:
+def _call_with_budget(
+    function: Any, event: Any, context: Any, timeout_ms: int
+) -> tuple[Any, str | None, str | None]:
+    """(value, why it failed, the plugin to blame when not the handler's own)."""
     from orchcore.budget import call_within
+    from orchcore.errors import PluginFault
 
     outcome = call_within(lambda: function(event, context), max(timeout_ms, 1) / 1000)
     if not outcome.finished:
-        return None, f"ran over its {timeout_ms} ms budget"
+        return None, f"ran over its {timeout_ms} ms budget", None
+    if isinstance(outcome.error, PluginFault):
+        return None, str(outcome.error), outcome.error.plugin
     if outcome.error is not None:  # isolated (exit() included): reported, never raised
-        return None, f"raised {type(outcome.error).__name__}: {outcome.error}"
-    return outcome.value, None
+        return None, f"raised {type(outcome.error).__name__}: {outcome.error}", None
+    return outcome.value, None, None
 
 
 def _record_plugin_failure(runtime: Any, plugin: str, message: str, env: dict[str, str]) -> None:

@@ -11,6 +11,7 @@ blocked, and gives the prompt back).
 from __future__ import annotations
 
 from orchcore.domain.sprints import sprint_tasks
+from orchcore.errors import PluginFault
 from orchcore.domain.vocabulary import OPEN_TASK
 from orchcore.plugins import hookimpl
 from orchcore.protocol import HookResult
@@ -21,19 +22,36 @@ CONTEXT_LIMIT = 6000
 
 def active_program(context):
     """The program whose mode the session is in, or None."""
+    found = _active(context)
+    return found.spec if found is not None else None
+
+
+def _active(context):
+    """The active program with the plugin that provides it (``Provided``), or None."""
     if context.plugins is None or context.session is None:
         return None
-    for spec in context.plugins.specs("orch_programs").values():
-        if spec.session_mode == context.session.mode:
-            return spec
+    for provided in context.plugins.collect("orch_programs").values():
+        if provided.spec.session_mode == context.session.mode:
+            return provided
     return None
 
 
+def _on_behalf_of(provided, what: str, call):
+    """Run a program's own code; its failure is its plugin's (``PluginFault``), not this built-in's."""
+    try:
+        return call()
+    except (Exception, SystemExit) as exc:  # exit() in a program must not end the hook
+        raise PluginFault(
+            provided.plugin, f"raised {type(exc).__name__}: {exc} (in {what} of program {provided.spec.name!r})"
+        ) from exc
+
+
 def program_context(event, context):
-    program = active_program(context)
+    provided = _active(context)
+    program = provided.spec if provided is not None else None
     if program is None or program.render_context is None or event.recovered:
         return None  # context for a prompt the model has answered already
-    text = program.render_context(context.session)
+    text = _on_behalf_of(provided, "render_context", lambda: program.render_context(context.session))
     if not text:
         return None
     if len(text) > CONTEXT_LIMIT:
@@ -64,14 +82,18 @@ def palette_help(program) -> str:
 
 
 def program_palette(event, context):
-    program = active_program(context)
+    provided = _active(context)
+    program = provided.spec if provided is not None else None
     if program is None or not program.palette or not event.prompt or event.recovered:
         return None  # a recovered prompt went to the model then: running its command now would surprise
     found = parse_palette(event.prompt, program)
     if found is None:
         return None
     command, args = found
-    text = palette_help(program) if command == "help" else command.run(args, context)
+    if command == "help":
+        text = palette_help(program)
+    else:
+        text = _on_behalf_of(provided, f"palette command {command.name!r}", lambda: command.run(args, context))
     if text is None:
         return None  # the command declined: "set up the CI" is a prompt for the model, not `set`
     return HookResult.blocking(text or f"{event.prompt.strip()}: done")
