@@ -1,13 +1,13 @@
 """The config_manager program: its spec, its event type and the ``orch config`` group.
 
-Kept light: orchcore imports this module on the hook path; the views,
-actions and CLI are imported only when they run.
+Kept light: orchcore imports this module on the hook path; the views and
+palette are imported when orchcore asks for the program, actions and the CLI
+only when they run.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from orchcore.api import CliCommand, ProgramSpec, hookimpl
 
@@ -17,24 +17,17 @@ PROGRAM = "config_manager"
 ICON = "⚙"
 
 
-def render_context(session: Any) -> str:
-    from orch_program_config.views import render_context as render
-
-    return render(session)
-
-
-def output_style() -> str:
-    return Path(__file__).with_name("output_style.md").read_text(encoding="utf-8")
-
-
 @hookimpl
 def orch_programs():
     from orch_program_config.palette import PALETTE
+    from orch_program_config.views import render_context
+
+    output_style = Path(__file__).with_name("output_style.md").read_text(encoding="utf-8")
 
     return [ProgramSpec(
         name=PROGRAM,
         description="View and change teams, agents, workflows and settings through validated commands",
-        output_style=output_style(),
+        output_style=output_style,
         icon=ICON,
         render_context=render_context,
         palette=PALETTE,

@@ -1,7 +1,8 @@
 """The leadership_chat program: its spec, event types, status segment, hook handler and CLI group.
 
-Kept light: orchcore imports this module on the hook path; views, actions
-and the CLI are imported only when they run.
+Kept light: orchcore imports this module on the hook path; the views and
+palette are imported when orchcore asks for the program, actions and the CLI
+only when they run.
 """
 
 from __future__ import annotations
@@ -19,25 +20,18 @@ SEGMENT = "leadership"
 HANDLER = "leadership-director-posts"
 
 
-def render_context(session: Any) -> str:
-    from orch_program_leadership.views import render_context as render
-
-    return render(session)
-
-
-def output_style() -> str:
-    return Path(__file__).with_name("output_style.md").read_text(encoding="utf-8")
-
-
 @hookimpl
 def orch_programs():
     from orch_program_leadership.palette import PALETTE
+    from orch_program_leadership.views import render_context
+
+    output_style = Path(__file__).with_name("output_style.md").read_text(encoding="utf-8")
 
     return [ProgramSpec(
         name=PROGRAM,
         description="Chair a leadership meeting of director agents: threads, a decision log, "
                     "team performance and resource allocation",
-        output_style=output_style(),
+        output_style=output_style,
         icon=ICON,
         segments=[SEGMENT],
         handlers=[HANDLER],
