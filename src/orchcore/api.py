@@ -2,16 +2,24 @@
 
 Everything a program, command set, status segment, hook handler or store
 backend needs is here: the hook marker, the specs a plugin returns, the models
-it reads, Claude Code's hook answers, the domain vocabulary (task statuses and
-priorities, sprints, team load, automatic assignment), view helpers, CLI
-helpers, and the errors. The modules these names come from are internal and
-may change; a name here changes only with a note in the changelog.
+it reads, Claude Code's hook protocol (the event, the answer, the handler's
+context), the store interface, the domain vocabulary (task statuses and
+priorities, sprints, team load, automatic assignment), view helpers, the
+shared palette commands, the status line's layout, CLI helpers, the errors,
+and time, paths and configuration. ``__all__`` lists every name;
+``CONTRIBUTING.md`` ("What a plugin may import") presents them by group.
+
+The modules these names come from are internal and may change in any
+release; a name in ``__all__`` is renamed, removed or changed in meaning only
+with a note in ``CHANGELOG.md``.
 
 Names are loaded on first use (PEP 562), so ``from orchcore.api import
 hookimpl`` in a plugin module costs what importing ``orchcore.plugins`` costs,
 not the whole core: plugin modules are imported on the hook path, where typer
 and rich must never be. ``tests/test_public_api.py`` checks that every name
-resolves and that ``plugins/`` and ``examples/`` import nothing else.
+resolves, and that nothing in ``plugins/`` or ``examples/``, and no example
+in the documentation (Markdown code blocks, the hookspecs' docstrings),
+imports anything else from orchcore.
 """
 
 from __future__ import annotations
@@ -54,6 +62,11 @@ _EXPORTS: dict[str, str] = {
     "HookEvent": "orchcore.protocol",
     "HookResult": "orchcore.protocol",
     "HookContext": "orchcore.hookcontext",
+    # store backends: the interface a backend implements, the rule all share, the in-memory one
+    "SessionStore": "orchcore.store.base",
+    "SessionInfo": "orchcore.store.base",
+    "apply_event": "orchcore.store.base",
+    "MemoryStore": "orchcore.store.memory",
     # the domain vocabulary: words, orders, sprints, load, assignment
     "TaskStatus": "orchcore.domain.vocabulary",
     "Priority": "orchcore.domain.vocabulary",
