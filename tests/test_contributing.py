@@ -1,5 +1,9 @@
 """CONTRIBUTING.md's examples work as written.
 
+The plugin modules of "Writing a plugin" and "Handling Claude Code's hook
+events" are exec'd as they stand (imports included) and registered: the core
+collects what they say they provide.
+
 "A CLI group for your plugin" shows a plugin as two files, each code block
 opening with a comment that names its file (``# standup/cli.py: ...``); the
 test writes them into a package, registers the plugin and runs the group
@@ -11,6 +15,7 @@ from __future__ import annotations
 import importlib
 import re
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -28,6 +33,28 @@ def example_files(text: str) -> dict[str, str]:
     """``standup/cli.py`` -> its code, for every python block that opens with ``# <path>: ...``."""
     blocks = re.findall(r"```python\n(.*?)```", text, re.S)
     return {re.match(r"# (\S+):", block).group(1): block for block in blocks}
+
+
+def first_python_block(heading: str) -> str:
+    """The first python block after a heading (``## Writing a plugin``)."""
+    text = CONTRIBUTING.read_text(encoding="utf-8")
+    return re.search(r"```python\n(.*?)```", text[text.index(f"\n{heading}\n"):], re.S).group(1)
+
+
+@pytest.mark.parametrize("heading, provided", [
+    ("## Writing a plugin", {"orch_teams": ["qa"], "orch_event_types": ["standup.held"]}),
+    ("### Handling Claude Code's hook events", {"orch_hook_handlers": ["no-force-push"]}),
+])
+def test_the_plugin_examples_are_plugins_the_core_collects_from(heading, provided, orch_plugin_manager, register_plugin):
+    module = types.ModuleType("contributing_example")
+    exec(compile(first_python_block(heading), f"<CONTRIBUTING.md {heading}>", "exec", dont_inherit=True), module.__dict__)
+
+    name = register_plugin(module, name="contributing-example")
+
+    assert orch_plugin_manager.records[name].hooks == sorted(provided)
+    for hook, names in provided.items():
+        assert [n for n, p in orch_plugin_manager.collect(hook).items() if p.plugin == name] == names
+    assert orch_plugin_manager.failures() == []
 
 
 @pytest.fixture
