@@ -2,7 +2,9 @@
 
 The meta-test: for each ``orch_*`` hookspec in ``orchcore.hookspecs``
 
-* its docstring holds an ``Example::`` block whose indented code compiles, and
+* its docstring holds an ``Example::`` block whose indented code compiles and,
+  exec'd as a module of its own (its imports, from ``orchcore.api``, included),
+  is a plugin the core collects a spec from, and
 * some test function under ``tests/`` or ``plugins/*/tests/`` is decorated with
   ``@pytest.mark.exercises_hook("orch_...")``.
 
@@ -14,8 +16,10 @@ example and checks that the core collects and uses what it provides.
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 import json
+import sys
 import textwrap
 import types
 from collections.abc import Iterable
@@ -23,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from orchcore import hookspecs, specs
+from orchcore import hookspecs
 from orchcore.errors import StoreError
 from orchcore.plugins import ERROR, hook_names, hookimpl
 from orchcore.protocol import HookEvent, HookResult
@@ -50,15 +54,15 @@ MARKER = "exercises_hook"
 # -- the meta-test's machinery ------------------------------------------------------------
 
 
-def example_of(doc: str | None) -> str | None:
-    """The code of the docstring's ``Example::`` block, dedented; None when there is none.
+def example_of(doc: str | None, intro: str = "Example::") -> str | None:
+    """The code of the docstring's ``Example::`` block (or the one after ``intro``), dedented; None when there is none.
 
     The block is every line after ``Example::`` indented deeper than it,
     blank lines included, up to the first line that is not.
     """
     lines = inspect.cleandoc(doc or "").splitlines()
     for number, line in enumerate(lines):
-        if line.strip() != "Example::":
+        if line.strip() != intro:
             continue
         indent = len(line) - len(line.lstrip())
         block: list[str] = []
@@ -152,11 +156,10 @@ def test_every_hookspec_has_an_example_and_a_test(hook_name, exercised):
 
 @pytest.mark.parametrize("hook_name", hook_names())
 def test_every_hookspec_example_runs_as_a_plugin(hook_name, orch_plugin_manager, register_plugin):
-    """Beyond compiling: the example, as written, is a plugin the core collects a spec from."""
+    """Beyond compiling: the example, as written (its imports too), is a plugin the core collects a spec from."""
     plugin = types.ModuleType(f"example_{hook_name}")
-    plugin.__dict__.update({"hookimpl": hookimpl, "HookResult": HookResult})
-    plugin.__dict__.update({name: getattr(specs, name) for name in specs.__dict__ if name[0].isupper()})
-    exec(compile(example_of(getattr(hookspecs, hook_name).__doc__), f"<{hook_name} example>", "exec"), plugin.__dict__)
+    code = example_of(getattr(hookspecs, hook_name).__doc__)
+    exec(compile(code, f"<{hook_name} example>", "exec", dont_inherit=True), plugin.__dict__)
 
     name = register_plugin(plugin, name=f"example-{hook_name}")
 
@@ -525,26 +528,30 @@ def test_a_plugin_sub_command_runs_under_orch(register_plugin, orch_cli):
     assert "greet" in helped.stdout
 
 
-def test_the_cli_commands_example_exactly_as_documented(register_plugin, orch_cli):
-    class Greeter:
-        @hookimpl
-        def orch_cli_commands(self):
-            def load():
-                import typer
-                app = typer.Typer()
+@pytest.fixture
+def greet(tmp_path, monkeypatch):
+    """The ``orch_cli_commands`` docstring's two modules, written out as the package ``greet``."""
+    doc = hookspecs.orch_cli_commands.__doc__
+    (tmp_path / "greet").mkdir()
+    (tmp_path / "greet" / "__init__.py").write_text("")
+    (tmp_path / "greet" / "plugin.py").write_text(example_of(doc))
+    (tmp_path / "greet" / "cli.py").write_text(example_of(doc, "greet/cli.py::"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield importlib.import_module("greet.plugin")
+    for module in [m for m in sys.modules if m == "greet" or m.startswith("greet.")]:
+        del sys.modules[module]
 
-                @app.command()
-                def hello():
-                    print("hello")
-                return app
-            return [CliCommand(name="greet", help="Say hello", load=load)]
 
-    register_plugin(Greeter(), name="greeter")
+def test_the_cli_commands_example_exactly_as_documented(greet, register_plugin, orch_cli):
+    """Both modules as written: the hooks, and the module-level group that ``load`` imports."""
+    register_plugin(greet, name="greeter")
+    assert "greet.cli" not in sys.modules  # registering (the hook path) does not import the group
 
     result = orch_cli("greet", "hello")
 
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "hello\n"
+    assert "greet.cli" in sys.modules
 
 
 def test_orch_help_lists_plugin_sub_commands_without_loading_them(register_plugin, orch_cli):

@@ -1,18 +1,22 @@
 """Every hook a plugin can implement. All are prefixed ``orch_``.
 
-Registration hooks return an iterable of frozen specs (``orchcore.specs``),
-each with a ``name``; the core collects them per kind and refuses duplicates.
+Registration hooks return an iterable of frozen specs (``ProgramSpec``,
+``TeamSpec`` … from ``orchcore.api``), each with a ``name``; the core collects
+them per kind and refuses duplicates.
 They take no arguments, so a plugin's contribution is data the core can list,
 render and cache without running anything.
 
 Each hook's reference (when the core calls it, what is cached, every field
 of its spec, a working example) is in ``docs/plugin-hooks.md``.
 
-Implement them with the marker::
+A plugin imports everything it uses from ``orchcore.api`` (CONTRIBUTING.md,
+"What a plugin may import"), the marker included::
 
-    from orchcore.plugins import hookimpl
+    from orchcore.api import hookimpl
 
-Then declare the module in your ``pyproject.toml``::
+Then declare the module in your ``pyproject.toml``:
+
+.. code-block:: toml
 
     [project.entry-points.orchcore]
     my-plugin = "my_package.plugin"
@@ -49,6 +53,9 @@ def orch_programs() -> Iterable[ProgramSpec]:
 
     Example::
 
+        from orchcore.api import ProgramSpec, hookimpl
+
+
         @hookimpl
         def orch_programs():
             return [ProgramSpec(
@@ -69,6 +76,9 @@ def orch_commands() -> Iterable[CommandSpec]:
 
     Example::
 
+        from orchcore.api import CommandSpec, hookimpl
+
+
         @hookimpl
         def orch_commands():
             return [CommandSpec(
@@ -88,11 +98,14 @@ def orch_status_segments() -> Iterable[StatusSegment]:
 
     Example::
 
+        from orchcore.api import StatusSegment, TaskStatus, hookimpl
+
+
         @hookimpl
         def orch_status_segments():
             def pending(ctx):
                 tasks = ctx.session.state.tasks.values() if ctx.session else []
-                return f"{sum(t.status == 'pending' for t in tasks)} pending"
+                return f"{sum(t.status == TaskStatus.PENDING for t in tasks)} pending"
             return [StatusSegment(name="pending-tasks", render=pending)]
     """
 
@@ -104,6 +117,9 @@ def orch_teams() -> Iterable[TeamSpec]:
     Reference: docs/plugin-hooks.md#orch_teams
 
     Example::
+
+        from orchcore.api import TeamSpec, hookimpl
+
 
         @hookimpl
         def orch_teams():
@@ -119,6 +135,9 @@ def orch_agents() -> Iterable[AgentSpec]:
     Reference: docs/plugin-hooks.md#orch_agents
 
     Example::
+
+        from orchcore.api import AgentSpec, hookimpl
+
 
         @hookimpl
         def orch_agents():
@@ -136,10 +155,13 @@ def orch_store_backends() -> Iterable[StoreBackend]:
 
     Example::
 
+        from orchcore.api import StoreBackend, hookimpl
+
+
         @hookimpl
         def orch_store_backends():
             def open_store(state_dir, options):
-                from my_package.store import RedisStore
+                from my_package.store import RedisStore  # a subclass of orchcore.api.SessionStore
                 return RedisStore(options.get("url", "redis://127.0.0.1:6379"))
             return [StoreBackend(name="redis", factory=open_store)]
     """
@@ -152,6 +174,9 @@ def orch_event_types() -> Iterable[EventType]:
     Reference: docs/plugin-hooks.md#orch_event_types
 
     Example::
+
+        from orchcore.api import EventType, hookimpl
+
 
         @hookimpl
         def orch_event_types():
@@ -174,6 +199,9 @@ def orch_event_subscribers() -> Iterable[Subscriber]:
 
     Example::
 
+        from orchcore.api import Subscriber, hookimpl
+
+
         @hookimpl
         def orch_event_subscribers():
             def notify(event, session):
@@ -186,21 +214,38 @@ def orch_event_subscribers() -> Iterable[Subscriber]:
 def orch_cli_commands() -> Iterable[CliCommand]:
     """Sub-command groups for ``orch``; ``load`` is called only when the group is used.
 
+    A group is a module-level ``typer.Typer`` in a module of its own, which
+    ``load`` imports and returns, so typer never reaches the hook path
+    (CONTRIBUTING.md, "A CLI group for your plugin").
+
     Reference: docs/plugin-hooks.md#orch_cli_commands
 
     Example::
 
+        # greet/plugin.py: the hooks (no typer here)
+        from orchcore.api import CliCommand, hookimpl
+
+
+        def load():
+            from greet.cli import app
+
+            return app
+
+
         @hookimpl
         def orch_cli_commands():
-            def load():
-                import typer
-                app = typer.Typer()
-
-                @app.command()
-                def hello():
-                    print("hello")
-                return app
             return [CliCommand(name="greet", help="Say hello", load=load)]
+
+    greet/cli.py::
+
+        import typer
+
+        app = typer.Typer(help="Say hello")
+
+
+        @app.command()
+        def hello():
+            print("hello")
     """
 
 
@@ -211,6 +256,9 @@ def orch_hook_handlers() -> Iterable[HookHandler]:
     Reference: docs/plugin-hooks.md#orch_hook_handlers
 
     Example::
+
+        from orchcore.api import HookHandler, HookResult, hookimpl
+
 
         @hookimpl
         def orch_hook_handlers():
