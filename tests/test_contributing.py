@@ -45,9 +45,12 @@ def first_python_block(heading: str) -> str:
     ("## Writing a plugin", {"orch_teams": ["qa"], "orch_event_types": ["standup.held"]}),
     ("### Handling Claude Code's hook events", {"orch_hook_handlers": ["no-force-push"]}),
 ])
-def test_the_plugin_examples_are_plugins_the_core_collects_from(heading, provided, orch_plugin_manager, register_plugin):
+def test_the_plugin_examples_are_plugins_the_core_collects_from(
+    heading, provided, orch_plugin_manager, register_plugin
+):
     module = types.ModuleType("contributing_example")
-    exec(compile(first_python_block(heading), f"<CONTRIBUTING.md {heading}>", "exec", dont_inherit=True), module.__dict__)
+    code = compile(first_python_block(heading), f"<CONTRIBUTING.md {heading}>", "exec", dont_inherit=True)
+    exec(code, module.__dict__)
 
     name = register_plugin(module, name="contributing-example")
 

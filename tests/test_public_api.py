@@ -108,7 +108,9 @@ def documents() -> list[Path]:
     """The Markdown a plugin author reads: the top-level files, docs/, and the plugins' and examples' folders."""
     found = [*ROOT.glob("*.md"), *(ROOT / "docs").rglob("*.md")]
     for folder in ("plugins", "examples"):
-        found += [path for path in (ROOT / folder).rglob("*.md") if "node_modules" not in path.parts]
+        for path in (ROOT / folder).rglob("*.md"):
+            if not any(part.startswith(".") for part in path.relative_to(ROOT).parts):  # .venv, caches
+                found.append(path)
     return sorted(found)
 
 
@@ -132,9 +134,10 @@ def literal_blocks(lines: list[str], first_line: int) -> list[tuple[int, str]]:
     """Each Python literal block in some lines of reST, dedented, with its line (``first_line`` is the first's)."""
     blocks = []
     for number, line in enumerate(lines):
-        directive = re.match(r"\s*\.\. (?:code-block|code|sourcecode)::\s*(\S*)", line)
-        if directive:
-            python = directive.group(1) in ("", "python", "py")
+        directive = re.match(r"\s*\.\. ([\w-]+)::\s*(\S*)", line)
+        if directive:  # ``.. code-block:: python`` is, ``.. code-block:: toml`` or ``.. note::`` is not
+            kind, language = directive.groups()
+            python = kind in ("code-block", "code", "sourcecode") and language in ("", "python", "py")
         else:
             python = line.rstrip().endswith("::")
         if not python:
@@ -184,7 +187,9 @@ def block_offences(where: str, blocks: list[tuple[int, str]]) -> list[str]:
 
 def documented_examples() -> dict[str, list[tuple[int, str]]]:
     """``CONTRIBUTING.md`` -> its python blocks, for every document and docstring module scanned."""
-    found = {str(path.relative_to(ROOT)): markdown_python_blocks(path.read_text(encoding="utf-8")) for path in documents()}
+    found = {}
+    for path in documents():
+        found[str(path.relative_to(ROOT))] = markdown_python_blocks(path.read_text(encoding="utf-8"))
     for path in DOCSTRING_MODULES:
         found[str(path.relative_to(ROOT))] = docstring_python_blocks(path.read_text(encoding="utf-8"))
     return found
@@ -249,16 +254,20 @@ def test_the_scan_reads_docstring_literal_blocks_but_not_those_in_another_langua
         "\n"
         "    [project.entry-points.orchcore]\n"
         "    my-plugin = 'my_package.plugin'\n"
+        "\n"
+        ".. note::\n"
+        "\n"
+        "    Not code: a note.\n"
         '"""\n'
         "\n"
         "\n"
-        "def orch_widgets():\n"                         # 14
+        "def orch_widgets():\n"                         # 18
         '    """Widgets.\n'
         "\n"
-        "    Example::\n"                               # 17
+        "    Example::\n"                               # 21
         "\n"
-        "        from orchcore.api import hookimpl\n"   # 19
-        "        from orchcore.specs import TeamSpec\n" # 20
+        "        from orchcore.api import hookimpl\n"   # 23
+        "        from orchcore.specs import TeamSpec\n" # 24
         "\n"
         "    The end.\n"
         '    """\n'
@@ -266,8 +275,8 @@ def test_the_scan_reads_docstring_literal_blocks_but_not_those_in_another_langua
 
     blocks = docstring_python_blocks(source)
 
-    assert [line for line, _ in blocks] == [5, 19]
+    assert [line for line, _ in blocks] == [5, 23]
     assert block_offences("widgets.py", blocks) == [
         "widgets.py:5: imports orchcore.plugins",
-        "widgets.py:20: imports orchcore.specs",
+        "widgets.py:24: imports orchcore.specs",
     ]
