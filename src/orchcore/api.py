@@ -6,7 +6,8 @@ it reads, Claude Code's hook protocol (the event, the answer, the handler's
 context), the store interface, the domain vocabulary (task statuses and
 priorities, sprints, team load, automatic assignment), view helpers, the
 shared palette commands, the status line's layout, CLI helpers, the errors,
-and time, paths and configuration. ``__all__`` lists every name;
+the configuration and its schema (every key the core reads), and time, paths
+and files. ``__all__`` lists every name;
 ``CONTRIBUTING.md`` ("What a plugin may import") presents them by group.
 
 The modules these names come from are internal and may change in any
@@ -136,7 +137,6 @@ _EXPORTS: dict[str, str] = {
     "palette_task": "orchcore.palette_commands:task",
     "palette_assign": "orchcore.palette_commands:assign",
     # the status line
-    "DEFAULT_STATUS_SEGMENTS": "orchcore.statusline:DEFAULT_ON",
     "status_line_layout": "orchcore.statusline:layout",
     # CLI groups of plugins (typer is imported only when one of these is used)
     "JsonOption": "orchcore.cli.common",
@@ -161,7 +161,17 @@ _EXPORTS: dict[str, str] = {
     "StoreError": "orchcore.errors",
     "UnknownEventType": "orchcore.errors",
     "UnknownSession": "orchcore.errors",
-    # time, paths, files, configuration, state paths
+    # configuration: .claude/orchcore.json, every key the core reads (keys, defaults, variables, checks)
+    "Config": "orchcore.config",
+    "ConfigKey": "orchcore.config_schema",
+    "CONFIG_KEYS": "orchcore.config_schema",
+    "InstalledNames": "orchcore.config_check",
+    "config_problems": "orchcore.config_check:problems",
+    "unknown_config_keys": "orchcore.config_check:unknown_keys",
+    "config_lookup": "orchcore.config_schema:lookup",
+    "DEFAULT_STATUS_SEGMENTS": "orchcore.config_schema:DEFAULT_SEGMENTS",
+    "orchestration_override": "orchcore.gate:env_override",
+    # time, paths, files, state paths
     "now": "orchcore.clock",
     "now_iso": "orchcore.clock",
     "parse_iso": "orchcore.clock",
@@ -169,8 +179,6 @@ _EXPORTS: dict[str, str] = {
     "project_dir": "orchcore.paths",
     "config_file": "orchcore.paths",
     "atomic_write": "orchcore.files",
-    "Config": "orchcore.config",
-    "orchestration_override": "orchcore.gate:env_override",
     "get_path": "orchcore.statepath",
 }
 

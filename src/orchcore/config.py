@@ -8,53 +8,48 @@ not valid JSON is an error for commands, and the hook path treats it as absent
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from orchcore import config_schema as schema
 from orchcore.errors import ConfigError
 from orchcore.paths import config_file
 
 
 @attrs.frozen
 class Config:
+    """The project's configuration file as read; its keys and how each is read are in ``config_schema``."""
+
     path: Path | None = None
     data: dict[str, Any] = attrs.field(factory=dict)
 
     def get(self, dotted: str, default: Any = None) -> Any:
-        node: Any = self.data
-        for part in dotted.split("."):
-            if not isinstance(node, dict) or part not in node:
-                return default
-            node = node[part]
-        return node
+        found, value = schema.lookup(self.data, dotted)
+        return value if found else default
+
+    @property
+    def orchestration_enabled(self) -> bool:
+        """What a new session starts with. ORCH_ENABLED is not applied here but to each event's answer
+        (``gate.env_override``), so an override never becomes a session's stored flag."""
+        return schema.ORCHESTRATION_ENABLED.file_value(self)
 
     @property
     def store_backend(self) -> str:
-        return os.environ.get("ORCH_STORE") or self.get("store.backend", "sqlite")
+        return schema.STORE_BACKEND.read(self)
 
     @property
     def store_options(self) -> dict[str, Any]:
-        options = self.get("store.options", {})
-        return options if isinstance(options, dict) else {}
+        return schema.STORE_OPTIONS.read(self)
 
     @property
     def plugins_allow(self) -> list[str]:
-        return _names(os.environ.get("ORCH_PLUGINS_ALLOW"), self.get("plugins.allow"))
+        return schema.PLUGINS_ALLOW.read(self)
 
     @property
     def plugins_deny(self) -> list[str]:
-        return _names(os.environ.get("ORCH_PLUGINS_DENY"), self.get("plugins.deny"))
-
-
-def _names(env: str | None, configured: Any) -> list[str]:
-    if env is not None:
-        return [n.strip() for n in env.split(",") if n.strip()]
-    if isinstance(configured, list):
-        return [str(n) for n in configured]
-    return []
+        return schema.PLUGINS_DENY.read(self)
 
 
 def load_config(path: Path | None = None) -> Config:

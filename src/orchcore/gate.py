@@ -27,14 +27,19 @@ LIFECYCLE_MARKERS = (b"SessionStart", b"SessionEnd")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 
 
-def env_override(env) -> bool | None:
-    """ORCH_ENABLED=1 or 0 wins over the session's flag and the project default."""
-    value = env.get("ORCH_ENABLED", "").strip().lower()
+def word_bool(text: str) -> bool | None:
+    """True or False for one of the words above (any case, spaces around); None for anything else."""
+    value = text.strip().lower()
     if value in TRUE_WORDS:
         return True
     if value in FALSE_WORDS:
         return False
     return None
+
+
+def env_override(env) -> bool | None:
+    """ORCH_ENABLED=1 or 0 wins over the session's flag and the project default."""
+    return word_bool(env.get("ORCH_ENABLED", ""))
 
 
 def find_project(env, cwd: str | None = None) -> str:

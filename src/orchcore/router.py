@@ -140,7 +140,7 @@ def route(
     )
     try:
         bus = runtime.bus
-        default_on = runtime.config.get("orchestration.enabled", False) is True
+        default_on = runtime.config.orchestration_enabled
         transcript = {"transcript_path": event.transcript_path} if event.transcript_path else {}
         session = bus.ensure_session(session_id, source="hook", orchestration_enabled=default_on, **transcript)
         if name == "SessionStart":

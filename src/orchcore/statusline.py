@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 CACHE_DIR = "statusline"
 LOCK_STALE_S = 5.0
 TOTAL_BUDGET_MS = 800
-DEFAULT_ON = ["mode", "agents", "tasks", "sprint", "*", "model", "folder", "git-branch"]
 DEFAULT_OFF = ["model", "folder", "git-branch"]
 SEPARATOR = " │ "
 
@@ -94,7 +93,7 @@ def render(status: dict, session_id: str, project: str, env: dict, color: bool, 
             # show what the router is about to create (nothing is stored here).
             from orchcore.models import Session
 
-            default_on = runtime.config.get("orchestration.enabled", False) is True
+            default_on = runtime.config.orchestration_enabled
             session = Session(session_id=session_id, orchestration_enabled=default_on)
         enabled = session.orchestration_enabled
         override = gate.env_override(env)
@@ -119,15 +118,17 @@ def render(status: dict, session_id: str, project: str, env: dict, color: bool, 
 
 def layout(config: Any, session: Any, segments: dict, plugins: Any = None) -> list[list[str]]:
     """Rows of segment names; ``*`` stands for every installed segment not named elsewhere."""
+    # Imported here: the plain line (orchestration off) must not pay for attrs.
+    from orchcore.config_schema import STATUSLINE_LINES, STATUSLINE_SEGMENTS
+
     own = session.runtime_config.status_line.segments if session is not None else []
-    lines = config.get("statusline.lines") if config is not None else None
+    lines = STATUSLINE_LINES.read(config)
     if own:
         rows = [list(own)]
-    elif isinstance(lines, list) and all(isinstance(r, list) for r in lines) and lines:
-        rows = [[str(n) for n in r] for r in lines]
+    elif lines:
+        rows = lines
     else:
-        single = config.get("statusline.segments") if config is not None else None
-        rows = [[str(n) for n in single]] if isinstance(single, list) and single else [list(DEFAULT_ON)]
+        rows = [STATUSLINE_SEGMENTS.read(config) or STATUSLINE_SEGMENTS.default_value()]
     named = {n for r in rows for n in r}
     hidden = _other_programs_segments(plugins, session)
     rest = [n for n in segments if n not in named and n not in DEFAULT_OFF and n not in hidden]

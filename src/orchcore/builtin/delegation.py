@@ -27,6 +27,7 @@ The reducers are pure: matching happens in them, from the log alone.
 from __future__ import annotations
 
 from orchcore.clock import parse_iso
+from orchcore.config_schema import MAX_AGENTS
 from orchcore.domain.vocabulary import AgentStatus, MessageStatus, TaskStatus, priority_rank
 from orchcore.errors import InvalidValue
 from orchcore.models import Agent, Delegation, Event, Session
@@ -42,7 +43,6 @@ MESSAGE_CHARS = 1000
 # -- handlers: hook events in, delegation events out ---------------------------
 
 
-DEFAULT_MAX_AGENTS = 20
 COMMIT_BUDGET_MS = 5000  # the router's store waits at most 5 s for its lock (router.HOOK_BUSY_TIMEOUT_S)
 
 
@@ -72,11 +72,7 @@ def on_agent_call(event, context):
 
 
 def _limits(context, team, definition) -> dict:
-    import os
-
-    configured = context.config.get("limits.max_agents") if context.config is not None else None
-    session_limit = _positive(os.environ.get("ORCH_MAX_AGENTS")) or _positive(configured) or DEFAULT_MAX_AGENTS
-    limits = {"session": session_limit}
+    limits = {"session": MAX_AGENTS.read(context.config)}
     if team:
         spec = context.plugins.specs("orch_teams").get(team) if context.plugins is not None else None
         active = context.session.state.teams.get(team)
@@ -86,14 +82,6 @@ def _limits(context, team, definition) -> dict:
     if definition is not None and definition.capacity:
         limits["agent"] = definition.capacity
     return limits
-
-
-def _positive(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
 
 
 def _suggestion(context, state, delegation) -> str:
