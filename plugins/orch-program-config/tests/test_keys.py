@@ -23,7 +23,7 @@ def value(name: str, text: str):
 def test_the_project_keys_are_the_ones_the_core_reads():
     assert [k for k in KEYS if not k.startswith("session.")] == [
         "orchestration.enabled", "statusline.segments", "statusline.lines", "plugins.allow", "plugins.deny",
-        "store.backend", "store.options"]
+        "store.backend", "store.options", "limits.max_agents"]
 
 
 @pytest.mark.parametrize("text, expected", [("true", True), ("ON", True), ("yes", True), ("1", True),
@@ -62,11 +62,9 @@ def test_objects_and_choices():
     ("statusline.segments", "[mode", "is not valid JSON for statusline.segments"),
     ("statusline.lines", '[["mode"], []]', "with no empty row"),
     ("statusline.lines", "mode;clock", "statusline.lines row 2: no installed status-line segment named 'clock'"),
-    ("plugins.deny", "core-events", "plugins.deny: core-events is built into orchcore; denying it would stop "
-                                    "orchcore from working"),
+    ("plugins.deny", "core-events", "plugins.deny: core-events is built into orchcore; denying it switches it "
+                                    "off and may stop orchcore from working; edit .claude/orchcore.json by hand"),
     ("plugins.deny", "nope", "no installed plugin named 'nope'"),
-    ("plugins.allow", "config-manager", "plugins.allow keeps out every plugin it does not name, orchcore's own too: "
-                                        "add core-events, programs"),
     ("plugins.deny", "config-manager", "denying config-manager would also remove `orch config` and this program"),
     ("plugins.allow", "core-events,programs,leadership-chat", "leaving out config-manager would also remove"),
     ("store.backend", "redis", "store.backend: no store backend named 'redis' (installed: memory, sqlite)"),
@@ -96,6 +94,17 @@ def test_allow_and_deny_lists_that_keep_orchcore_working_are_fine():
     assert value("plugins.allow", "core-events,programs,config-manager") == ["core-events", "programs",
                                                                             "config-manager"]
     assert value("plugins.deny", "leadership-chat") == ["leadership-chat"]
+
+
+def test_an_allow_list_names_only_third_party_plugins_because_built_ins_always_load():
+    assert value("plugins.allow", "config-manager") == ["config-manager"]
+    assert "built-ins always do" in key("plugins.allow").help
+
+
+def test_the_agent_limit_is_a_whole_number_above_zero():
+    assert value("limits.max_agents", "5") == 5
+    with pytest.raises(SettingError, match=r"limits.max_agents takes a whole number above 0, not 0"):
+        value("limits.max_agents", "0")
 
 
 def test_without_installed_names_only_types_are_checked():

@@ -34,7 +34,7 @@ def test_show_one_key_explains_it(palette):
 
     assert text.splitlines() == [
         "plugins.deny = [] (from default)",
-        "  these plugins never load",
+        "  these plugins never load (built-ins too: denying one by name switches it off)",
         "  takes a list of plugin names: comma-separated (a,b,c) or a JSON list; empty: []",
         "  default: []",
         "  environment: ORCH_PLUGINS_DENY (not set)",
@@ -101,7 +101,6 @@ def test_switching_the_store_is_not_done_from_the_prompt(palette, config, regist
     ("set orchestration.enable true", "unknown key 'orchestration.enable'; did you mean orchestration.enabled?"),
     ("set statusline.segments mode,clock", "no installed status-line segment named 'clock'"),
     ("set plugins.deny core-events", "core-events is built into orchcore"),
-    ("set plugins.allow config-manager", "plugins.allow keeps out every plugin it does not name"),
     ("set plugins.deny config-manager", "denying config-manager would also remove `orch config`"),
     ("set store.backend redis", "store.backend: no store backend named 'redis'"),
     ("set store.options 5", "store.options takes a JSON object"),

@@ -17,9 +17,11 @@ from typing import Any
 
 import attrs
 
+from orchcore.api import config_lookup, config_problems, unknown_config_keys
+
 from orch_program_config import configfile, views
 from orch_program_config.events import CHANGED
-from orch_program_config.keys import Installed, SettingError, check, key, parse, show_value
+from orch_program_config.keys import Installed, SettingError, check, is_session_key, key, parse, show_value
 
 
 @attrs.frozen
@@ -43,13 +45,13 @@ def show(where: Where, name: str | None = None) -> Outcome:
         settings = views.all_settings(data, where.env, where.session)
         return Outcome(views.settings_text(where.path, text, data, where.env, where.session), {
             "path": str(where.path), "exists": text is not None,
-            "settings": [s.as_dict() for s in settings], "unknown_keys": views.unknown_keys(data)})
+            "settings": [s.as_dict() for s in settings], "unknown_keys": unknown_config_keys(data)})
     spec = key(name)
     return Outcome(views.key_text(spec, data, where.env, where.session), _setting(where, spec, data))
 
 
 def _setting(where: Where, spec: Any, data: dict[str, Any]) -> dict[str, Any]:
-    if spec.scope == "session":
+    if is_session_key(spec):
         found = {s.key: s for s in views.session_settings(where.session, where.env)}.get(spec.name)
         if found is None:
             raise SettingError(f"{spec.name} is a setting of a session: pass --session ID or run inside Claude Code")
@@ -88,12 +90,12 @@ def _warnings(spec: Any, where: Where, data: dict[str, Any]) -> list[str]:
     notes = []
     if spec.env and spec.env in where.env:
         notes.append(f"note: {spec.env} is set in this environment and wins over the file")
-    if spec.name == "statusline.segments" and configfile.get(data, "statusline.lines")[0]:
+    if spec.name == "statusline.segments" and config_lookup(data, "statusline.lines")[0]:
         notes.append("note: statusline.lines is set too, and wins over statusline.segments")
     if spec.name.startswith("statusline.") and where.session is not None \
             and where.session.runtime_config.status_line.segments:
         notes.append("note: this session has its own segments (session.segments), which win here")
-    notes += [f"note: {p}" for p in views.problems(data, _installed(where))]
+    notes += [f"note: {p}" for p in config_problems(data, _installed(where))]
     if spec.name.startswith("plugins.") or spec.name.startswith("store."):
         notes.append("it applies from the next hook event or orch command")
     return notes
@@ -115,13 +117,13 @@ def set_value(where: Where, name: str, raw: Any, parsed: bool = False, force: bo
     """Validate and write one key; ``raw`` is typed text unless ``parsed`` (then it is the value itself)."""
     spec = key(name)
     value = check(spec, raw if parsed else parse(spec, str(raw)), _installed(where))
-    if spec.scope == "session":
+    if is_session_key(spec):
         return _session_change(where, spec, value)
     if spec.name == "store.backend":
         _, data = configfile.read(where.path)
         _store_switch(where, views.effective(spec, data, {}).value, value, force)
     before, after = configfile.change(where.path, lambda data: configfile.set_key(data, spec.name, value))
-    was_set, old = configfile.get(before, spec.name)
+    was_set, old = config_lookup(before, spec.name)
     if was_set and old == value:
         return Outcome(f"{spec.name} is already {show_value(value)}; nothing to change",
                        {"key": spec.name, "value": value, "changed": False})
@@ -139,12 +141,12 @@ def unset_value(where: Where, name: str, force: bool = False) -> Outcome:
     spec = key(name)
     if spec.name == "session.orchestration":
         raise SettingError("session.orchestration cannot be unset; set it to true or false")
-    if spec.scope == "session":
+    if is_session_key(spec):
         return set_value(where, spec.name, [], parsed=True)
     if spec.name == "store.backend":
         _, data = configfile.read(where.path)
         current = views.effective(spec, data, {}).value
-        if current != spec.default and not force:
+        if current != spec.default_value() and not force:
             raise SettingError(
                 f"store.backend {current} → {spec.default}: every session stored in {current} would no longer be "
                 "seen. To do it anyway, run `orch config unset store.backend --force` in a terminal"
@@ -152,7 +154,7 @@ def unset_value(where: Where, name: str, force: bool = False) -> Outcome:
     removed: dict[str, Any] = {}
 
     def edit(data: dict[str, Any]) -> None:
-        present, value = configfile.get(data, spec.name)
+        present, value = config_lookup(data, spec.name)
         if present:
             removed["value"] = value
             configfile.unset_key(data, spec.name)
@@ -172,8 +174,8 @@ def validate(where: Where) -> Outcome:
         text, data = configfile.read(where.path)
     except SettingError as exc:
         return Outcome(f"✗ {exc}", {"ok": False, "path": str(where.path), "problems": [str(exc)], "unknown_keys": []})
-    found = views.problems(data, _installed(where))
-    extra = views.unknown_keys(data)
+    found = config_problems(data, _installed(where))
+    extra = unknown_config_keys(data)
     if text is None:
         head = f"{where.path} does not exist: every value is a default (valid)"
     elif found:

@@ -50,16 +50,6 @@ def read(path: Path) -> tuple[str | None, dict[str, Any]]:
     return text, data
 
 
-def get(data: dict[str, Any], dotted: str) -> tuple[bool, Any]:
-    """(found, value) at a dotted key."""
-    node: Any = data
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False, None
-        node = node[part]
-    return True, node
-
-
 def set_key(data: dict[str, Any], dotted: str, value: Any) -> None:
     """Write ``value`` at ``dotted`` in place; a non-object on the way is an error, never replaced."""
     parts = dotted.split(".")

@@ -15,8 +15,10 @@ from typing import Any
 
 import attrs
 
+from orchcore.api import ConfigKey, config_lookup, unknown_config_keys
+
 from orch_program_config import configfile
-from orch_program_config.keys import PROJECT_KEYS, Key, _default_segments, show_value
+from orch_program_config.keys import PROJECT_KEYS, is_session_key, show_value
 
 PROJECT = "project"
 DEFAULT = "default"
@@ -40,36 +42,15 @@ class Setting:
         return data
 
 
-def _env_value(spec: Key, env: Mapping[str, str]) -> tuple[bool, Any]:
-    if spec.env is None or spec.env not in env:
-        return False, None
-    raw = env[spec.env]
-    if spec.kind == "bool":
-        from orchcore.api import orchestration_override as env_override
-
-        value = env_override({spec.env: raw})
-        return value is not None, value
-    if spec.kind == "names":
-        return True, [n.strip() for n in raw.split(",") if n.strip()]
-    return (True, raw) if raw else (False, None)
-
-
-def default_of(spec: Key) -> Any:
-    if spec.name == "statusline.segments":
-        return _default_segments()
-    return spec.default
-
-
-def effective(spec: Key, data: dict[str, Any], env: Mapping[str, str]) -> Setting:
-    in_file, file_value = configfile.get(data, spec.name)
-    from_env, env_value = _env_value(spec, env)
-    if from_env:
+def effective(spec: ConfigKey, data: dict[str, Any], env: Mapping[str, str]) -> Setting:
+    in_file, file_value = config_lookup(data, spec.name)
+    env_value = spec.env_value(env)
+    if env_value is not None:
         note = f"the file's {show_value(file_value)} is overridden" if in_file else ""
         return Setting(spec.name, env_value, f"env {spec.env}", file_value, in_file, note)
     if in_file:
         return Setting(spec.name, file_value, PROJECT, file_value, True)
-    note = spec.default_text or ""
-    return Setting(spec.name, default_of(spec), DEFAULT, None, False, note if spec.name == "statusline.lines" else "")
+    return Setting(spec.name, spec.default_value(), DEFAULT, None, False, spec.default_text or "")
 
 
 def session_settings(session: Any, env: Mapping[str, str]) -> list[Setting]:
@@ -90,20 +71,6 @@ def all_settings(data: dict[str, Any], env: Mapping[str, str], session: Any = No
     return [effective(spec, data, env) for spec in PROJECT_KEYS.values()] + session_settings(session, env)
 
 
-def unknown_keys(data: dict[str, Any], prefix: str = "") -> list[str]:
-    """Dotted keys in the file that orchcore does not read (kept as they are, but doing nothing)."""
-    found = []
-    for name, value in data.items():
-        dotted = f"{prefix}{name}"
-        if dotted in PROJECT_KEYS:
-            continue
-        if isinstance(value, dict) and value and any(k.startswith(dotted + ".") for k in PROJECT_KEYS):
-            found.extend(unknown_keys(value, dotted + "."))
-        else:
-            found.append(dotted)
-    return found
-
-
 def _table(rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
@@ -120,14 +87,14 @@ def settings_text(path: Path, text: str | None, data: dict[str, Any], env: Mappi
         source = setting.source + (f" ({setting.note})" if setting.note else "")
         rows.append([setting.key, show_value(setting.value), source])
     lines = [head, *_table(rows)]
-    extra = unknown_keys(data)
+    extra = unknown_config_keys(data)
     if extra:
         lines.append(f"not read by orchcore (kept, but they do nothing): {', '.join(extra)}")
     return "\n".join(lines)
 
 
-def key_text(spec: Key, data: dict[str, Any], env: Mapping[str, str], session: Any = None) -> str:
-    if spec.scope == "session":
+def key_text(spec: ConfigKey, data: dict[str, Any], env: Mapping[str, str], session: Any = None) -> str:
+    if is_session_key(spec):
         settings = {s.key: s for s in session_settings(session, env)}
         setting = settings.get(spec.name)
         value = "- (no session)" if setting is None else show_value(setting.value)
@@ -137,34 +104,12 @@ def key_text(spec: Key, data: dict[str, Any], env: Mapping[str, str], session: A
     setting = effective(spec, data, env)
     lines = [f"{spec.name} = {show_value(setting.value)} (from {setting.source})", f"  {spec.help}",
              f"  takes {spec.accepts}",
-             f"  default: {spec.default_text or show_value(default_of(spec))}"]
+             f"  default: {spec.default_text or show_value(spec.default_value())}"]
     if setting.in_file and setting.source != PROJECT:
         lines.append(f"  in the file: {show_value(setting.file_value)} (overridden by {spec.env})")
     if spec.env:
         lines.append(f"  environment: {spec.env}" + (f"={env[spec.env]}" if spec.env in env else " (not set)"))
     return "\n".join(lines)
-
-
-def problems(data: dict[str, Any], installed: Any) -> list[str]:
-    """Everything wrong with the file's values (an empty list: valid)."""
-    from orch_program_config.keys import SettingError, check
-
-    found = []
-    for spec in PROJECT_KEYS.values():
-        present, value = configfile.get(data, spec.name)
-        if not present:
-            continue
-        names = installed
-        if spec.name == "plugins.deny":
-            names = attrs.evolve(installed, plugins=frozenset())  # denying a plugin not installed is harmless
-        try:
-            check(spec, value, names)
-        except SettingError as exc:
-            found.append(str(exc))
-    for parent in {name.split(".")[0] for name in PROJECT_KEYS}:
-        if parent in data and not isinstance(data[parent], dict):
-            found.append(f"{parent} must be an object holding {', '.join(k for k in PROJECT_KEYS if k.startswith(parent + '.'))}")
-    return found
 
 
 def render_context(session: Any) -> str:
