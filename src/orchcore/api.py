@@ -179,6 +179,7 @@ _EXPORTS: dict[str, str] = {
     "project_dir": "orchcore.paths",
     "config_file": "orchcore.paths",
     "atomic_write": "orchcore.files",
+    "JsonStyle": "orchcore.jsonstyle",
     "get_path": "orchcore.statepath",
 }
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -21,32 +20,7 @@ import attrs
 from orchcore.errors import OrchError
 from orchcore.install.changes import BACKUP_SUFFIX, Change, read_text
 from orchcore.install.wiring import TOKEN_VAR
-
-
-@attrs.frozen
-class JsonStyle:
-    """How an existing JSON file is laid out, so a rewrite looks like the original."""
-
-    indent: int | str | None = 2
-    newline: str = "\n"
-    final_newline: bool = True
-
-    @classmethod
-    def of(cls, text: str | None) -> JsonStyle:
-        if text is None or not text.strip():
-            return cls()
-        found = re.search(r"^([ \t]+)\S", text, re.M)
-        indent: int | str | None = None
-        if found:
-            indent = "\t" if found.group(1).startswith("\t") else len(found.group(1))
-        newline = "\r\n" if "\r\n" in text else "\n"
-        return cls(indent=indent, newline=newline, final_newline=text.endswith("\n"))
-
-    def dump(self, data: Any) -> str:
-        text = json.dumps(data, indent=self.indent, ensure_ascii=False)
-        if self.final_newline:
-            text += "\n"
-        return text.replace("\n", self.newline) if self.newline != "\n" else text
+from orchcore.jsonstyle import JsonStyle
 
 
 def parse_settings(path: Path, text: str | None) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,17 +86,9 @@ def unset_key(data: dict[str, Any], dotted: str) -> bool:
 
 def dump(data: dict[str, Any], old_text: str | None) -> str:
     """JSON in the old file's layout (its indentation, line endings, final newline); 2 spaces when new."""
-    indent: int | str = 2
-    newline = "\n"
-    final = True
-    if old_text and old_text.strip():
-        found = re.search(r"^([ \t]+)\S", old_text, re.M)
-        if found:
-            indent = "\t" if found.group(1).startswith("\t") else len(found.group(1))
-        newline = "\r\n" if "\r\n" in old_text else "\n"
-        final = old_text.endswith(("\n", "\r\n"))
-    text = json.dumps(data, indent=indent, ensure_ascii=False) + ("\n" if final else "")
-    return text.replace("\n", newline) if newline != "\n" else text
+    from orchcore.api import JsonStyle
+
+    return JsonStyle.of(old_text).dump(data)
 
 
 def atomic_write(path: Path, text: str) -> None:
