@@ -479,3 +479,14 @@ def test_unstructured_data_does_not_share_known_values_with_the_model(session_id
 
     assert session.state.metrics["burn"] == [5, 8, 13]
     assert session.state.tasks["T-12"].blockers == ["T-9"]
+
+
+def test_an_event_gives_a_reducer_the_fields_it_needs_or_refuses_the_event_in_one_line():
+    event = Event(seq=3, session_id="s", ts="2026-12-01T00:00:00+00:00", type="checkpoint.created",
+                  source="cli", data={"name": "before", "seq": 2, "flag": True, "empty": ""})
+
+    assert event.need("name") == "before"
+    assert event.need("seq", int) == 2
+    for key, kind in [("missing", str), ("empty", str), ("flag", int), ("seq", str)]:
+        with pytest.raises(InvalidValue, match=rf"^event 'checkpoint.created' needs '{key}' \({kind.__name__}\)$"):
+            event.need(key, kind)

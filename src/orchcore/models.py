@@ -206,6 +206,19 @@ class Event:
     source: str
     data: dict[str, Any] = attrs.field(factory=dict)
 
+    def need(self, key: str, kind: type = str) -> Any:
+        """``data[key]`` when it is a ``kind`` (a non-empty one for text); else the event is refused.
+
+        Reducers use it for the fields an event cannot do without, so a bad
+        event is rejected with one line naming the field, before it is stored.
+        ``True`` is not an ``int`` here, as it is in Python.
+        """
+        value = self.data.get(key)
+        wrong_kind = not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool)
+        if wrong_kind or (kind is str and not value):
+            raise InvalidValue(f"event {self.type!r} needs {key!r} ({kind.__name__})")
+        return value
+
 
 MODELS_WITH_EXTRA = (
     Agent, Task, Sprint, Epic, Team, Message, Delegation, SessionState, StatusLineConfig, RuntimeConfig, Session,

@@ -27,16 +27,9 @@ from orchcore.specs import EventType
 MAX_QUEUED_MESSAGES = 100  # per session: beyond it a send is refused, never silently dropped
 
 
-def _need(event: Event, key: str, kind: type = str) -> Any:
-    value = event.data.get(key)
-    if not isinstance(value, kind) or (kind is str and not value):
-        raise InvalidValue(f"event {event.type!r} needs {key!r} ({kind.__name__})")
-    return value
-
-
 def _create(collection: dict[str, Any], cls: type, event: Event, kind: str) -> Any:
     """A new ``cls`` from the event's data, stored under its id; an existing id is refused."""
-    item_id = _need(event, "id")
+    item_id = event.need("id")
     if item_id in collection:
         raise InvalidValue(f"{kind} {item_id!r} already exists")
     item = collection[item_id] = _merge(None, cls, event.data)
@@ -65,19 +58,19 @@ def session_created(session: Session, event: Event) -> Session:
     session.created_at = event.ts
     _transcript(session, event)
     if "orchestration_enabled" in event.data:
-        session.orchestration_enabled = _need(event, "orchestration_enabled", bool)
+        session.orchestration_enabled = event.need("orchestration_enabled", bool)
     if "mode" in event.data:
-        session.mode = _need(event, "mode")
+        session.mode = event.need("mode")
     return session
 
 
 def session_orchestration(session: Session, event: Event) -> Session:
-    session.orchestration_enabled = _need(event, "enabled", bool)
+    session.orchestration_enabled = event.need("enabled", bool)
     return session
 
 
 def session_mode(session: Session, event: Event) -> Session:
-    session.mode = _need(event, "mode")
+    session.mode = event.need("mode")
     if "output_style" in event.data:
         style = event.data["output_style"]
         if style is not None and not isinstance(style, str):
@@ -87,7 +80,7 @@ def session_mode(session: Session, event: Event) -> Session:
 
 
 def session_teams(session: Session, event: Event) -> Session:
-    teams = _need(event, "teams", list)
+    teams = event.need("teams", list)
     if not all(isinstance(t, str) and t for t in teams):
         raise InvalidValue("event 'session.teams': teams must be a list of names")
     current = [] if event.data.get("replace") else list(session.active_teams)
@@ -121,14 +114,14 @@ def state_set(session: Session, event: Event) -> Session:
 
     if "value" not in event.data:
         raise InvalidValue("event 'state.set' needs 'value'")
-    return set_path(session, _need(event, "path"), event.data["value"])
+    return set_path(session, event.need("path"), event.data["value"])
 
 
 # -- agents ------------------------------------------------------------
 
 
 def agent_upserted(session: Session, event: Event) -> Session:
-    agent_id = _need(event, "id")
+    agent_id = event.need("id")
     agent = _merge(session.state.agents.get(agent_id), Agent, event.data)
     if agent.started_at is None:
         agent.started_at = event.ts
@@ -137,11 +130,11 @@ def agent_upserted(session: Session, event: Event) -> Session:
 
 
 def agent_status(session: Session, event: Event) -> Session:
-    agent_id = _need(event, "id")
+    agent_id = event.need("id")
     agent = session.state.agents.get(agent_id)
     if agent is None:
         raise InvalidValue(f"no agent {agent_id!r} in this session")
-    agent.status = _need(event, "status")
+    agent.status = event.need("status")
     if agent.status in ENDED_AGENT:
         agent.ended_at = event.ts
         agent.current_task = None
@@ -160,7 +153,7 @@ def task_created(session: Session, event: Event) -> Session:
 
 
 def task_updated(session: Session, event: Event) -> Session:
-    task_id = _need(event, "id")
+    task_id = event.need("id")
     if task_id not in session.state.tasks:
         raise InvalidValue(f"no task {task_id!r} in this session")
     task = _merge(session.state.tasks[task_id], Task, event.data)
@@ -172,8 +165,8 @@ def task_updated(session: Session, event: Event) -> Session:
 
 
 def task_assigned(session: Session, event: Event) -> Session:
-    task_id = _need(event, "id")
-    assignee = _need(event, "assignee")
+    task_id = event.need("id")
+    assignee = event.need("assignee")
     task = session.state.tasks.get(task_id)
     if task is None:
         raise InvalidValue(f"no task {task_id!r} in this session")
@@ -189,7 +182,7 @@ def task_assigned(session: Session, event: Event) -> Session:
 
 
 def task_completed(session: Session, event: Event) -> Session:
-    task_id = _need(event, "id")
+    task_id = event.need("id")
     task = session.state.tasks.get(task_id)
     if task is None:
         raise InvalidValue(f"no task {task_id!r} in this session")
@@ -224,7 +217,7 @@ def sprint_started(session: Session, event: Event) -> Session:
 
 
 def sprint_completed(session: Session, event: Event) -> Session:
-    sprint_id = _need(event, "id")
+    sprint_id = event.need("id")
     sprint = session.state.sprints.get(sprint_id)
     if sprint is None:
         raise InvalidValue(f"no sprint {sprint_id!r} in this session")
@@ -239,7 +232,7 @@ def sprint_completed(session: Session, event: Event) -> Session:
 
 
 def message_sent(session: Session, event: Event) -> Session:
-    _need(event, "id")
+    event.need("id")
     message = _merge(None, Message, event.data)
     if message.priority not in PRIORITIES:
         raise InvalidValue(f"message priority must be one of {', '.join(PRIORITIES)}")
@@ -258,7 +251,7 @@ def message_sent(session: Session, event: Event) -> Session:
 
 
 def message_delivered(session: Session, event: Event) -> Session:
-    ids = _need(event, "ids", list)
+    ids = event.need("ids", list)
     if not all(isinstance(i, str) for i in ids):
         raise InvalidValue("event 'message.delivered': ids must be message ids (strings)")
     status = event.data.get("status", MessageStatus.DELIVERED)
@@ -276,7 +269,7 @@ def message_delivered(session: Session, event: Event) -> Session:
 
 
 def metric_recorded(session: Session, event: Event) -> Session:
-    name = _need(event, "name")
+    name = event.need("name")
     value = event.data.get("value", 1)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidValue("event 'metric.recorded': value must be a number")
@@ -298,7 +291,7 @@ def metric_recorded(session: Session, event: Event) -> Session:
 
 def hook_handled(session: Session, event: Event) -> Session:
     """Counts per hook event, tool calls and failures per agent, and calls, failures and latency per handler."""
-    name = _need(event, "event")
+    name = event.need("event")
     metrics = session.state.metrics
     counts = metrics.setdefault("hook_events", {})
     counts[name] = counts.get(name, 0) + 1
@@ -323,14 +316,14 @@ def hook_handled(session: Session, event: Event) -> Session:
 
 def failure_reported(session: Session, event: Event) -> Session:
     reported = session.plugins.setdefault("router", {}).setdefault("reported", [])
-    handler = _need(event, "handler")
+    handler = event.need("handler")
     if handler not in reported:
         reported.append(handler)
     return session
 
 
 def plugin_error(session: Session, event: Event) -> Session:
-    plugin = _need(event, "plugin")
+    plugin = event.need("plugin")
     errors = session.state.metrics.setdefault("plugin_errors", {})
     if isinstance(errors, dict):
         errors[plugin] = errors.get(plugin, 0) + 1

@@ -215,13 +215,6 @@ def orch_hook_handlers():
 # -- reducers -------------------------------------------------------------------
 
 
-def _need(event: Event, key: str) -> str:
-    value = event.data.get(key)
-    if not isinstance(value, str) or not value:
-        raise InvalidValue(f"event {event.type!r} needs {key!r}")
-    return value
-
-
 def _key(session: Session, tool_use_id: str, parent: str) -> str:
     """Delegations are the Agent calls' tool_use_ids; one reused by another caller gets its own key."""
     known = session.state.delegations.get(tool_use_id)
@@ -247,7 +240,7 @@ def _in_flight(session: Session, now: str | None = None) -> list[Delegation]:
 
 def delegation_requested(session: Session, event: Event) -> Session:
     parent_id = str(event.data.get("parent") or MAIN)
-    delegation_id = _key(session, _need(event, "id"), parent_id)
+    delegation_id = _key(session, event.need("id"), parent_id)
     if delegation_id in session.state.delegations:
         return session  # the same call seen twice (a retried hook): nothing new
     parent = session.state.agents.get(parent_id)
@@ -299,7 +292,7 @@ def _over_capacity(session: Session, delegation: Delegation, limits: dict) -> st
 
 
 def agent_started(session: Session, event: Event) -> Session:
-    agent_id = _need(event, "id")
+    agent_id = event.need("id")
     agent_type = str(event.data.get("agent_type") or "")
     pending = [d for d in session.state.delegations.values() if d.status == "requested" and d.agent_id is None]
     matching = [d for d in pending if d.agent_type == agent_type] or pending
@@ -326,7 +319,7 @@ def agent_started(session: Session, event: Event) -> Session:
 
 
 def agent_stopped(session: Session, event: Event) -> Session:
-    agent_id = _need(event, "id")
+    agent_id = event.need("id")
     agent = session.state.agents.get(agent_id) or Agent(id=agent_id, status=AgentStatus.ACTIVE)
     agent.status = AgentStatus.COMPLETED
     agent.ended_at = event.ts
@@ -342,7 +335,7 @@ def agent_stopped(session: Session, event: Event) -> Session:
 
 
 def delegation_finished(session: Session, event: Event) -> Session:
-    delegation_id = _key(session, _need(event, "id"), str(event.data.get("parent") or MAIN))
+    delegation_id = _key(session, event.need("id"), str(event.data.get("parent") or MAIN))
     delegation = session.state.delegations.get(delegation_id)
     if delegation is None:
         return session  # the call was made before orchestration was on

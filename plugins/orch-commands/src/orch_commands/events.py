@@ -23,13 +23,6 @@ NAMESPACE = "orch-commands"
 KEPT_BY_ROLLBACK = ("checkpoints", "rollbacks")
 
 
-def _need(event: Event, key: str, kind: type = str) -> Any:
-    value = event.data.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool or (kind is str and not value):
-        raise InvalidValue(f"event {event.type!r} needs {key!r} ({kind.__name__})")
-    return value
-
-
 def namespace(session: Session) -> dict[str, Any]:
     return session.plugins.setdefault(NAMESPACE, {})
 
@@ -38,8 +31,8 @@ def namespace(session: Session) -> dict[str, Any]:
 
 
 def checkpoint_created(session: Session, event: Event) -> Session:
-    name = _need(event, "name")
-    seq = _need(event, "seq", int)
+    name = event.need("name")
+    seq = event.need("seq", int)
     if not 0 <= seq < event.seq:
         raise InvalidValue(f"checkpoint {name!r}: seq must be an earlier event (got {seq}, this is {event.seq})")
     note = event.data.get("note") or ""
@@ -59,8 +52,8 @@ def state_restored(session: Session, event: Event) -> Session:
     Checkpoints and earlier rollbacks are markers over the log, so they are
     kept; the new entry in ``rollbacks`` says where the state came from.
     """
-    to_seq = _need(event, "to_seq", int)
-    snapshot = _need(event, "snapshot", dict)
+    to_seq = event.need("to_seq", int)
+    snapshot = event.need("snapshot", dict)
     if not 0 < to_seq < event.seq:
         raise InvalidValue(f"event 'state.restored': to_seq must be an earlier event (got {to_seq})")
     if snapshot.get("session_id") != session.session_id:
@@ -80,7 +73,7 @@ def state_restored(session: Session, event: Event) -> Session:
 
 
 def team_standup(session: Session, event: Event) -> Session:
-    teams = _need(event, "teams", list)
+    teams = event.need("teams", list)
     if not all(isinstance(t, str) and t for t in teams):
         raise InvalidValue("event 'team.standup': teams must be a list of names")
     standups = namespace(session).setdefault("standups", {})
@@ -91,8 +84,8 @@ def team_standup(session: Session, event: Event) -> Session:
 
 
 def team_lead_assigned(session: Session, event: Event) -> Session:
-    name = _need(event, "team")
-    lead = _need(event, "lead")
+    name = event.need("team")
+    lead = event.need("lead")
     team = session.state.teams.get(name)
     if team is None:
         team = session.state.teams[name] = structure({"name": name}, Team)
