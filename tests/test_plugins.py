@@ -277,7 +277,7 @@ def test_strict_mode_comes_from_ORCH_STRICT_PLUGINS(orch_project, monkeypatch):
     monkeypatch.setenv("ORCH_STRICT_PLUGINS", "1")
     assert get_plugin_manager("builtin", allow=(), deny=()).strict is True
     assert get_plugin_manager("builtin", allow=(), deny=(), strict=False).strict is False
-    for off in ("0", "false", "no", ""):
+    for off in ("0", "false", "no", "off", "OFF", " False ", ""):
         monkeypatch.setenv("ORCH_STRICT_PLUGINS", off)
         assert get_plugin_manager("builtin", allow=(), deny=()).strict is False
 
@@ -361,6 +361,62 @@ def test_hooks_are_called_through_pluggy_so_a_wrapper_sees_every_result(orch_plu
     assert {"qa", "from-the-wrapper"} <= set(teams)
     assert orch_plugin_manager.collect("orch_teams")["from-the-wrapper"].plugin == ""  # no plugin returned it
     assert orch_plugin_manager.records["bad"].status == ERROR
+
+
+def test_a_wrapper_that_raises_is_its_plugins_failure_and_the_call_is_made_without_it(
+    orch_plugin_manager, register_plugin
+):
+    class BrokenAuditor:
+        @hookimpl(wrapper=True)
+        def orch_teams(self):
+            yield
+            raise RuntimeError("the audit log is full")
+
+        @hookimpl
+        def orch_agents(self):
+            return [AgentSpec(name="auditor", description="d")]
+
+    register_plugin(TeamsPlugin("qa"), name="qa-teams")
+    register_plugin(BrokenAuditor(), name="auditor")
+
+    teams = orch_plugin_manager.specs("orch_teams")
+
+    assert "qa" in teams
+    record = orch_plugin_manager.records["auditor"]
+    assert (record.status, record.error) == (ERROR, "orch_teams wrapper raised RuntimeError: the audit log is full")
+    assert "auditor" not in orch_plugin_manager.specs("orch_agents")  # the broken plugin is out, not half in
+
+
+def test_two_plugins_returning_the_same_object_are_each_credited(orch_plugin_manager, register_plugin):
+    shared = ()
+
+    class Empty:
+        @hookimpl
+        def orch_teams(self):
+            return shared
+
+    register_plugin(Empty(), name="first-empty")
+    register_plugin(Empty(), name="second-empty")
+
+    credited = [plugin for plugin, _ in orch_plugin_manager.contributions("orch_teams")]
+
+    assert "first-empty" in credited and "second-empty" in credited
+
+
+@pytest.mark.parametrize("off", ["0", "off", "False", " no "])
+def test_ORCH_TRACE_HOOKS_set_to_an_off_word_traces_nothing_and_writes_no_file(
+    orch_project, monkeypatch, tmp_path, capsys, off
+):
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("ORCH_TRACE_HOOKS", off)
+    pm = get_plugin_manager("builtin", allow=(), deny=(), strict=False)
+
+    pm.specs("orch_store_backends")
+
+    assert capsys.readouterr().err == ""
+    assert list(here.iterdir()) == []  # no trace file named after the word
 
 
 def test_tryfirst_implementations_come_first_in_plugin_order(orch_plugin_manager, register_plugin):

@@ -26,9 +26,12 @@ ROOT = Path(__file__).resolve().parents[1]
 ALLOWED = {"orchcore.api", "orchcore.testing"}
 
 
-def test_every_public_name_resolves_to_a_real_object():
+def test_every_public_name_is_the_object_its_internal_module_defines():
+    import importlib
+
     for name in api.__all__:
-        assert getattr(api, name) is not None, name
+        module, _, attribute = api._EXPORTS[name].partition(":")
+        assert getattr(api, name) is getattr(importlib.import_module(module), attribute or name), name
 
 
 def test_a_name_that_is_not_public_is_an_attribute_error_that_says_where_to_look():

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import inspect
 import json
 import os
 import sys
@@ -54,8 +55,10 @@ def hook_names() -> list[str]:
 
 def strict_plugins(env: Mapping[str, str] | None = None) -> bool:
     """``ORCH_STRICT_PLUGINS=1``: a plugin's failure stops orch instead of being isolated (for plugin authors)."""
+    from orchcore.gate import word_bool
+
     value = (os.environ if env is None else env).get("ORCH_STRICT_PLUGINS", "")
-    return value not in ("", "0", "false", "no")
+    return bool(value.strip()) and word_bool(value) is not False
 
 
 @attrs.define
@@ -116,9 +119,12 @@ class OrchPluginManager(pluggy.PluginManager):
         self._guards: dict[int, tuple[HookImpl, HookImpl]] = {}
         self._heard = threading.local()  # which implementation returned which result, per thread
         self._trace: HookTrace | None = None
-        trace_to = os.environ.get("ORCH_TRACE_HOOKS", "")
-        if trace_to not in ("", "0", "false", "no"):
-            self.trace_hooks(trace_writer(trace_to))
+        trace_to = os.environ.get("ORCH_TRACE_HOOKS", "").strip()
+        if trace_to:
+            from orchcore.gate import word_bool
+
+            if word_bool(trace_to) is not False:
+                self.trace_hooks(trace_writer(trace_to))
 
     # -- registration -------------------------------------------------
 
@@ -179,16 +185,12 @@ class OrchPluginManager(pluggy.PluginManager):
                 self.check_pending()
                 return
             except PluginValidationError as exc:
-                name = self.get_name(exc.plugin) or repr(exc.plugin)
                 unknown = sorted(
                     caller.name
                     for caller in self.get_hookcallers(exc.plugin) or []
                     if not caller.has_spec()
                 )
-                self.unregister(exc.plugin)
-                self._collected.clear()
-                self._guards.clear()
-                self.record_failure(name, "; ".join(_unknown_hook(hook) for hook in unknown), exc)
+                self._drop(exc.plugin, "; ".join(_unknown_hook(hook) for hook in unknown), exc)
 
     def load(self, hooks: Iterable[str] | None = None) -> None:
         """Import the plugins that implement any of ``hooks`` (all plugins when None)."""
@@ -262,16 +264,35 @@ class OrchPluginManager(pluggy.PluginManager):
         """pluggy's own hook execution, each implementation behind a guard.
 
         pluggy stops a hook call at the first implementation that raises;
-        orchcore records that plugin's failure and goes on with the others.
-        Wrappers (``wrapper=True``/``hookwrapper=True``), ``firstresult``,
-        ``tryfirst``/``trylast`` and pluggy's call monitoring (the hook trace)
-        all work as pluggy documents them.
+        orchcore records that plugin's failure and goes on with the others,
+        so a wrapper sees the results of the healthy implementations (never
+        the failure, which is recorded already). A wrapper that raises is its
+        plugin's failure too: that plugin is unregistered and the call is
+        made again without it. ``firstresult``, ``tryfirst``/``trylast`` and
+        pluggy's call monitoring (the hook trace) work as pluggy documents.
         """
-        return self._pluggy_hookexec(hook_name, [self._guarded(impl, hook_name) for impl in impls], kwargs, firstresult)
+        try:
+            guarded = [self._guarded(impl, hook_name) for impl in impls]
+            return self._pluggy_hookexec(hook_name, guarded, kwargs, firstresult)
+        except (Exception, SystemExit) as exc:
+            culprit = _wrapper_that_raised(impls, exc)
+            if culprit is None or culprit.plugin_name not in self.records:
+                raise  # not a plugin's wrapper: a bug of the core, shown as such
+            self._drop(culprit.plugin, f"{hook_name} wrapper raised {_one_line(exc)}", exc)
+            others = [impl for impl in impls if impl.plugin is not culprit.plugin]
+            return self._isolated_hookexec(hook_name, others, kwargs, firstresult)
+
+    def _drop(self, plugin: object, message: str, exc: BaseException) -> None:
+        """Take a plugin out of this manager for good (its record says why); strict mode raises."""
+        name = self.get_name(plugin) or repr(plugin)
+        self.unregister(plugin)
+        self._collected.clear()
+        self._guards.clear()
+        self.record_failure(name, message, exc)
 
     def _guarded(self, impl: HookImpl, hook_name: str) -> HookImpl:
         if impl.wrapper or impl.hookwrapper:
-            return impl  # a wrapper sees every result and every failure, as in pluggy
+            return impl  # a wrapper that raises is handled around the whole call
         known = self._guards.get(id(impl))
         if known is not None and known[0] is impl:
             return known[1]
@@ -322,7 +343,6 @@ class OrchPluginManager(pluggy.PluginManager):
             results = getattr(self.hook, hook_name)(**kwargs)
         finally:
             self._heard.results = outer
-        by_result = {id(result): impl for impl, result in heard}
         position = {name: i for i, name in enumerate(self.records)}
 
         def plugin_order(impl: HookImpl | None) -> tuple[int, int]:
@@ -332,9 +352,11 @@ class OrchPluginManager(pluggy.PluginManager):
             return (tier, position.get(impl.plugin_name, len(position)))
 
         ranked = []
+        unclaimed = list(heard)  # each implementation's result claims one place, even when two are the same object
         for result in results if isinstance(results, list) else [results]:
-            impl = by_result.get(id(result))
-            ranked.append((plugin_order(impl), impl.plugin_name if impl else "", result))
+            impl = next((i for i, (_, r) in enumerate(unclaimed) if r is result), None)
+            owner = unclaimed.pop(impl)[0] if impl is not None else None
+            ranked.append((plugin_order(owner), owner.plugin_name if owner else "", result))
         ranked.sort(key=lambda item: item[0])
         return [(plugin, result) for _, plugin, result in ranked]
 
@@ -397,6 +419,23 @@ class OrchPluginManager(pluggy.PluginManager):
 
     def failures(self) -> list[PluginRecord]:
         return [r for r in self.records.values() if r.status == ERROR]
+
+
+def _wrapper_that_raised(impls: Sequence[HookImpl], exc: BaseException) -> HookImpl | None:
+    """The wrapper implementation whose code the exception came out of, if any."""
+    wrappers = {}
+    for impl in impls:
+        if impl.wrapper or impl.hookwrapper:
+            function = inspect.unwrap(getattr(impl.function, "__func__", impl.function))
+            code = getattr(function, "__code__", None)
+            if code is not None:
+                wrappers[code] = impl
+    frame = exc.__traceback__
+    culprit = None
+    while frame is not None:
+        culprit = wrappers.get(frame.tb_frame.f_code, culprit)  # the innermost wrapper frame wins
+        frame = frame.tb_next
+    return culprit
 
 
 def _unknown_hook(name: str) -> str:
