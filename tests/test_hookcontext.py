@@ -36,3 +36,18 @@ def test_inside_the_router_commit_records_at_once_and_returns_the_new_state():
 
     assert context.commit("metric.recorded", {"name": "x"}) == "new state"
     assert committed == [("metric.recorded", {"name": "x"})] and context.emitted == []
+
+
+def test_acting_for_says_whose_code_runs_and_restores_the_outer_one_even_when_it_raises():
+    context = HookContext(session=None, plugin="programs", handler="program-palette")
+    seen = []
+
+    with context.acting_for("sprint", "palette command 'status' of program 'sprint'"):
+        seen.append(context.on_behalf_of.plugin)
+        with pytest.raises(KeyError), context.acting_for("helper", "a helper"):
+            seen.append(context.on_behalf_of.plugin)
+            raise KeyError("board")
+        seen.append(context.on_behalf_of.plugin)
+
+    assert seen == ["sprint", "helper", "sprint"]
+    assert context.on_behalf_of is None  # the handler's own code again

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 
 import pytest
 
@@ -199,6 +200,85 @@ def test_a_render_context_that_raises_is_the_programs_plugins_failure_and_the_pr
     assert orch_plugin_manager.records["programs"].status == "active"  # the built-in that ran it is fine
     errors = [e.data for e in orch_bus.store.events(SID) if e.type == "plugin.error"]
     assert errors[-1]["plugin"] == "broken-program"
+
+
+@pytest.fixture
+def slow_program(orch_bus, register_plugin, orch_cli, monkeypatch):
+    """A program whose palette command and context take 300 ms, in handlers with a 50 ms budget."""
+    from orchcore.builtin import programs
+
+    monkeypatch.setattr(programs, "PROGRAM_BUDGET_MS", 50)  # the built-in handlers' budget, read when they load
+
+    def slowly(text):
+        time.sleep(0.3)
+        return text
+
+    class Slow:
+        @hookimpl
+        def orch_programs(self):
+            return [ProgramSpec(
+                name="slow", description="d", output_style="…", render_context=lambda session: slowly("board"),
+                palette=[PaletteCommand(name="report", help="h", run=lambda args, ctx: slowly("report"))],
+            )]
+
+    register_plugin(Slow(), name="slow-program")
+    orch_bus.create_session(SID, orchestration_enabled=True)
+    orch_cli("program", "activate", "slow", session=SID)
+    return orch_bus
+
+
+@pytest.mark.parametrize(("text", "handler", "where"), [
+    ("report", "program-palette", "palette command 'report' of program 'slow'"),
+    ("what is next?", "program-context", "render_context of program 'slow'"),
+])
+def test_a_program_whose_code_runs_over_the_budget_is_the_programs_plugins_failure(
+    slow_program, orch_hook, orch_plugin_manager, text, handler, where
+):
+    started = time.perf_counter()
+    answer = orch_hook(prompt(text)).answer
+    waited = time.perf_counter() - started
+
+    assert waited < 0.3  # the prompt did not wait for the program
+    assert answer["systemMessage"].startswith(
+        f"orchcore: hook handler {handler!r} (plugin 'slow-program') ran over its 50 ms budget (in {where}); "
+    )
+    assert orch_plugin_manager.records["slow-program"].status == "error"
+    assert orch_plugin_manager.records["programs"].status == "active"  # the built-in that ran it is fine
+    errors = [e.data for e in slow_program.store.events(SID) if e.type == "plugin.error"]
+    assert {"plugin": "slow-program", "where": f"hook handler {handler}",
+            "error": f"ran over its 50 ms budget (in {where})"} in errors
+
+
+def test_each_programs_failing_palette_command_is_reported_once_in_the_session(
+    orch_bus, register_plugin, orch_hook, orch_cli
+):
+    def failing(name):
+        class Program:
+            @hookimpl
+            def orch_programs(self):
+                def run(args, context):
+                    raise RuntimeError(f"{name} is broken")
+
+                return [ProgramSpec(name=name, description="d", output_style="…",
+                                    palette=[PaletteCommand(name="go", help="h", run=run)])]
+
+        return Program()
+
+    register_plugin(failing("first"), name="first-program")
+    register_plugin(failing("second"), name="second-program")
+    orch_bus.create_session(SID, orchestration_enabled=True)
+
+    def notice() -> str | None:
+        return (orch_hook(prompt("go")).answer or {}).get("systemMessage")
+
+    orch_cli("program", "activate", "first", session=SID)
+    told_first, again = notice(), notice()
+    orch_cli("program", "activate", "second", session=SID)
+    told_second = notice()
+
+    assert "hook handler 'program-palette' (plugin 'first-program') raised RuntimeError" in told_first
+    assert again is None  # once per session and plugin
+    assert "hook handler 'program-palette' (plugin 'second-program') raised RuntimeError" in told_second
 
 
 def test_a_programs_own_handlers_run_only_while_it_is_the_sessions_mode(orch_bus, register_plugin, orch_hook,

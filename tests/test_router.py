@@ -552,8 +552,8 @@ def test_a_raising_handler_is_skipped_recorded_and_reported_once_per_session(
     assert [e.data for e in errors] == [
         {"plugin": "broken", "where": "hook handler boom", "error": "raised RuntimeError: the plugin is broken"}
     ] * 2
-    assert [e.data for e in of_type(orch_bus, "hook.failure_reported")] == [{"handler": "boom"}]
-    assert orch_bus.store.load(SESSION).plugins["router"]["reported"] == ["boom"]
+    assert [e.data for e in of_type(orch_bus, "hook.failure_reported")] == [{"handler": "boom", "plugin": "broken"}]
+    assert orch_bus.store.load(SESSION).plugins["router"]["reported"] == [{"handler": "boom", "plugin": "broken"}]
     assert of_type(orch_bus, "hook.handled")[0].data["handlers"]["boom"]["ok"] is False
     assert orch_plugin_manager.records["broken"].status == "error"
     assert "raised RuntimeError" in orch_plugin_manager.records["broken"].error
@@ -605,6 +605,96 @@ def test_a_handler_over_its_budget_is_skipped_and_the_hook_does_not_wait(
     assert timing["ok"] is False
     assert 40 <= timing["ms"] < 1000
     assert "slow_started" not in orch_bus.store.load(SESSION).state.metrics  # not committed
+
+
+def test_a_handler_over_its_budget_while_running_another_plugins_code_is_that_plugins_failure(
+    orch_hook, orch_bus, orch_plugin_manager, enabled, register_plugin, release
+):
+    """The built-in program handlers run programs' code this way (``HookContext.acting_for``)."""
+
+    def host(event, context):
+        with context.acting_for("guest", "the guest's step"):
+            release.wait(2.0)  # the guest's code is slow
+        return None
+
+    register_plugin(handlers(HookHandler("host", ["PreToolUse"], host, timeout_ms=50)), name="hosting")
+    register_plugin(object(), name="guest")
+
+    message = orch_hook(pre_tool_use()).answer["systemMessage"]
+
+    assert message.startswith(
+        "orchcore: hook handler 'host' (plugin 'guest') ran over its 50 ms budget (in the guest's step); "
+        "it was skipped."
+    )
+    assert last(orch_bus, "plugin.error").data == {
+        "plugin": "guest", "where": "hook handler host", "error": "ran over its 50 ms budget (in the guest's step)",
+    }
+    assert orch_plugin_manager.records["guest"].status == "error"
+    assert orch_plugin_manager.records["hosting"].status == "active"
+
+
+def test_a_handler_over_its_budget_after_the_other_plugins_code_returned_is_its_own_failure(
+    orch_hook, orch_bus, orch_plugin_manager, enabled, register_plugin, release
+):
+    def host(event, context):
+        with context.acting_for("guest", "the guest's step"):
+            pass  # the guest's code was quick
+        release.wait(2.0)  # the host's own code is slow
+        return None
+
+    register_plugin(handlers(HookHandler("host", ["PreToolUse"], host, timeout_ms=50)), name="hosting")
+    register_plugin(object(), name="guest")
+
+    orch_hook(pre_tool_use())
+
+    assert last(orch_bus, "plugin.error").data["plugin"] == "hosting"
+    assert last(orch_bus, "plugin.error").data["error"] == "ran over its 50 ms budget"
+    assert orch_plugin_manager.records["guest"].status == "active"
+
+
+def guest_failures(*plugins: str) -> HookHandler:
+    """A handler that fails on behalf of one plugin after the other, as program-palette does for programs."""
+    from orchcore.errors import PluginFault
+
+    turn = iter(plugins)
+
+    def host(event, context):
+        raise PluginFault(next(turn), "raised KeyError: 'board'")
+
+    return HookHandler("host", ["PreToolUse"], host)
+
+
+def test_two_plugins_failing_in_the_same_handler_are_each_reported_once_per_session(
+    orch_hook, orch_bus, enabled, register_plugin
+):
+    register_plugin(handlers(guest_failures("alpha", "beta", "alpha", "beta")), name="hosting")
+
+    messages = [orch_hook(pre_tool_use()).answer for _ in range(4)]
+
+    assert "(plugin 'alpha')" in messages[0]["systemMessage"]
+    assert "(plugin 'beta')" in messages[1]["systemMessage"]
+    assert messages[2:] == [None, None]
+    assert orch_bus.store.load(SESSION).plugins["router"]["reported"] == [
+        {"handler": "host", "plugin": "alpha"}, {"handler": "host", "plugin": "beta"},
+    ]
+    assert len(of_type(orch_bus, "plugin.error")) == 4  # each failure is recorded; only the notice is once
+
+
+def test_a_session_recorded_when_notices_named_only_the_handler_keeps_its_record(
+    orch_hook, orch_bus, enabled, register_plugin
+):
+    """Such a notice was about the handler's own plugin: that one is not told again; another plugin's is."""
+    orch_bus.emit(SESSION, "hook.failure_reported", {"handler": "host"}, "hook")  # as recorded then
+    assert orch_bus.store.load(SESSION).plugins["router"]["reported"] == ["host"]
+    register_plugin(handlers(guest_failures("hosting", "guest", "guest")), name="hosting")
+
+    messages = [orch_hook(pre_tool_use()).answer for _ in range(3)]
+
+    assert messages[0] is None  # its own failure: told before
+    assert "hook handler 'host' (plugin 'guest')" in messages[1]["systemMessage"]
+    assert messages[2] is None
+    reported = orch_bus.store.load(SESSION).plugins["router"]["reported"]
+    assert reported == ["host", {"handler": "host", "plugin": "guest"}]
 
 
 @pytest.mark.parametrize(

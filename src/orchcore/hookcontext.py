@@ -8,9 +8,19 @@ handler succeeds.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import attrs
+
+
+@attrs.frozen
+class OnBehalfOf:
+    """Whose code a handler is running: ``plugin``, and ``what`` (``"palette command 'x' of program 'y'"``)."""
+
+    plugin: str
+    what: str
 
 
 @attrs.define
@@ -30,6 +40,27 @@ class HookContext:
     plugins: Any = None  # the plugin manager: ``context.plugins.specs("orch_programs")``
     emitted: list[tuple[str, dict[str, Any]]] = attrs.field(factory=list)
     committer: Any = None  # set by the router: commits one event at once, returns the new state
+    on_behalf_of: OnBehalfOf | None = None  # set by ``acting_for`` while another plugin's code runs
+
+    @contextmanager
+    def acting_for(self, plugin: str, what: str) -> Iterator[None]:
+        """While the block runs, the handler is running ``plugin``'s code (``what`` says which).
+
+        A built-in handler that calls a program's ``render_context`` or a
+        palette command wraps the call in this. When the handler runs over its
+        budget, the router reads ``on_behalf_of`` at that moment: if the
+        program's code was running, the failure is the program's plugin's,
+        not the handler's. Each handler call has a context of its own, written
+        only by the thread that runs the handler and read by the router once
+        the budget is over, so no lock is needed. Calls may nest; the outer
+        one is restored when the inner ends.
+        """
+        outer = self.on_behalf_of
+        self.on_behalf_of = OnBehalfOf(plugin, what)
+        try:
+            yield
+        finally:
+            self.on_behalf_of = outer
 
     def emit(self, type: str, data: dict[str, Any] | None = None) -> None:
         self.emitted.append((type, dict(data or {})))

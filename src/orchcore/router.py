@@ -185,7 +185,7 @@ def run_handlers(runtime: Any, event: Any, session: Any, env: dict[str, str]) ->
 
     results: list[tuple[str, Any]] = []
     runs: dict[str, dict[str, Any]] = {}
-    failures: list[tuple[str, str, str]] = []  # (handler, plugin, why)
+    failures: list[tuple[str, str, str, str]] = []  # (handler, plugin to blame, why, the handler's own plugin)
     owned = _program_handlers(runtime)
     for handler_name, provided in runtime.plugins.collect("orch_hook_handlers").items():
         if handler_name in owned and session.mode not in owned[handler_name]:
@@ -196,7 +196,7 @@ def run_handlers(runtime: Any, event: Any, session: Any, env: dict[str, str]) ->
                 continue
             budget_ms = max(int(spec.timeout_ms), 1)
         except (TypeError, ValueError) as exc:  # a malformed spec is its plugin's failure
-            failures.append((handler_name, provided.plugin, f"is not a valid HookHandler ({exc})"))
+            failures.append((handler_name, provided.plugin, f"is not a valid HookHandler ({exc})", provided.plugin))
             _record_plugin_failure(runtime, provided.plugin, f"hook handler {handler_name!r} is malformed", env)
             continue
         context = HookContext(  # each handler its own copy: no handler sees another's changes
@@ -216,7 +216,7 @@ def run_handlers(runtime: Any, event: Any, session: Any, env: dict[str, str]) ->
         runs[handler_name] = {"ms": elapsed, "ok": error is None}
         if error is not None:
             plugin = culprit or provided.plugin  # a program's code run by a built-in handler is the program's failure
-            failures.append((handler_name, plugin, error))
+            failures.append((handler_name, plugin, error, provided.plugin))
             _record_plugin_failure(runtime, plugin, f"hook handler {handler_name!r} {error}", env)
             continue
         if value is not None:
@@ -285,6 +285,10 @@ def _call_with_budget(
 
     outcome = call_within(lambda: function(event, context), max(timeout_ms, 1) / 1000)
     if not outcome.finished:
+        # Read once, now: whose code the handler was running when its budget ran out (``HookContext.acting_for``).
+        running = getattr(context, "on_behalf_of", None)
+        if running is not None:
+            return None, f"ran over its {timeout_ms} ms budget (in {running.what})", running.plugin
         return None, f"ran over its {timeout_ms} ms budget", None
     if isinstance(outcome.error, PluginFault):
         return None, str(outcome.error), outcome.error.plugin
@@ -300,17 +304,31 @@ def _record_plugin_failure(runtime: Any, plugin: str, message: str, env: dict[st
 
 
 def _report_failures(bus: Any, session: Any, failures: list, conflicts: tuple[str, ...]) -> str:
-    """Record each failure as an event; tell the user once per session and handler."""
-    reported = set(session.plugins.get("router", {}).get("reported", []))
+    """Record each failure as an event; tell the user once per session, handler and plugin to blame.
+
+    Two programs failing in the built-in ``program-palette`` handler are two
+    notices. ``session.plugins["router"]["reported"]`` holds a
+    ``{"handler", "plugin"}`` entry per notice; a session recorded before
+    notices named the plugin has a handler's name instead, which stands for a
+    failure of the handler's own plugin (the only kind reported then): that
+    one is not told again, a program's failure through the same handler is.
+    """
+    reported = set()
+    for entry in session.plugins.get("router", {}).get("reported", []):
+        if isinstance(entry, str):  # recorded before notices named the plugin
+            reported.add((entry, None))
+        elif isinstance(entry, dict):
+            reported.add((entry.get("handler"), entry.get("plugin")))
     lines = []
-    for handler, plugin, why in failures:
+    for handler, plugin, why, owner in failures:
         bus.emit(
             session.session_id, "plugin.error",
             {"plugin": plugin, "where": f"hook handler {handler}", "error": why}, "hook",
         )
-        if handler not in reported:
-            reported.add(handler)
-            bus.emit(session.session_id, "hook.failure_reported", {"handler": handler}, "hook")
+        told = (handler, plugin) in reported or (plugin == owner and (handler, None) in reported)
+        if not told:
+            reported.add((handler, plugin))
+            bus.emit(session.session_id, "hook.failure_reported", {"handler": handler, "plugin": plugin}, "hook")
             lines.append(
                 f"orchcore: hook handler {handler!r} (plugin {plugin!r}) {why}; it was skipped. "
                 "See `orch events list --type plugin.error`."

@@ -315,10 +315,16 @@ def hook_handled(session: Session, event: Event) -> Session:
 
 
 def failure_reported(session: Session, event: Event) -> Session:
+    """One entry per notice: ``{"handler", "plugin"}``.
+
+    An event recorded before notices named the plugin (no ``plugin``) adds the
+    handler's name, as it did then; the router reads both.
+    """
     reported = session.plugins.setdefault("router", {}).setdefault("reported", [])
     handler = event.need("handler")
-    if handler not in reported:
-        reported.append(handler)
+    entry = {"handler": handler, "plugin": event.need("plugin")} if "plugin" in event.data else handler
+    if entry not in reported:
+        reported.append(entry)
     return session
 
 
@@ -338,7 +344,8 @@ CORE_EVENT_TYPES = [
     EventType("session.started", session_started, "Claude Code started or resumed the session: {source, transcript_path?}"),
     EventType("session.ended", session_ended, "Claude Code ended the session: {reason?}"),
     EventType("hook.handled", hook_handled, "a hook event was routed: {event, tool_name?, agent_id?, handlers, answer?}"),
-    EventType("hook.failure_reported", failure_reported, "the user was told once that a handler failed: {handler}"),
+    EventType("hook.failure_reported", failure_reported,
+              "the user was told once that a plugin failed in a handler: {handler, plugin?}"),
     EventType("state.set", state_set, "a value written at a state path: {path, value}"),
     EventType("agent.upserted", agent_upserted, "an agent appears or changes: {id, ...fields}"),
     EventType("agent.status", agent_status, "an agent's status changes: {id, status}"),

@@ -18,6 +18,7 @@ from orchcore.protocol import HookResult
 from orchcore.specs import HookHandler
 
 CONTEXT_LIMIT = 6000
+PROGRAM_BUDGET_MS = 1000  # program-context's and program-palette's budget: the program's code runs within it
 
 
 def active_program(context):
@@ -36,14 +37,19 @@ def _active(context):
     return None
 
 
-def _on_behalf_of(provided, what: str, call):
-    """Run a program's own code; its failure is its plugin's (``PluginFault``), not this built-in's."""
+def _on_behalf_of(context, provided, what: str, call):
+    """Run a program's own code; its failure is its plugin's, not this built-in's.
+
+    One that raises becomes a ``PluginFault``; while it runs, the context says
+    whose code it is (``HookContext.acting_for``), so one that runs over the
+    handler's budget is the program's plugin's failure too.
+    """
+    where = f"{what} of program {provided.spec.name!r}"
     try:
-        return call()
+        with context.acting_for(provided.plugin, where):
+            return call()
     except (Exception, SystemExit) as exc:  # exit() in a program must not end the hook
-        raise PluginFault(
-            provided.plugin, f"raised {type(exc).__name__}: {exc} (in {what} of program {provided.spec.name!r})"
-        ) from exc
+        raise PluginFault(provided.plugin, f"raised {type(exc).__name__}: {exc} (in {where})") from exc
 
 
 def program_context(event, context):
@@ -51,7 +57,7 @@ def program_context(event, context):
     program = provided.spec if provided is not None else None
     if program is None or program.render_context is None or event.recovered:
         return None  # context for a prompt the model has answered already
-    text = _on_behalf_of(provided, "render_context", lambda: program.render_context(context.session))
+    text = _on_behalf_of(context, provided, "render_context", lambda: program.render_context(context.session))
     if not text:
         return None
     if len(text) > CONTEXT_LIMIT:
@@ -93,7 +99,7 @@ def program_palette(event, context):
     if command == "help":
         text = palette_help(program)
     else:
-        text = _on_behalf_of(provided, f"palette command {command.name!r}", lambda: command.run(args, context))
+        text = _on_behalf_of(context, provided, f"palette command {command.name!r}", lambda: command.run(args, context))
     if text is None:
         return None  # the command declined: "set up the CI" is a prompt for the model, not `set`
     return HookResult.blocking(text or f"{event.prompt.strip()}: done")
@@ -136,6 +142,8 @@ def stop_policy(event, context):
 def orch_hook_handlers():
     return [
         HookHandler(name="program-stop-policy", events=["Stop"], handler=stop_policy),
-        HookHandler(name="program-palette", events=["UserPromptSubmit"], handler=program_palette),
-        HookHandler(name="program-context", events=["SessionStart", "UserPromptSubmit"], handler=program_context),
+        HookHandler(name="program-palette", events=["UserPromptSubmit"], handler=program_palette,
+                    timeout_ms=PROGRAM_BUDGET_MS),
+        HookHandler(name="program-context", events=["SessionStart", "UserPromptSubmit"], handler=program_context,
+                    timeout_ms=PROGRAM_BUDGET_MS),
     ]
