@@ -1,4 +1,4 @@
-"""The README's promises: its two commands exist, and command 1 runs the main job."""
+"""The README's promises: its two commands exist, command 1 runs the main job, and its map of the code is whole."""
 
 import os
 import re
@@ -25,6 +25,16 @@ def test_the_readme_opens_with_a_setup_command_and_a_test_command():
 def test_ci_runs_exactly_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "scripts/test.sh" in ci
+
+
+def test_how_it_is_built_names_every_module_and_package_of_src_orchcore_once():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```\nsrc/orchcore/\n(.*?)\nplugins/ ", text, re.S)
+    assert block, "How it is built lists src/orchcore/, then plugins/"
+    listed = [line.split()[0].rstrip("/") for line in block.group(1).splitlines()]
+    present = [p.name for p in (ROOT / "src" / "orchcore").iterdir() if p.name != "__pycache__"]
+
+    assert sorted(listed) == sorted(set(present))
 
 
 def test_quickstart_shows_the_plugins_and_ends_in_a_populated_demo(tmp_path):

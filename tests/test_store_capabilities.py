@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from orchcore import doctor, gate
+from orchcore.bus import EventBus
 from orchcore.entry import run_hook
 from orchcore.plugins import hookimpl
 from orchcore.protocol import HookResult
@@ -93,10 +94,15 @@ def interface_only(orch_project, orch_plugin_manager, register_plugin, monkeypat
 # -- the defaults ------------------------------------------------------------------------------
 
 
-def test_a_backend_with_only_the_interface_gets_defaults_that_change_nothing():
+def test_a_backend_with_only_the_interface_gets_defaults_that_change_nothing(orch_project, orch_plugin_manager):
     store = InterfaceOnlyStore(MemoryStore())
+    EventBus(store, orch_plugin_manager).ensure_session(SESSION, source="test")
+    files, events = sorted(orch_project.rglob("*")), store.events(SESSION)
 
-    assert store.note_activity(SESSION, enabled=True) is None  # no flag files to keep
+    store.note_activity(SESSION, enabled=True)  # no flag files to keep: nothing written, and no error
+    store.note_activity("0d3f7c10-0000-4000-8000-000000000000", enabled=False)  # not even for a session it lacks
+
+    assert (sorted(orch_project.rglob("*")), store.events(SESSION)) == (files, events)
     assert store.can_reopen() is True  # its sessions live elsewhere: a new connection sees them
     assert store.is_created() is True  # it cannot tell otherwise
     assert store.integrity_problem() is None  # it has no check
