@@ -15,6 +15,7 @@ from orchcore import clock
 from orchcore.domain import assignment
 from orchcore.domain.load import NO_TEAM, team_loads
 from orchcore.domain.sprints import percent, sprint_day, sprint_progress, sprint_tasks
+from orchcore.domain.teams import team_definitions
 from orchcore.domain.vocabulary import (
     ATTENTION_ORDER,
     FLOW_ORDER,
@@ -26,7 +27,7 @@ from orchcore.domain.vocabulary import (
     priority_rank,
     status_rank,
 )
-from orchcore.models import Agent, Session, SessionState, Sprint, Task, Team
+from orchcore.models import Agent, Event, Session, SessionState, Sprint, Task, Team
 from orchcore.specs import AgentSpec, TeamSpec
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -199,6 +200,33 @@ def test_progress_can_count_a_change_before_it_is_recorded():
     assert (after.done_points, after.done_tasks) == (3, 1)
 
 
+# -- team definitions -----------------------------------------------------------------
+
+
+QA = TeamSpec(name="qa", description="Quality", lead="qa-lead", members=["qa-tester"], max_parallel=1,
+              skills=["testing"])
+
+
+def test_a_teams_definition_is_what_session_teams_records_of_its_spec():
+    definitions = team_definitions({"engineering": ENGINEERING, "qa": QA}, ["qa", "design"])
+
+    assert definitions == {"qa": {"description": "Quality", "lead": "qa-lead", "members": ["qa-tester"],
+                                  "max_parallel": 1, "skills": ["testing"]}}  # design: not defined, left out
+    assert list(team_definitions({"engineering": ENGINEERING, "qa": QA})) == ["engineering", "qa"]
+    assert team_definitions({}, ["qa"]) == {}
+
+
+def test_a_recorded_definition_becomes_the_sessions_team_as_the_spec_says():
+    from orchcore.builtin.core_events import session_teams
+
+    event = Event(seq=1, session_id="8e82f7c6-1351-45ff-b6d3-4fb1cc1717ee", ts=ts(), type="session.teams",
+                  source="test", data={"teams": ["qa"], "definitions": team_definitions({"qa": QA}, ["qa"])})
+    team = session_teams(session_with(), event).state.teams["qa"]
+
+    assert (team.name, team.description, team.lead, team.members, team.max_parallel, team.skills) == (
+        "qa", QA.description, QA.lead, list(QA.members), QA.max_parallel, list(QA.skills))
+
+
 # -- team load ------------------------------------------------------------------------
 
 
@@ -306,6 +334,31 @@ def test_without_teams_or_agents_the_plan_says_what_to_do():
     assert assignment.plan(s).problem.startswith("no teams or agents to assign to")
 
 
+def test_a_members_load_falls_back_to_its_session_agents_capacity_and_skills():
+    """Decision: the orch roster read only the agent definition's capacity and kept the skills' case.
+
+    The domain's rule holds for every roster: definition, else the session
+    agent's ``extra`` (the agent of that id, name or, as Claude Code starts
+    them, type), lower-cased; running work is what answers to the name.
+    """
+    s = session_with(Task(id="T-1", status="in_progress", assignee="a7f3"), Task(id="T-2", assignee="a7f3"),
+                     agents=[Agent(id="a7f3", agent_type="ml", team="data", status="busy",
+                                   extra={"capacity": 3, "skills": ["PyTorch", "SQL"]})])
+
+    member = assignment.member_load(s, "ml", team="data", lead="ml")
+
+    assert (member.capacity, member.skills, member.running, member.free) == (3, {"pytorch", "sql"}, 1, 2)
+    assert (member.team, member.senior) == ("data", True)  # it leads the team
+    defined = assignment.member_load(s, "ml", Plugins(agents=[AgentSpec(name="ml", description="", capacity=1)]))
+    assert (defined.capacity, defined.free) == (1, 0)  # the definition wins over the session agent
+
+
+def test_a_bad_capacity_in_a_session_agent_counts_as_one():
+    s = session_with(agents=[Agent(id="x", name="x", extra={"capacity": True})],)
+
+    assert assignment.member_load(s, "x").capacity == 1
+
+
 def test_skills_match_as_stemmed_terms():
     assert assignment.terms("Fix the flaky tests") == {"fix", "flaky", "test"}
     assert assignment.terms("regression-testing") == {"regression", "test"}
@@ -325,7 +378,7 @@ def test_the_domain_imports_neither_typer_nor_rich():
     import sys
 
     code = ("import sys, orchcore.domain.assignment, orchcore.domain.sprints, orchcore.domain.load, "
-            "orchcore.palette_commands; print(sorted(m for m in ('typer', 'rich') if m in sys.modules))")
+            "orchcore.domain.teams, orchcore.palette_commands; print(sorted(m for m in ('typer', 'rich') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
 
     assert out.strip() == "[]"

@@ -95,13 +95,14 @@ def prepared(orch_bus, organisation, session_id):
     are active; sprint ``s1`` runs with three tasks (one pending, one in
     progress, one done); one subagent is live; the router recorded two hook events.
     """
-    from orch_commands.cli import team_definitions
+    from orchcore.api import team_definitions
 
     emit = lambda type, data: orch_bus.emit(session_id, type, data, source="test")  # noqa: E731
     orch_bus.create_session(session_id, orchestration_enabled=True)
     emit("checkpoint.created", {"name": "before-sprint", "seq": 1})
     teams = ["engineering", "qa"]
-    emit("session.teams", {"teams": teams, "definitions": team_definitions(orch_bus.plugins, teams)})
+    definitions = team_definitions(orch_bus.plugins.specs("orch_teams"), teams)
+    emit("session.teams", {"teams": teams, "definitions": definitions})
     emit("epic.created", {"id": "auth", "title": "Authentication"})
     emit("sprint.started", {"id": "s1", "name": "Sprint 1", "epic": "auth", "teams": teams, "duration_days": 10})
     emit("task.created", {"id": "T-1", "title": "Login API", "team": "engineering", "priority": "high",

@@ -261,6 +261,43 @@ def test_priority_and_team_filter_the_tasks(run, prepared):
     assert qa_only["tasks"] == []
 
 
+def test_the_roster_and_the_planner_agree_on_who_has_room(run, orch_bus, session, session_id):
+    """A session agent's capacity comes from ``extra["capacity"]``, its skills (mixed case) from ``extra["skills"]``.
+
+    The roster used to read only agent definitions (capacity 1: no room)
+    and keep the skills' case; it is the planner's ``member_load`` now.
+    """
+    from orch_commands import roster
+    from orchcore.api import plan_assignments
+
+    emit = lambda type, data: orch_bus.emit(session_id, type, data, source="test")  # noqa: E731
+    emit("session.teams", {"teams": ["data"], "definitions": {
+        "data": {"members": ["ml-engineer", "analyst"], "skills": ["Analytics"]}}})
+    emit("agent.upserted", {"id": "a7f3", "agent_type": "ml-engineer", "team": "data", "status": "active",
+                            "capacity": 2, "skills": ["PyTorch", "SQL"]})  # unknown keys: the agent's extra
+    for task_id, assignee in (("T-1", "a7f3"), ("T-2", "analyst")):
+        emit("task.created", {"id": task_id, "title": f"Running {task_id}", "team": "data"})
+        emit("task.assigned", {"id": task_id, "assignee": assignee})
+    emit("task.created", {"id": "T-3", "title": "Train the ranking model", "team": "data", "skills": ["pytorch"]})
+
+    members, _ = roster.build(orch_bus.plugins, orch_bus.store.get(session_id))
+    planned = plan_assignments(orch_bus.store.get(session_id), orch_bus.plugins)
+    people = {m.name: m for m in planned.people["data"]}
+    for name in ("ml-engineer", "analyst"):
+        mine, theirs = members[name], people[name]
+        assert (mine.capacity, mine.running, mine.skills) == (theirs.capacity, theirs.running, theirs.skills)
+    assert (members["ml-engineer"].capacity, members["ml-engineer"].running) == (2, 1)
+    assert members["ml-engineer"].skills == {"pytorch", "sql"}
+    assert members["analyst"].skills == set()  # its own skills, not its team's
+    assert [d.member.name for d in planned.assigned] == ["ml-engineer"]
+
+    plan = run("sprint", "delegate", "strategy=skills", "--json").json()
+    agents = plan["agents"]
+    assert {n for n, a in agents.items() if a["free"] > 0} == {"ml-engineer"}
+    assert agents["ml-engineer"]["skills"] == ["pytorch", "sql"] and agents["ml-engineer"]["live_agents"] == ["a7f3"]
+    assert [(e["task"]["id"], e["suggested"]["agent"]) for e in plan["tasks"]] == [("T-3", "ml-engineer")]
+
+
 def test_delegate_text_names_task_agent_and_capacity(run, prepared):
     text = run("sprint", "delegate").stdout
 

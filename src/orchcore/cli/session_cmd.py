@@ -9,6 +9,7 @@ import typer
 
 from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of
 from orchcore.cli.output import console, note, print_json, table
+from orchcore.domain.teams import team_definitions
 from orchcore.errors import OrchError
 from orchcore.ids import check_session_id, new_session_id
 from orchcore.models import Session, unstructure
@@ -199,14 +200,7 @@ def activate_teams(
             raise OrchError(f"unknown team {', '.join(unknown)}; defined teams: {', '.join(sorted(known))}")
     else:
         note("no team definitions are installed; activating the names as given")
-    definitions = {
-        name: {
-            "description": spec.description, "lead": spec.lead, "members": list(spec.members),
-            "max_parallel": spec.max_parallel, "skills": list(spec.skills),
-        }
-        for name, spec in known.items() if name in teams
-    }
-    data = {"teams": teams, "replace": replace, "definitions": definitions}
+    data = {"teams": teams, "replace": replace, "definitions": team_definitions(known, teams)}
     _emit(ctx, session_id, "session.teams", data, as_json, "active teams updated")
 
 

@@ -7,7 +7,8 @@ disagree about them. One concept per module:
 
 - ``vocabulary``: task statuses, priorities (with their order), agent statuses;
 - ``sprints``: a sprint's day, its tasks, its progress and velocity;
-- ``load``: a team's people and work (``TeamLoad``);
+- ``teams``: a team's definition as a session carries it (``session.teams``);
+- ``load``: a team's people and work (``TeamLoad``), one member's (``MemberLoad``);
 - ``assignment``: which pending task goes to whom.
 
 Nothing here imports typer or rich, and nothing writes state: the functions

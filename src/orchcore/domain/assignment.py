@@ -57,6 +57,7 @@ __all__ = [
     "Wanted",
     "agent_facts",
     "assignee_for",
+    "member_load",
     "plan",
     "skill_score",
     "stem",
@@ -188,10 +189,16 @@ class Plan:
 
 
 def agent_facts(session: Any, name: str, plugins: Any = None) -> dict[str, Any]:
-    """Capacity, skills and role of a team member: its agent definition, else the session's agent."""
+    """Capacity, skills and role of a team member: its agent definition, else the session's agent.
+
+    The session's agent is the one with this id, else a live one of this
+    name, else a live one of this type (``agent_type``: a subagent Claude
+    Code started for the definition), as ``views.names_of`` counts its work.
+    """
     spec = views.plugin_specs(plugins, "orch_agents").get(name)
-    agent = session.state.agents.get(name) or next(
-        (a for a in session.state.agents.values() if a.name == name and a.status not in ENDED_AGENT), None
+    live = [a for a in session.state.agents.values() if a.status not in ENDED_AGENT]
+    agent = session.state.agents.get(name) or next((a for a in live if a.name == name), None) or next(
+        (a for a in live if a.agent_type == name), None
     )
     extra = agent.extra if agent is not None else {}
     capacity = getattr(spec, "capacity", None) or extra.get("capacity")
@@ -202,6 +209,24 @@ def agent_facts(session: Any, name: str, plugins: Any = None) -> dict[str, Any]:
         "skills": [str(s).lower() for s in skills],
         "role": role,
     }
+
+
+def member_load(
+    session: Any, name: str, plugins: Any = None, *, team: str | None = None, lead: str | None = None
+) -> MemberLoad:
+    """One team member's load, as automatic assignment and every roster see it.
+
+    What it can take and is good at come from ``agent_facts`` (its agent
+    definition, else the session agent's ``extra``: ``capacity``, ``skills``,
+    lower-cased); its running work is the tasks in progress whose assignee
+    answers to its name (``views.names_of``: an agent's id, name or type).
+    ``senior``: it leads ``team`` (``lead``) or is a director.
+    """
+    facts = agent_facts(session, name, plugins)
+    return MemberLoad(
+        name=name, team=team, role=facts["role"], capacity=facts["capacity"], skills=set(facts["skills"]),
+        senior=name == lead or facts["role"] == "director", running=_running(session, {name}),
+    )
 
 
 def assignee_for(session: Any, name: str) -> str:
@@ -237,14 +262,8 @@ def _people(session: Any, plugins: Any, sprint: Any, wanted: list[str] | None) -
                                            views.plugin_specs(plugins, "orch_agents"))}
     teams, people = [], {}
     for name, definition in chosen.items():
-        members = []
-        for person in views.roster(session, definition):
-            facts = agent_facts(session, person, plugins)
-            members.append(MemberLoad(
-                name=person, team=name, role=facts["role"], capacity=facts["capacity"], skills=set(facts["skills"]),
-                senior=person == definition["lead"] or facts["role"] == "director",
-                running=_running(session, {person}),
-            ))
+        members = [member_load(session, person, plugins, team=name, lead=definition["lead"])
+                   for person in views.roster(session, definition)]
         if members:
             load = loads.get(name) or TeamLoad(name=name)
             load.max_parallel, load.skills = definition["max_parallel"], [s.lower() for s in definition["skills"]]

@@ -144,18 +144,6 @@ def find_sprint(session, wanted: str | None):
     return None
 
 
-def team_definitions(plugins, names: list[str]) -> dict[str, dict[str, Any]]:
-    """The installed definitions (TeamSpec) of these teams, as session.teams carries them."""
-    known = plugins.specs("orch_teams")
-    return {
-        name: {
-            "description": spec.description, "lead": spec.lead, "members": list(spec.members),
-            "max_parallel": spec.max_parallel, "skills": list(spec.skills),
-        }
-        for name, spec in known.items() if name in names
-    }
-
-
 def check_teams(plugins, session, teams: list[str]) -> None:
     """Teams must be installed definitions or already in the session (when any are installed)."""
     known = set(plugins.specs("orch_teams")) | set(session.state.teams)

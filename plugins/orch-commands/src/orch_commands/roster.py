@@ -3,9 +3,28 @@
 Members come from the installed agent definitions (``orch_agents``), the
 teams active in the session (their ``members`` and ``lead``), and the live
 subagents Claude Code started (``state.agents``, matched by ``agent_type``).
-Their load is what they run now: live subagents of their type and open tasks
-assigned to them (by name or by a live agent's id). Teams' load is
-``orchcore.domain.load.TeamLoad``, the one every program and command reads.
+That much, and how a member looks (its status, its current task, its open
+tasks for a stand-up), is the roster's own. Its load is the core's: a
+``Member`` is an ``orchcore.domain.load.MemberLoad`` built by
+``member_load``, the one automatic assignment plans with, and teams' load
+is ``TeamLoad``. So ``orch team standup``, ``orch sprint delegate``'s agents
+and the planner cannot disagree about who has room.
+
+Where the roster's own rules disagreed with the domain's, the domain's won:
+
+- **capacity**: the agent definition's, else the session agent's
+  ``extra["capacity"]`` (a positive whole number), else 1; the roster read
+  only the definition's;
+- **skills**: the member's own (definition, else the session agent's
+  ``extra["skills"]``), lower-cased; the roster gave a member with no
+  definition its team's skills (those are the team's, ``TeamLoad.skills``)
+  and kept their case;
+- **running work and open tasks**: tasks whose assignee answers to the
+  member's name (``names_of``: an agent's id, name or type), not only the
+  member's name and its live agents' ids;
+- **role**: the agent's own (definition, else session agent, else
+  ``worker``); a team's lead with no role of its own is no longer shown as
+  ``director`` (it is ``senior``, as the planner treats it).
 """
 
 from __future__ import annotations
@@ -14,7 +33,17 @@ from typing import Any
 
 import attrs
 
-from orchcore.api import OPEN_TASK, WORKING_AGENT, AgentStatus, TaskStatus, TeamLoad, team_loads
+from orchcore.api import (
+    OPEN_TASK,
+    WORKING_AGENT,
+    AgentStatus,
+    MemberLoad,
+    TaskStatus,
+    TeamLoad,
+    member_load,
+    names_of,
+    team_loads,
+)
 
 WORKING = (TaskStatus.IN_PROGRESS, TaskStatus.REVIEW)  # what a member shows as its current work
 ROLE_ORDER = {"worker": 0, "specialist": 1, "director": 2}
@@ -22,27 +51,20 @@ ALL = "all"  # build(..., teams=ALL): every member, whatever the active teams
 
 
 @attrs.define
-class Member:
-    name: str
-    team: str | None = None
-    role: str = "worker"
-    skills: list[str] = attrs.Factory(list)
-    capacity: int = 1
+class Member(MemberLoad):
+    """A member's load (the core's), and what the roster shows of it: live agents, open tasks, status."""
+
     live: list[Any] = attrs.Factory(list)  # the session's Agent records of this type
     tasks: list[Any] = attrs.Factory(list)  # open tasks assigned to this member
+
+    @classmethod
+    def of(cls, session: Any, name: str, plugins: Any, team: str | None, lead: str | None) -> Member:
+        load = member_load(session, name, plugins, team=team, lead=lead)
+        return cls(**{f.name: getattr(load, f.name) for f in attrs.fields(MemberLoad)})
 
     @property
     def ids(self) -> set[str]:
         return {self.name, *(a.id for a in self.live)}
-
-    @property
-    def running(self) -> int:
-        """Its tasks in progress: running work as ``orchcore.domain.load`` counts it."""
-        return sum(t.status == TaskStatus.IN_PROGRESS for t in self.tasks)
-
-    @property
-    def free(self) -> int:
-        return max(self.capacity - self.running, 0)
 
     @property
     def status(self) -> str:
@@ -65,7 +87,7 @@ class Member:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "name": self.name, "team": self.team, "role": self.role, "skills": self.skills,
+            "name": self.name, "team": self.team, "role": self.role, "skills": sorted(self.skills),
             "capacity": self.capacity, "running": self.running, "free": self.free, "status": self.status,
             "current_task": self.current_task, "live_agents": [a.id for a in self.live],
             "open_tasks": [t.id for t in self.tasks],
@@ -90,30 +112,28 @@ def build(
     known = {t.name: t for t in team_loads(session, team_specs, agent_specs)}
     loads = {name: known[name] for name in defined}
 
-    members: dict[str, Member] = {}
-    for spec in agent_specs.values():
-        members[spec.name] = Member(name=spec.name, team=spec.team, role=spec.role, skills=list(spec.skills),
-                                    capacity=max(spec.capacity, 1))
+    team_of: dict[str, str | None] = {spec.name: spec.team for spec in agent_specs.values()}
     for team in loads.values():
-        source = state.teams.get(team.name) or team_specs.get(team.name)
         for name in team.members:
-            member = members.get(name)
-            if member is None:
-                role = "director" if name == team.lead else "worker"
-                member = members[name] = Member(name=name, team=team.name, role=role,
-                                                skills=list(getattr(source, "skills", []) or []))
-            elif member.team is None:
-                member.team = team.name
+            if team_of.get(name) is None:
+                team_of[name] = team.name
+    kinds: dict[str, str] = {}  # live agent id -> the member it is
     for agent in state.agents.values():
         kind = agent.agent_type or agent.name or agent.id
-        member = members.get(kind) or members.get(agent.id)
-        if member is None:
-            member = members[kind] = Member(name=kind, team=agent.team, role=agent.role or "worker")
-        member.live.append(agent)
-    by_id = {agent_id: m for m in members.values() for agent_id in m.ids}
-    for task in state.tasks.values():
-        if task.status in OPEN_TASK and task.assignee and task.assignee in by_id:
-            by_id[task.assignee].tasks.append(task)
+        kinds[agent.id] = kind if kind in team_of or agent.id not in team_of else agent.id
+        team_of.setdefault(kinds[agent.id], agent.team)
+
+    members: dict[str, Member] = {}
+    for name, team_name in team_of.items():
+        lead = loads[team_name].lead if team_name in loads else None
+        members[name] = Member.of(session, name, plugins, team_name, lead)
+    for agent in state.agents.values():
+        members[kinds[agent.id]].live.append(agent)
+    open_tasks = [t for t in state.tasks.values() if t.status in OPEN_TASK and t.assignee]
+    for task in open_tasks:
+        for name in names_of(session, task.assignee):
+            if name in members:
+                members[name].tasks.append(task)
 
     if teams != ALL:
         wanted = set(teams)

@@ -16,9 +16,8 @@ from orch_commands.cli import (
     command,
     group,
     next_number_id,
-    team_definitions,
 )
-from orchcore.api import JsonOption, OrchError, SessionOption
+from orchcore.api import JsonOption, OrchError, SessionOption, team_definitions
 
 orchestration_app = group("Orchestration for one session: enable, disable, set-mode, status.")
 checkpoint_app = group("Named checkpoints of a session's state: create, list.")
@@ -106,7 +105,7 @@ def enable(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption
     if change is not None:
         seqs.append(call.emit("session.mode", change)[0].seq)
     if teams:
-        definitions = team_definitions(call.plugins, teams)
+        definitions = team_definitions(call.plugins.specs("orch_teams"), teams)
         seqs.append(call.emit("session.teams", {"teams": teams, "definitions": definitions})[0].seq)
     state = call.runtime.store.get(call.session_id)
     data, lines = status_report(call, state)

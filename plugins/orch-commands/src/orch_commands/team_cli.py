@@ -15,9 +15,8 @@ from orch_commands.cli import (
     check_teams,
     command,
     group,
-    team_definitions,
 )
-from orchcore.api import JsonOption, OrchError, SessionOption, TaskStatus
+from orchcore.api import JsonOption, OrchError, SessionOption, TaskStatus, team_definitions
 
 app = group("Teams: activate them, hold a stand-up, assign a lead.")
 
@@ -48,7 +47,7 @@ def activate(ctx: typer.Context, args: ArgsArgument = None, session: SessionOpti
         defined = ", ".join(_defined(call, state)) or "none installed"
         raise OrchError(f"orch team activate: name the teams to activate (defined: {defined})")
     check_teams(call.plugins, state, teams)
-    definitions = team_definitions(call.plugins, teams)
+    definitions = team_definitions(call.plugins.specs("orch_teams"), teams)
     data = {"teams": teams, "replace": bool(call.get("replace")), "definitions": definitions}
     event, state = call.emit("session.teams", data)
     active = {name: state.state.teams[name] for name in state.active_teams if name in state.state.teams}

@@ -20,12 +20,11 @@ from orch_commands.cli import (
     next_number_id,
     note,
     slug,
-    team_definitions,
     unstructure,
 )
 from orchcore.api import JsonOption, SessionOption, sprint_day, sprint_progress, sprint_tasks
 from orchcore.api import CLOSED_TASK, FLOW_ORDER, PRIORITIES, SprintStatus, TaskStatus, by_urgency
-from orchcore.api import ASSIGNMENT_STRATEGIES, OrchError, now, plan_assignments
+from orchcore.api import ASSIGNMENT_STRATEGIES, OrchError, now, plan_assignments, team_definitions
 
 app = group("Sprints: start one, add tasks, delegate them, review progress, complete it.")
 
@@ -101,7 +100,7 @@ def start(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption 
     if epic_created:
         seqs.append(call.emit("epic.created", {"id": epic_id, "title": call.get("epic")})[0].seq)
     if teams:
-        definitions = team_definitions(call.plugins, teams)
+        definitions = team_definitions(call.plugins.specs("orch_teams"), teams)
         seqs.append(call.emit("session.teams", {"teams": teams, "definitions": definitions})[0].seq)
     data: dict[str, Any] = {"id": sprint_id, "name": name, "teams": teams, "duration_days": days}
     if epic_id:

@@ -14,16 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from orchcore.api import PaletteCommand
+from orchcore.api import PaletteCommand, plugin_specs
 
 FREE_TEXT = 80  # words; the router refuses prompts over 200 characters anyway
 
 
 def _specs(context: Any, hook: str) -> dict[str, Any]:
-    try:
-        return context.plugins.specs(hook) if context.plugins is not None else {}
-    except Exception:
-        return {}
+    """Installed specs of a hook; nothing when there is no manager or collecting them fails."""
+    return plugin_specs(context.plugins, hook)
 
 
 def guarded(action: Callable[[list[str], Any], Any]) -> Callable[[list[str], Any], str]:
