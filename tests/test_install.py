@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -375,14 +377,42 @@ def test_install_keeps_the_files_mode(orch_cli, orch_project):
     assert settings_path(orch_project).stat().st_mode & 0o777 == 0o600
 
 
-def test_a_symlinked_settings_file_is_written_at_its_target(orch_cli, orch_project, tmp_path):
-    target = tmp_path / "dotfiles" / "settings.json"
+@pytest.mark.parametrize("name", ["settings.json", "settings.local.json"])
+def test_a_settings_file_symlinked_outside_the_project_is_refused_and_its_target_untouched(
+    orch_cli, orch_project, tmp_path, name
+):
+    target = tmp_path / "dotfiles" / name
+    target.parent.mkdir()
+    target.write_text("{}")
+    (orch_project / ".claude" / name).symlink_to(target)
+    before = tree(orch_project / ".claude")
+    result = orch_cli("install")
+    assert_one_line_error(result, f"{orch_project / '.claude' / name} is a symlink to {target}", "outside",
+                          "replace the link with a copy")
+    assert target.read_text() == "{}"
+    assert tree(orch_project / ".claude") == before
+
+
+def test_a_rendered_folder_symlinked_outside_the_project_is_refused(orch_cli, orch_project, tmp_path, provides):
+    elsewhere = tmp_path / "shared-agents"
+    elsewhere.mkdir()
+    (orch_project / ".claude" / "agents").symlink_to(elsewhere)
+    assert_one_line_error(orch_cli("install"), f"{orch_project / '.claude' / 'agents'} is a symlink to {elsewhere}")
+    assert list(elsewhere.iterdir()) == []
+    assert not settings_path(orch_project).exists()
+
+
+def test_a_symlink_inside_the_project_is_followed_and_said_so(orch_cli, orch_project):
+    target = orch_project / "config" / "claude-settings.json"
     target.parent.mkdir()
     target.write_text("{}")
     settings_path(orch_project).symlink_to(target)
-    ok(orch_cli("install"))
+    out = ok(orch_cli("install")).stdout
+    assert f"  followed symlink {settings_path(orch_project)} -> {target} (inside the project)" in out
     assert settings_path(orch_project).is_symlink()
     assert our_commands(read_json(target), "SessionStart") == [HOOK]
+    ok(orch_cli("uninstall"))
+    assert target.read_text() == "{}" and settings_path(orch_project).is_symlink()
 
 
 def test_install_tells_a_person_what_it_did(orch_cli, orch_project):
@@ -407,9 +437,7 @@ def test_uninstall_restores_a_preexisting_file_byte_for_byte(orch_cli, orch_proj
     ok(orch_cli("install"))
     ok(orch_cli("uninstall"))
     assert settings_path(orch_project).read_text(encoding="utf-8") == original
-    after = tree(orch_project / ".claude")
-    after.pop("settings.json.orchcore-backup")  # the safety copy stays
-    assert after == before
+    assert tree(orch_project / ".claude") == before  # the backup install made is gone too
 
 
 def test_uninstall_restores_even_a_hand_formatted_file(orch_cli, orch_project):
@@ -448,6 +476,51 @@ def test_uninstall_when_nothing_is_installed_changes_nothing(orch_cli, orch_proj
     assert result["changed"] is False
     assert settings_path(orch_project).read_text() == '{"model": "opus"}'
     assert not (orch_project / ".claude" / install.MANIFEST_NAME).exists()
+
+
+def backup_of(path: Path) -> Path:
+    return path.with_name(path.name + ".orchcore-backup")
+
+
+def test_uninstall_removes_the_backups_install_made_of_both_settings_files(orch_cli, orch_project):
+    settings_path(orch_project).write_text('{"model": "opus"}\n')
+    local_settings(orch_project).write_text('{"env": {"A": "1"}}\n')
+    ok(orch_cli("install"))
+    assert backup_of(settings_path(orch_project)).exists() and backup_of(local_settings(orch_project)).exists()
+    summary = ok(orch_cli("uninstall", "--json")).json()
+    assert sorted(summary["backups_removed"]) == sorted(
+        str(backup_of(p)) for p in (settings_path(orch_project), local_settings(orch_project)))
+    assert not backup_of(settings_path(orch_project)).exists()
+    assert not backup_of(local_settings(orch_project)).exists()
+
+
+def test_keep_backup_keeps_the_settings_as_they_were_before_install(orch_cli, orch_project):
+    original = '{"model": "opus"}\n'
+    settings_path(orch_project).write_text(original)
+    ok(orch_cli("install"))
+    ok(orch_cli("install", "--port", "45678"))  # a second install that changes the wiring keeps the first backup
+    out = ok(orch_cli("uninstall", "--keep-backup")).stdout
+    assert "removed backup" not in out
+    assert backup_of(settings_path(orch_project)).read_text() == original
+    assert settings_path(orch_project).read_text() == original
+
+
+def test_a_backup_holding_orchcores_hooks_is_never_kept(orch_cli, orch_project):
+    settings_path(orch_project).write_text('{"model": "opus"}\n')
+    ok(orch_cli("install"))
+    installed = settings_path(orch_project).read_text()
+    backup_of(settings_path(orch_project)).write_text(installed)  # as an older orchcore's uninstall left it
+    out = ok(orch_cli("uninstall", "--keep-backup")).stdout
+    assert f"  removed backup {backup_of(settings_path(orch_project))}" in out
+    assert not backup_of(settings_path(orch_project)).exists()
+
+
+def test_settings_already_wired_by_hand_get_no_backup_holding_our_hooks(orch_cli, orch_project):
+    wired = {"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "/old/venv/bin/orch hook"}]}]}}
+    settings_path(orch_project).write_text(json.dumps(wired))
+    summary = ok(orch_cli("install", "--json")).json()
+    assert summary["backup"] is None
+    assert not backup_of(settings_path(orch_project)).exists()
 
 
 # -- files rendered from plugins ---------------------------------------------
@@ -552,6 +625,17 @@ def test_force_overwrites_an_edited_file_and_keeps_a_backup(orch_cli, orch_proje
     assert (claude / (AGENT + ".orchcore-backup")).read_text() == "my own agent\n"
 
 
+def test_uninstall_puts_back_the_file_force_replaced_and_removes_its_backup(orch_cli, orch_project, provides):
+    claude = orch_project / ".claude"
+    ok(orch_cli("install"))
+    (claude / AGENT).write_text("my own agent\n")
+    ok(orch_cli("install", "--force"))
+    summary = ok(orch_cli("uninstall", "--json")).json()
+    assert summary["files"]["restored"] == [str(claude / AGENT)]
+    assert (claude / AGENT).read_text() == "my own agent\n"
+    assert not (claude / (AGENT + ".orchcore-backup")).exists()
+
+
 def test_a_file_install_did_not_write_is_skipped(orch_cli, orch_project, provides):
     claude = orch_project / ".claude"
     (claude / "agents").mkdir()
@@ -571,6 +655,119 @@ def test_a_file_no_plugin_provides_any_more_is_removed(orch_cli, orch_project, p
     assert sorted(summary["files"]["removed"]) == sorted(str(claude / p) for p in (STYLE, COMMAND, AGENT))
     assert not (claude / "agents").exists() and not (claude / "commands").exists()
     assert read_json(claude / install.MANIFEST_NAME)["files"] == {}
+
+
+# -- faults while writing: the project is left as it was ----------------------------
+
+
+@pytest.fixture
+def read_only():
+    """Make a file or folder read-only in a way root cannot bypass: ``chattr +i`` (or ``chmod`` when not root)."""
+    made = []
+
+    def make(path: Path) -> None:
+        if os.geteuid() == 0:
+            if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)]).returncode != 0:
+                pytest.skip("running as root without chattr +i: no read-only condition root cannot bypass")
+        else:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        made.append(path)
+
+    yield make
+    for path in made:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        else:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 32 KiB tmpfs to install into, to run out of space for real (needs root and mount)."""
+    mounted = []
+
+    def make(folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() != 0 or shutil.which("mount") is None or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=32k", "tmpfs", str(folder)], capture_output=True
+        ).returncode != 0:
+            pytest.skip("cannot mount a small tmpfs here (needs root): no real full disk to write to")
+        mounted.append(folder)
+        return folder
+
+    yield make
+    for folder in mounted:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+class ProvidesMany:
+    """A plugin with 40 slash commands, as a large plugin set renders."""
+
+    @hookimpl
+    def orch_commands(self):
+        return [CommandSpec(command=f"cmd-{n:02}", description=f"Command {n}", body="Do it.\n" * 40)
+                for n in range(40)]
+
+
+def test_a_failed_settings_write_undoes_every_file_install_wrote(orch_cli, orch_project, provides, read_only,
+                                                                register_plugin):
+    register_plugin(ProvidesMany(), name="many")
+    settings_path(orch_project).write_text('{"model": "opus"}\n')
+    claude = orch_project / ".claude"
+    before_files, before_folders = tree(claude), folders(claude)
+    read_only(settings_path(orch_project))
+    result = orch_cli("install")
+    assert_one_line_error(result, f"cannot write {settings_path(orch_project)}: ", "orch install changed nothing")
+    assert result.stdout == ""
+    assert tree(claude) == before_files  # no rendered file, no backup, no manifest
+    assert folders(claude) == before_folders
+    assert "nothing to change" in ok(orch_cli("uninstall")).stdout
+
+
+def test_a_failed_write_after_the_settings_puts_them_back_byte_for_byte_with_their_mode(
+    orch_cli, orch_project, provides, read_only
+):
+    original = json.dumps({"permissions": {"allow": ["Read"]}}, indent=4) + "\n"
+    settings_path(orch_project).write_text(original)
+    settings_path(orch_project).chmod(0o640)
+    local_settings(orch_project).write_text("{}")
+    before = tree(orch_project / ".claude")
+    read_only(local_settings(orch_project))  # the secret cannot be written: after settings.json was
+    assert_one_line_error(orch_cli("install"), f"cannot write {local_settings(orch_project)}: ",
+                          "orch install changed nothing")
+    assert tree(orch_project / ".claude") == before
+    assert settings_path(orch_project).stat().st_mode & 0o777 == 0o640
+
+
+def test_a_file_where_a_folder_must_go_is_found_before_anything_is_written(orch_cli, orch_project, provides):
+    claude = orch_project / ".claude"
+    (claude / "output-styles").write_text("a file where a folder must go\n")  # agents/, commands/ come first
+    before_files, before_folders = tree(claude), folders(claude)
+    assert_one_line_error(orch_cli("install"), f"cannot read {claude / STYLE}: Not a directory")
+    assert tree(claude) == before_files
+    assert folders(claude) == before_folders
+
+
+def test_a_full_disk_leaves_nothing_behind(orch_cli, orch_project, register_plugin, tiny_disk):
+    register_plugin(ProvidesMany(), name="many")
+    claude = orch_project / ".claude"
+    shutil.rmtree(claude, ignore_errors=True)
+    tiny_disk(claude)
+    settings_path(orch_project).write_text('{"model": "opus"}\n')
+    before = tree(claude)
+    assert_one_line_error(orch_cli("install"), "No space left on device", "orch install changed nothing")
+    assert tree(claude) == before
+    assert folders(claude) == set()
+
+
+def test_a_failed_uninstall_leaves_the_install_whole(orch_cli, orch_project, provides, read_only):
+    settings_path(orch_project).write_text('{"model": "opus"}\n')
+    ok(orch_cli("install"))
+    before = tree(orch_project / ".claude")
+    read_only(settings_path(orch_project))
+    assert_one_line_error(orch_cli("uninstall"), f"cannot write {settings_path(orch_project)}: ",
+                          "orch uninstall changed nothing")
+    assert tree(orch_project / ".claude") == before
 
 
 # -- refusing bad settings ---------------------------------------------------------

@@ -50,7 +50,12 @@ def install(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Wire orchcore into Claude Code's settings and write what plugins provide into .claude/."""
+    """Wire orchcore into Claude Code's settings and write what plugins provide into .claude/.
+
+    All or nothing: if a write fails, everything written so far is undone. A
+    symlink on the way to a file is followed when it stays inside the project
+    (the summary says so) and refused when it leads outside.
+    """
     plan = logic.plan_install(runtime_of(ctx), scope, force=force, launcher=launcher, transport=transport, port=port)
     _finish(plan, dry_run, as_json)
 
@@ -59,10 +64,15 @@ def uninstall(
     ctx: typer.Context,
     scope: ScopeOption = "project",
     dry_run: DryRunOption = False,
+    keep_backup: Annotated[
+        bool,
+        typer.Option("--keep-backup", help="Keep settings.json.orchcore-backup (the settings as they were before "
+                     "orch install); by default uninstall removes it."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Remove exactly what orch install added (files you edited are kept)."""
-    plan = logic.plan_uninstall(runtime_of(ctx), scope)
+    """Remove exactly what orch install added, and its backups (files you edited are kept)."""
+    plan = logic.plan_uninstall(runtime_of(ctx), scope, keep_backup=keep_backup)
     _finish(plan, dry_run, as_json)
 
 
@@ -112,10 +122,14 @@ def _print_summary(summary: dict[str, Any]) -> None:
     elif status != "unchanged":
         typer.echo(f"  statusLine: {status}")
     files = summary["files"]
-    for key in ("written", "updated", "removed"):
-        for path in files[key]:
+    for key in ("written", "updated", "removed", "restored"):
+        for path in files.get(key, []):
             typer.echo(f"  {key} {path}")
     for skipped in files["skipped"]:
         typer.echo(f"  skipped {skipped['path']}: {skipped['reason']}")
     if summary.get("backup"):
         typer.echo(f"  backup: {summary['backup']}")
+    for path in summary.get("backups_removed", []):
+        typer.echo(f"  removed backup {path}")
+    for link in summary.get("links", []):
+        typer.echo(f"  followed symlink {link['link']} -> {link['target']} (inside the project)")

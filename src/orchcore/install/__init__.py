@@ -15,7 +15,8 @@ runtime use is importable from here:
 * ``settings``: settings files merged as data and written back in their own layout;
 * ``manifest``: what install created, so uninstall removes exactly that;
 * ``render``: the Markdown of output styles, commands and agents;
-* ``changes``: a plan's file changes, its diff, and carrying it out;
+* ``changes``: a plan's file changes, its diff, and carrying it out (all or nothing);
+* ``links``: symlinks on the way to a file: followed inside the project, refused outside;
 * ``plan``: ``plan_install`` and ``plan_uninstall``.
 """
 
@@ -31,6 +32,7 @@ from orchcore.install.events import (
     UNWIRED_EVENTS,
     WIRED_EVENTS,
 )
+from orchcore.install.links import check_links
 from orchcore.install.manifest import (
     MANIFEST_NAME,
     MANIFEST_VERSION,
@@ -42,7 +44,7 @@ from orchcore.install.manifest import (
 from orchcore.install.plan import plan_install, plan_uninstall
 from orchcore.install.render import RENDERED, provided_files, render_agent, render_command, render_output_style
 from orchcore.install.scopes import SCOPES, check_scope, claude_dir, settings_file, user_claude_dir
-from orchcore.install.settings import JsonStyle, SettingsEdits, json_type, parse_settings
+from orchcore.install.settings import JsonStyle, SettingsEdits, holds_orchcore, json_type, parse_settings
 from orchcore.install.wiring import (
     HOOK_PATH,
     HOOK_TIMEOUT_S,
@@ -72,8 +74,9 @@ __all__ = [
     "HTTP_TIMEOUT_S", "LAUNCH_CODE", "MANIFEST_NAME", "MANIFEST_VERSION", "NO_MATCHER_EVENTS", "PORT_RANGE",
     "RENDERED", "SCOPES", "TOKEN_VAR", "TRANSPORTS", "UNWIRED_EVENTS", "WIRED_EVENTS",
     "Change", "Endpoint", "JsonStyle", "Plan", "SettingsEdits", "Wiring",
-    "add_token", "apply", "check_scope", "claude_dir", "command_hook", "command_kind", "default_port",
-    "dump_manifest", "entry_kind", "hook_entry", "hook_handlers", "http_endpoint", "http_hook", "http_port",
+    "add_token", "apply", "check_links", "check_scope", "claude_dir", "command_hook", "command_kind", "default_port",
+    "dump_manifest", "entry_kind", "holds_orchcore", "hook_entry", "hook_handlers", "http_endpoint", "http_hook",
+    "http_port",
     "json_type", "manifest_path", "orch_launcher", "parse_settings", "plan_install", "plan_uninstall",
     "provided_files", "read_manifest", "read_text", "remove_token", "render_agent", "render_command",
     "render_output_style", "settings_file", "sha256", "status_line_entry", "unwire", "user_claude_dir", "wire",

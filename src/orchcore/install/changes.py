@@ -8,6 +8,7 @@ run writes.
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ class Plan:
     settings: Path
     changes: list[Change] = attrs.Factory(list)
     remove_dirs: list[Path] = attrs.Factory(list)
+    fallback: Change | None = None  # written when a failed run cannot be fully undone (install's manifest)
     summary: dict[str, Any] = attrs.Factory(dict)
 
     @property
@@ -74,19 +76,101 @@ def _diff(change: Change) -> str:
 
 
 def apply(plan: Plan) -> None:
-    """Carry the plan out: backups, then files, then the folders that became empty."""
-    for change in plan.changes:
-        if change.backup and change.old is not None:
-            atomic_write(change.path.with_name(change.path.name + BACKUP_SUFFIX), change.old, private=change.private)
-        if change.new is None:
-            try:
-                change.path.unlink(missing_ok=True)
-            except OSError as exc:
-                raise OrchError(f"cannot remove {change.path}: {exc.strerror}") from None
-        else:
-            atomic_write(change.path, change.new, private=change.private)
+    """Carry the plan out: backups, then files, then the folders that became empty.
+
+    All or nothing in effect: when a step fails, every step before it is
+    undone in reverse order (files it replaced get their old text and mode
+    back, files and folders it created go), so the project is as it was. When
+    an undo step fails too, the error names the files left, and the plan's
+    ``fallback`` (install's manifest) is written so ``orch uninstall`` can
+    finish the job.
+    """
+    journal = _Journal()
+    try:
+        for change in plan.changes:
+            if change.backup and change.old is not None:
+                backup = change.path.with_name(change.path.name + BACKUP_SUFFIX)
+                journal.write(backup, change.old, change.private)
+            if change.new is None:
+                journal.remove(change.path)
+            else:
+                journal.write(change.path, change.new, change.private)
+    except OrchError as exc:
+        raise OrchError(f"{exc}; {journal.undo(plan)}") from None
     for folder in sorted(plan.remove_dirs, key=lambda p: len(p.parts), reverse=True):
         try:
             folder.rmdir()
         except OSError:
             pass  # not empty (the user keeps something there) or already gone
+
+
+@attrs.define
+class _Before:
+    """A file as it was before a step of ``apply`` touched it: its text (None: absent) and mode."""
+
+    path: Path
+    text: str | None
+    mode: int | None
+
+
+class _Journal:
+    """The steps ``apply`` took, so a failed run can be undone in reverse order."""
+
+    def __init__(self) -> None:
+        self.before: list[_Before] = []
+        self.made_dirs: list[Path] = []
+
+    def _remember(self, path: Path) -> None:
+        text = read_text(path)
+        mode = path.stat().st_mode & 0o7777 if text is not None else None
+        self.before.append(_Before(path, text, mode))
+        folder = path.parent
+        while not folder.exists():
+            self.made_dirs.append(folder)
+            folder = folder.parent
+
+    def write(self, path: Path, text: str, private: bool) -> None:
+        self._remember(path)
+        atomic_write(path, text, private=private)
+
+    def remove(self, path: Path) -> None:
+        self._remember(path)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise OrchError(f"cannot remove {path}: {exc.strerror}") from None
+
+    def undo(self, plan: Plan) -> str:
+        """Undo every step, newest first; what became of the project, as the end of a one-line error."""
+        left = []
+        for before in reversed(self.before):
+            try:
+                _restore(before)
+            except (OrchError, OSError):
+                left.append(str(before.path))
+        for folder in sorted(set(self.made_dirs), key=lambda p: len(p.parts), reverse=True):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass  # still holds a file that could not be undone (listed), or was never made
+        command = f"orch {plan.summary['command']}" if "command" in plan.summary else "the command"
+        if not left:
+            return f"{command} changed nothing"
+        kept = ""
+        if plan.fallback is not None and plan.fallback.new is not None:
+            try:
+                atomic_write(plan.fallback.path, plan.fallback.new)
+                kept = f"; {plan.fallback.path} records them, so `orch uninstall` removes them"
+            except OrchError:
+                kept = "; no manifest could be written either: restore or remove them by hand"
+        return f"{command} undid what it could, but these files could not be put back: {', '.join(left)}{kept}"
+
+
+def _restore(before: _Before) -> None:
+    if before.text is None:
+        before.path.unlink(missing_ok=True)
+        return
+    if read_text(before.path) != before.text:
+        atomic_write(before.path, before.text)
+    if before.mode is not None and before.path.stat().st_mode & 0o7777 != before.mode:
+        os.chmod(before.path, before.mode)

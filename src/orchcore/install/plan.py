@@ -14,10 +14,11 @@ from typing import Any
 from orchcore.errors import OrchError
 from orchcore.install.changes import BACKUP_SUFFIX, Change, Plan, read_text
 from orchcore.install.endpoint import add_token, remove_token
+from orchcore.install.links import check_links
 from orchcore.install.manifest import dump_manifest, manifest_path, read_manifest, sha256
 from orchcore.install.render import provided_files
 from orchcore.install.scopes import check_scope, claude_dir, settings_file
-from orchcore.install.settings import SettingsEdits
+from orchcore.install.settings import SettingsEdits, holds_orchcore, parse_settings
 from orchcore.install.wiring import (
     PORT_RANGE,
     TRANSPORTS,
@@ -85,7 +86,7 @@ def plan_install(
     else:
         _drop_token_if_unused(project, manifest, edits)
     plan.changes.extend(edits.changes())
-    _plan_manifest(folder, old_manifest, manifest, plan)
+    plan.fallback = _plan_manifest(folder, old_manifest, manifest, plan)
 
     settings_change = next((c for c in plan.changes if c.path == path), None)
     plan.summary = {
@@ -103,15 +104,21 @@ def plan_install(
     if "foreign_status_line" in done:
         plan.summary["foreign_status_line"] = done["foreign_status_line"]
     plan.summary["changed"] = plan.changed
+    plan.summary["links"] = check_links(plan, _root(scope, project, folder))
     return plan
 
 
-def plan_uninstall(runtime: Any, scope: str) -> Plan:
-    """Everything ``orch uninstall`` would change for this scope."""
+def plan_uninstall(runtime: Any, scope: str, keep_backup: bool = False) -> Plan:
+    """Everything ``orch uninstall`` would change for this scope.
+
+    The backups install made of the settings files it takes orchcore out of
+    are removed, unless ``keep_backup``; one that holds orchcore's wiring (an
+    older orchcore wrote those) is removed even then.
+    """
     project = Path(runtime.project)
     path = settings_file(check_scope(scope), project)
     folder = claude_dir(scope, project)
-    edits = SettingsEdits()
+    edits = SettingsEdits(backup=False)
     exists = edits.existed(path)
     manifest = read_manifest(folder)
     old_manifest = dump_manifest(manifest)
@@ -126,10 +133,12 @@ def plan_uninstall(runtime: Any, scope: str) -> Plan:
     if not exists:
         edits.files.pop(path)  # nothing to write back into a file that is not there
     plan.changes.extend(edits.changes())
+    backups = _plan_backup_removals(edits, keep_backup, plan)
 
-    files: dict[str, list[Any]] = {"written": [], "updated": [], "removed": [], "skipped": []}
+    files: dict[str, list[Any]] = {"written": [], "updated": [], "removed": [], "restored": [], "skipped": []}
     if not manifest["settings"]:  # rendered files are shared by the scopes using this folder
-        _plan_removals(folder, manifest, list(manifest["files"]), False, plan, files)
+        _plan_removals(folder, manifest, list(manifest["files"]), False, plan, files, uninstall=True)
+        backups += _plan_rendered_backups(files["restored"], keep_backup, plan)
     _plan_manifest(folder, old_manifest, manifest, plan)
 
     plan.summary = {
@@ -139,9 +148,51 @@ def plan_uninstall(runtime: Any, scope: str) -> Plan:
         "hooks": {k: done[k] for k in ("added", "updated", "removed")},
         "status_line": done["status_line"],
         "files": files,
+        "backups_removed": backups,
         "changed": plan.changed,
     }
+    plan.summary["links"] = check_links(plan, _root(scope, project, folder))
     return plan
+
+
+def _backup(path: Path) -> Path:
+    return path.with_name(path.name + BACKUP_SUFFIX)
+
+
+def _plan_rendered_backups(restored: list[str], keep_backup: bool, plan: Plan) -> list[str]:
+    """Remove the backups of the rendered files uninstall put back, unless ``keep_backup``."""
+    if keep_backup:
+        return []
+    for path in restored:
+        backup = _backup(Path(path))
+        plan.changes.append(Change(backup, read_text(backup), None))
+    return [str(_backup(Path(path))) for path in restored]
+
+
+def _root(scope: str, project: Path, folder: Path) -> Path:
+    """The folder no write may leave through a symlink: the user's Claude folder, or the project."""
+    return folder if scope == "user" else project
+
+
+def _plan_backup_removals(edits: SettingsEdits, keep_backup: bool, plan: Plan) -> list[str]:
+    """Remove the backups of the settings files that no longer hold any of orchcore's wiring."""
+    removed = []
+    for path, (_, data) in edits.files.items():
+        if holds_orchcore(data):
+            continue  # another scope still wires orchcore here: its backup is still the way back
+        backup = _backup(path)
+        text = read_text(backup)
+        if text is None:
+            continue
+        try:
+            ours = holds_orchcore(parse_settings(backup, text))
+        except OrchError:
+            ours = False  # not settings we can read: the user's, keep it unless asked not to
+        if keep_backup and not ours:
+            continue
+        plan.changes.append(Change(backup, text, None))
+        removed.append(str(backup))
+    return removed
 
 
 # -- the secret --------------------------------------------------------------
@@ -194,9 +245,13 @@ def _plan_files(
 
 
 def _plan_removals(
-    folder: Path, manifest: dict[str, Any], relatives: list[str], force: bool, plan: Plan, report: dict[str, list[Any]]
+    folder: Path, manifest: dict[str, Any], relatives: list[str], force: bool, plan: Plan, report: dict[str, list[Any]],
+    uninstall: bool = False,
 ) -> None:
-    """Plan removing rendered files (unless edited), then the folders install created that are now unused."""
+    """Plan removing rendered files (unless edited), then the folders install created that are now unused.
+
+    On uninstall, a file ``install --force`` replaced gets its backup back in place of ours.
+    """
     recorded: dict[str, str] = manifest["files"]
     for relative in sorted(relatives):
         path = folder / relative
@@ -204,8 +259,9 @@ def _plan_removals(
         if current is not None and sha256(current) != recorded[relative] and not force:
             report["skipped"].append({"path": str(path), "reason": "edited since orch install wrote it; kept"})
         elif current is not None:
-            plan.changes.append(Change(path, current, None))
-            report["removed"].append(str(path))
+            saved = read_text(_backup(path)) if uninstall else None
+            plan.changes.append(Change(path, current, saved))
+            report["removed" if saved is None else "restored"].append(str(path))
         del recorded[relative]  # either gone or the user's now
     used = {PurePath(r).parent.as_posix() for r in recorded}
     kept = []
@@ -226,7 +282,10 @@ def _new_dirs(root: Path, folder: Path) -> list[Path]:
     return missing
 
 
-def _plan_manifest(folder: Path, old: str | None, manifest: dict[str, Any], plan: Plan) -> None:
+def _plan_manifest(folder: Path, old: str | None, manifest: dict[str, Any], plan: Plan) -> Change | None:
     new = dump_manifest(manifest)
-    if new != old:
-        plan.changes.append(Change(manifest_path(folder), old, new))
+    if new == old:
+        return None
+    change = Change(manifest_path(folder), old, new)
+    plan.changes.append(change)
+    return change

@@ -5,7 +5,8 @@ endings and trailing newline of the existing file, keys in their order.
 Uninstall restores the backup's exact bytes when the result holds the same
 data as the backup (so even a hand-formatted file comes back byte-identical),
 and deletes the file when install created it and nothing else was added
-since.
+since. The backup (``<file>.orchcore-backup``) is the file as it was before
+orchcore wired it, never one holding orchcore's hooks.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import attrs
 
 from orchcore.errors import OrchError
 from orchcore.install.changes import BACKUP_SUFFIX, Change, read_text
-from orchcore.install.wiring import TOKEN_VAR
+from orchcore.install.wiring import TOKEN_VAR, unwire
 from orchcore.jsonstyle import JsonStyle
 
 
@@ -53,8 +54,21 @@ def json_type(value: Any) -> str:
     return names.get(type(value), "a number")
 
 
-def _settings_change(path: Path, text: str | None, data: dict[str, Any], created_file: bool) -> Change | None:
-    """The change that writes ``data`` back in the file's own layout, None when nothing changes."""
+def holds_orchcore(data: dict[str, Any]) -> bool:
+    """Whether settings hold any of orchcore's wiring: a hook entry, the status line or the http hooks' secret."""
+    done = unwire(copy.deepcopy(data), None)
+    env = data.get("env")
+    return bool(done["removed"]) or done["status_line"] != "unchanged" or (isinstance(env, dict) and TOKEN_VAR in env)
+
+
+def _settings_change(
+    path: Path, text: str | None, data: dict[str, Any], created_file: bool, backup_wanted: bool
+) -> Change | None:
+    """The change that writes ``data`` back in the file's own layout, None when nothing changes.
+
+    The backup is the file as it was before orchcore: it is written only when
+    the file holds none of orchcore's wiring yet, so it never holds our hooks.
+    """
     if text is None and not data:
         return None  # nothing to write into a file that is not there
     if text is not None and not data and created_file:
@@ -69,13 +83,15 @@ def _settings_change(path: Path, text: str | None, data: dict[str, Any], created
             pass
     if new == text:
         return None
-    return Change(path, text, new, backup=text is not None)
+    fresh = text is not None and not holds_orchcore(parse_settings(path, text))
+    return Change(path, text, new, backup=backup_wanted and fresh)
 
 
 class SettingsEdits:
     """The settings files one plan changes: each read once, edited as data, written back in its own layout."""
 
-    def __init__(self) -> None:
+    def __init__(self, backup: bool = True) -> None:
+        self.backup = backup  # install keeps the file as it was; uninstall writes no backup
         self.files: dict[Path, tuple[str | None, dict[str, Any]]] = {}
         self.created: set[Path] = set()  # files install created, to delete when they become empty
 
@@ -92,7 +108,7 @@ class SettingsEdits:
     def changes(self) -> list[Change]:
         found = []
         for path, (text, data) in self.files.items():
-            change = _settings_change(path, text, data, created_file=path in self.created)
+            change = _settings_change(path, text, data, created_file=path in self.created, backup_wanted=self.backup)
             if change is not None:
                 secret = isinstance(data.get("env"), dict) and TOKEN_VAR in data["env"]
                 found.append(attrs.evolve(change, private=secret))
