@@ -495,4 +495,6 @@ def test_install_keeps_other_hooks_working_and_uninstall_restores_settings_bytes
     assert settings.read_text() == original
     assert settings.read_bytes() == original.encode()
     assert not (cc_project / ".claude" / "orchcore-manifest.json").exists()
+    assert summary["backups_removed"] == [str(settings) + ".orchcore-backup"]
+    assert not (cc_project / ".claude" / "settings.json.orchcore-backup").exists()  # no copy of our hooks left
     fake_api.assert_no_errors()
