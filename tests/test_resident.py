@@ -494,6 +494,7 @@ def test_an_event_of_a_session_with_orchestration_off_is_answered_with_nothing(w
         pytest.param({"body": b"[1, 2]"}, 400, id="not-an-object"),
         pytest.param({"body": b'{"session_id": "x", "hook_event_name": "Stop"}'}, 400, id="bad-session-id"),
         pytest.param({"body": b""}, 400, id="empty"),
+        pytest.param({"body": prompt().replace(b'"hello"', b"[" * 1000 + b"]" * 1000)}, 400, id="nested-too-deep"),
     ],
 )
 def test_requests_that_are_not_claude_codes_are_refused_and_nothing_is_recorded(wired, env, change, status):

@@ -14,7 +14,8 @@ from typing import Any
 import attrs
 
 from orchcore import config_schema as schema
-from orchcore.errors import ConfigError
+from orchcore import jsonlimits
+from orchcore.errors import ConfigError, JsonTooDeep
 from orchcore.paths import config_file
 
 
@@ -61,7 +62,9 @@ def load_config(path: Path | None = None) -> Config:
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     try:
-        data = json.loads(text)
+        data = jsonlimits.loads(text, str(path))
+    except JsonTooDeep as exc:
+        raise ConfigError(f"{exc}; fix or remove it") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); fix or remove it"

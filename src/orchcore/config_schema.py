@@ -30,7 +30,8 @@ from typing import Any
 
 import attrs
 
-from orchcore.errors import ConfigError
+from orchcore import jsonlimits
+from orchcore.errors import ConfigError, JsonTooDeep
 from orchcore.gate import word_bool
 
 KINDS = ("bool", "names", "rows", "choice", "object", "count")
@@ -137,7 +138,9 @@ class ConfigKey:
 
     def _json(self, text: str) -> Any:
         try:
-            return json.loads(text)
+            return jsonlimits.loads(text, f"the value for {self.name}")
+        except JsonTooDeep as exc:
+            raise ConfigError(str(exc)) from None
         except ValueError as exc:
             raise ConfigError(f"{text!r} is not valid JSON for {self.name} ({exc.msg} at column {exc.colno})") from None
 

@@ -64,3 +64,7 @@ class PluginFault(OrchError):
 
 class PluginConflictError(PluginError):
     """Two plugins registered the same name for the same kind of thing."""
+
+
+class JsonTooDeep(InvalidValue):
+    """A JSON value nested deeper than orchcore takes (``orchcore.jsonlimits.MAX_DEPTH``)."""

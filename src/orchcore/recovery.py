@@ -44,7 +44,8 @@ from typing import Any
 
 import attrs
 
-from orchcore import gate
+from orchcore import gate, jsonlimits
+from orchcore.errors import JsonTooDeep
 from orchcore.protocol import event_key
 
 CURSOR_DIR = "recovery"
@@ -150,9 +151,9 @@ def transcript_files(transcript: Path) -> Iterator[tuple[Path, dict[str, Any] | 
         agent_id = name[len("agent-"):-len(".jsonl")]
         meta: dict[str, Any] = {}
         try:
-            loaded = json.loads((folder / f"agent-{agent_id}.meta.json").read_text(encoding="utf-8"))
+            loaded = jsonlimits.loads((folder / f"agent-{agent_id}.meta.json").read_text(encoding="utf-8"), name)
             meta = loaded if isinstance(loaded, dict) else {}
-        except (OSError, ValueError):
+        except (OSError, ValueError, JsonTooDeep):
             pass
         yield folder / name, {"id": agent_id, **meta}
 
@@ -177,8 +178,8 @@ def read_lines(path: Path, offset: int) -> tuple[list[tuple[int, dict[str, Any]]
                     break  # a line still being written
                 if not raw.startswith(NOT_EVENTS) and b'"attachment":{' not in raw[:160]:
                     try:
-                        entry = json.loads(raw)
-                    except ValueError:
+                        entry = jsonlimits.loads(raw, "a transcript line")
+                    except (ValueError, JsonTooDeep):  # not a whole entry, or too deep to route: skipped
                         entry = None
                     if isinstance(entry, dict):
                         entries.append((position, entry))

@@ -27,8 +27,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs milliseconds on every hook
     from typing import Any
 
-from orchcore import gate
-from orchcore.errors import OrchError
+from orchcore import gate, jsonlimits
+from orchcore.errors import JsonTooDeep, OrchError
 from orchcore.ids import is_session_id
 
 MAX_INPUT_BYTES = gate.MAX_INPUT_BYTES
@@ -101,12 +101,14 @@ def respond(
 def parse_payload(data: bytes) -> tuple[dict[str, Any] | None, str | None]:
     """The hook payload, or None and why it cannot be routed."""
     if len(data) > MAX_INPUT_BYTES:
-        return None, f"payload larger than {MAX_INPUT_BYTES} bytes"
+        return None, f"payload larger than orchcore's limit of {MAX_INPUT_BYTES} bytes for hook input"
     if not data.strip():
         return None, "empty input"
     try:
-        payload = json.loads(data)
-    except (ValueError, RecursionError) as exc:
+        payload = jsonlimits.loads(data, "the payload")
+    except JsonTooDeep as exc:
+        return None, str(exc)
+    except ValueError as exc:
         return None, f"input is not JSON ({str(exc)[:120]})"
     if not isinstance(payload, dict):
         return None, f"input is a JSON {type(payload).__name__}, not an object"

@@ -18,12 +18,12 @@ lists of segment names) or ``statusline.segments`` (one row); a session's own
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 
-from orchcore import gate
+from orchcore import gate, jsonlimits
+from orchcore.errors import JsonTooDeep
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,8 +41,8 @@ def main(data: bytes, stdout: Any = None, env: dict[str, str] | None = None, run
     env = dict(os.environ) if env is None else env
     stdout = stdout if stdout is not None else sys.stdout
     try:
-        status = json.loads(data) if data.strip() else {}
-    except ValueError:
+        status = jsonlimits.loads(data, "the status-line input") if data.strip() else {}
+    except (ValueError, JsonTooDeep):  # unusable input: the plain line, as for no input
         status = {}
     if not isinstance(status, dict):
         status = {}

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from orchcore import jsonlimits
 from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of
 from orchcore.cli.output import print_json, table
 from orchcore.cli.session_cmd import session_json
@@ -113,7 +114,7 @@ def emit(
 ) -> None:
     """Append an event; its reducer updates the state in the same transaction."""
     try:
-        payload = json.loads(data)
+        payload = jsonlimits.loads(data, "--data")
     except ValueError as exc:
         raise OrchError(f"--data is not valid JSON ({exc})") from None
     if not isinstance(payload, dict):

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from orchcore import jsonlimits
 from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of, session_of
 from orchcore.cli.output import print_json
 from orchcore.statepath import get_path, set_path
@@ -15,11 +16,11 @@ app = typer.Typer(help="Read and write session state by path (e.g. state.tasks, 
 
 
 def parse_value(text: str, as_string: bool) -> Any:
-    """JSON when it parses (42, true, null, {"a": 1}), else the text itself."""
+    """JSON when it parses (42, true, null, {"a": 1}), else the text itself; JSON nested too deep is an error."""
     if as_string:
         return text
     try:
-        return json.loads(text)
+        return jsonlimits.loads(text, "the value")
     except ValueError:
         return text
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from orchcore import jsonlimits
 from orchcore.clock import now_iso
 from orchcore.errors import InvalidValue, StoreError, UnknownSession
 from orchcore.models import Event, Session, structure, unstructure
@@ -149,6 +150,7 @@ class SessionStore(abc.ABC):
 def encode_data(type: str, data: Any) -> str:
     if not isinstance(data, dict):
         raise InvalidValue(f"event {type!r}: data must be a JSON object, not {type_name(data)}")
+    jsonlimits.check_depth(data, f"event {type!r}: data")  # before json.dumps, which would recurse as deep
     try:
         # ASCII: a lone surrogate (Claude Code can cut a string inside an emoji) still stores.
         return json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
@@ -189,5 +191,7 @@ def apply_event(
     # A reducer may have put anything into the models; only a state that loads again is committed.
     try:
         return event, structure(unstructure(new_state), Session)
+    except RecursionError:  # a reducer nested values far deeper than any event's data may be
+        raise InvalidValue(f"event {type!r} would leave an invalid state: {jsonlimits.message('it')}") from None
     except InvalidValue as exc:
         raise InvalidValue(f"event {type!r} would leave an invalid state: {exc}") from None
