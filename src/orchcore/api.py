@@ -156,6 +156,7 @@ _EXPORTS: dict[str, str] = {
     "DuplicateEvent": "orchcore.errors",
     "InvalidSessionId": "orchcore.errors",
     "InvalidValue": "orchcore.errors",
+    "JsonTooDeep": "orchcore.errors",
     "NoSession": "orchcore.errors",
     "PluginConflictError": "orchcore.errors",
     "PluginError": "orchcore.errors",
@@ -182,6 +183,8 @@ _EXPORTS: dict[str, str] = {
     "config_file": "orchcore.paths",
     "atomic_write": "orchcore.files",
     "JsonStyle": "orchcore.jsonstyle",
+    "MAX_JSON_DEPTH": "orchcore.jsonlimits:MAX_DEPTH",
+    "load_json": "orchcore.jsonlimits:loads",
     "get_path": "orchcore.statepath",
 }
 

@@ -160,3 +160,21 @@ def test_the_group_shows_in_help(plugin, orch_cli):
     help_text = ok(orch_cli("config", "--help")).stdout
     for command in ("show", "get", "set", "unset", "validate"):
         assert command in help_text
+
+
+def test_a_value_nested_too_deep_is_one_line_and_the_file_is_untouched(plugin, orch_project, orch_env, config):
+    import subprocess
+
+    from orchcore.testing import orch_executable
+
+    config.write({"orchestration": {"enabled": True}})
+    before = config.path.read_text(encoding="utf-8")
+
+    done = subprocess.run([orch_executable(), "config", "set", "plugins.allow", "[" * 1000 + "]" * 1000],
+                          env={**orch_env, "ORCH_RUNTIME": "0"}, capture_output=True, text=True, timeout=60)
+
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines() == [
+        "orch: error: the value for plugins.allow nests deeper than orchcore's limit of 100 levels of JSON"
+    ]
+    assert config.path.read_text(encoding="utf-8") == before

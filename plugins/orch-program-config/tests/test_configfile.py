@@ -47,6 +47,7 @@ def test_an_unchanged_value_does_not_touch_the_file(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ('{"orchestration": {"enabled": true,}}', "is not valid JSON (line 1, column 36"),
     ("[1, 2]", "must hold a JSON object, not list"),
+    ('{"deep": ' + "[" * 1000 + "]" * 1000 + "}", "nests deeper than orchcore's limit of 100 levels of JSON"),
 ])
 def test_an_unusable_file_is_refused_and_left_as_it_is(tmp_path, text, message):
     path = tmp_path / "orchcore.json"

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from orchcore.api import JsonTooDeep, load_json
+
 from orch_program_config.keys import SettingError
 
 LOCK_WAIT_S = 0.5
@@ -38,7 +40,9 @@ def read(path: Path) -> tuple[str | None, dict[str, Any]]:
     if not text.strip():
         return text, {}
     try:
-        data = json.loads(text)
+        data = load_json(text, str(path))
+    except JsonTooDeep as exc:
+        raise SettingError(f"{exc}; fix it by hand first, nothing was changed") from None
     except json.JSONDecodeError as exc:
         raise SettingError(
             f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
