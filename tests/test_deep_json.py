@@ -122,6 +122,19 @@ def test_a_config_file_nested_too_deep_is_one_line_for_every_command(env, orch_p
     assert f"orchcore.json nests deeper than {LIMIT_WORDS}; fix or remove it" in one_error_line(done)
 
 
+@pytest.mark.parametrize("settings", ["settings.json", "settings.local.json"])
+def test_orch_install_refuses_a_settings_file_nested_too_deep_and_writes_nothing(env, orch_project, settings):
+    path = orch_project / ".claude" / settings
+    path.write_text('{"deep": ' + DEEP + "}", encoding="utf-8")
+    before = sorted(p.relative_to(orch_project) for p in orch_project.rglob("*") if "state" not in p.parts)
+
+    done = orch(env, "install", "--scope", "project")
+
+    assert f"{settings} nests deeper than {LIMIT_WORDS}" in one_error_line(done)
+    assert path.read_text(encoding="utf-8") == '{"deep": ' + DEEP + "}"
+    assert sorted(p.relative_to(orch_project) for p in orch_project.rglob("*") if "state" not in p.parts) == before
+
+
 def test_a_config_value_nested_too_deep_is_a_config_error():
     from orchcore import config_schema
     from orchcore.errors import ConfigError

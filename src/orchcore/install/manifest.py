@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from orchcore.errors import OrchError
+from orchcore import jsonlimits
+from orchcore.errors import JsonTooDeep, OrchError
 from orchcore.install.changes import read_text
 
 MANIFEST_NAME = "orchcore-manifest.json"
@@ -36,9 +37,9 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     if text is None:
         return empty
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        data = None
+        data = jsonlimits.loads(text, str(path))
+    except (json.JSONDecodeError, JsonTooDeep):
+        data = None  # reported below as damaged
     if (
         not isinstance(data, dict)
         or not isinstance(data.get("files", {}), dict)

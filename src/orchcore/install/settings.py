@@ -18,7 +18,8 @@ from typing import Any
 
 import attrs
 
-from orchcore.errors import OrchError
+from orchcore import jsonlimits
+from orchcore.errors import JsonTooDeep, OrchError
 from orchcore.install.changes import BACKUP_SUFFIX, Change, read_text
 from orchcore.install.wiring import TOKEN_VAR, unwire
 from orchcore.jsonstyle import JsonStyle
@@ -29,7 +30,7 @@ def parse_settings(path: Path, text: str | None) -> dict[str, Any]:
     if text is None or not text.strip():
         return {}
     try:
-        data = json.loads(text)
+        data = jsonlimits.loads(text, str(path))  # too deep: one line (JsonTooDeep), the file untouched
     except json.JSONDecodeError as exc:
         raise OrchError(
             f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
@@ -77,9 +78,9 @@ def _settings_change(
     backup = read_text(path.with_name(path.name + BACKUP_SUFFIX))
     if backup is not None and text is not None:
         try:
-            if json.dumps(json.loads(backup)) == json.dumps(data):
+            if json.dumps(jsonlimits.loads(backup, "the backup")) == json.dumps(data):
                 new = backup  # same data as before install: give back the exact bytes
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, JsonTooDeep):
             pass
     if new == text:
         return None
