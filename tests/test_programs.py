@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import io
-import os
 import time
 
 import pytest
 
-from orchcore import statusline
 from orchcore.plugins import hookimpl
 from orchcore.specs import PaletteCommand, ProgramSpec
 
@@ -148,14 +145,10 @@ def test_activating_an_unknown_program_is_a_one_line_error(sprint, orch_cli):
     assert result.stderr == "orch: error: no program 'nope' (programs: sprint_execution)\n"
 
 
-def test_the_status_line_shows_the_programs_icon(sprint, orch_cli, orch_runtime, orch_project):
+def test_the_status_line_shows_the_programs_icon(sprint, orch_cli, orch_statusline):
     activate(orch_cli)
-    out = io.StringIO()
-    data = b'{"session_id": "%s", "model": {"display_name": "Opus"}}' % SID.encode()
 
-    statusline.main(data, stdout=out, env={**os.environ, "NO_COLOR": "1"}, runtime=orch_runtime)
-
-    assert out.getvalue().startswith("▶ sprint_execution │ agents 0/0 │ tasks 1 pending")
+    assert orch_statusline(SID, {"model": {"display_name": "Opus"}}).startswith("▶ sprint_execution │ agents 0/0 │ tasks 1 pending")
 
 
 def test_a_palette_command_can_decline_and_leave_the_prompt_to_the_model(orch_bus, register_plugin, orch_hook,
@@ -305,7 +298,7 @@ def test_a_programs_own_handlers_run_only_while_it_is_the_sessions_mode(orch_bus
 
 
 def test_a_programs_own_segments_show_only_while_it_is_the_sessions_mode(orch_bus, register_plugin, orch_cli,
-                                                                          orch_runtime):
+                                                                          orch_statusline):
     class Board:
         @hookimpl
         def orch_programs(self):
@@ -319,12 +312,9 @@ def test_a_programs_own_segments_show_only_while_it_is_the_sessions_mode(orch_bu
 
     register_plugin(Board())
     orch_bus.create_session(SID, orchestration_enabled=True)
-    data = b'{"session_id": "%s", "model": {"display_name": "Opus"}}' % SID.encode()
 
     def line() -> str:
-        out = io.StringIO()
-        statusline.main(data, stdout=out, env={**os.environ, "NO_COLOR": "1"}, runtime=orch_runtime)
-        return out.getvalue()
+        return orch_statusline(SID, {"model": {"display_name": "Opus"}})
 
     assert "BOARD-SEGMENT" not in line()
     orch_cli("program", "activate", "board", session=SID)
