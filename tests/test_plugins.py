@@ -486,6 +486,22 @@ def test_ORCH_TRACE_HOOKS_writes_a_line_for_every_hook_call_and_implementation(o
     assert any(line.startswith("orchcore hook:   store-sqlite.orch_store_backends: [sqlite] (") for line in lines)
 
 
+@pytest.mark.parametrize("on", ["1", "on", "TRUE", "stderr"])
+def test_ORCH_TRACE_HOOKS_set_to_an_on_word_traces_to_stderr_and_writes_no_file(
+    orch_project, monkeypatch, tmp_path, capsys, on
+):
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("ORCH_TRACE_HOOKS", on)
+    pm = get_plugin_manager("builtin", allow=(), deny=(), strict=False)
+
+    pm.specs("orch_store_backends")
+
+    assert capsys.readouterr().err.startswith("orchcore hook: orch_store_backends() -> ")
+    assert list(here.iterdir()) == []  # no trace file named after the word
+
+
 def test_without_ORCH_TRACE_HOOKS_nothing_is_traced(orch_project, monkeypatch, capsys):
     monkeypatch.delenv("ORCH_TRACE_HOOKS", raising=False)
     pm = get_plugin_manager("builtin", allow=(), deny=(), strict=False)

@@ -55,9 +55,13 @@ def hook_names() -> list[str]:
 
 def strict_plugins(env: Mapping[str, str] | None = None) -> bool:
     """``ORCH_STRICT_PLUGINS=1``: a plugin's failure stops orch instead of being isolated (for plugin authors)."""
+    return _switched_on((os.environ if env is None else env).get("ORCH_STRICT_PLUGINS", ""))
+
+
+def _switched_on(value: str) -> bool:
+    """A switch variable: on when set to anything but an off word (``0``, ``false``, ``no``, ``off``, any case)."""
     from orchcore.gate import word_bool
 
-    value = (os.environ if env is None else env).get("ORCH_STRICT_PLUGINS", "")
     return bool(value.strip()) and word_bool(value) is not False
 
 
@@ -120,11 +124,8 @@ class OrchPluginManager(pluggy.PluginManager):
         self._heard = threading.local()  # which implementation returned which result, per thread
         self._trace: HookTrace | None = None
         trace_to = os.environ.get("ORCH_TRACE_HOOKS", "").strip()
-        if trace_to:
-            from orchcore.gate import word_bool
-
-            if word_bool(trace_to) is not False:
-                self.trace_hooks(trace_writer(trace_to))
+        if _switched_on(trace_to):
+            self.trace_hooks(trace_writer(trace_to))
 
     # -- registration -------------------------------------------------
 
@@ -481,8 +482,11 @@ class HookTrace:
 
 
 def trace_writer(target: str) -> Any:
-    """Where ``ORCH_TRACE_HOOKS`` sends its lines: ``1`` is stderr, anything else a file to append to."""
-    if target.lower() in ("1", "true", "yes", "stderr"):
+    """Where ``ORCH_TRACE_HOOKS`` sends its lines: an on word (``1``, ``on`` …) or ``stderr`` is stderr, anything
+    else a file to append to."""
+    from orchcore.gate import word_bool
+
+    if word_bool(target) is True or target.strip().lower() == "stderr":
         return lambda text: sys.stderr.write(text)
 
     def append(text: str) -> None:
