@@ -92,7 +92,9 @@ def test_every_key_in_the_schema_is_read_by_the_core():
 def test_the_keys_are_these():
     assert list(CONFIG_KEYS) == [
         "orchestration.enabled", "statusline.segments", "statusline.lines", "plugins.allow", "plugins.deny",
-        "store.backend", "store.options", "limits.max_agents"]
+        "store.backend", "store.options", "limits.max_agents", "limits.max_state_kb", "limits.max_field_kb",
+        "limits.max_sessions", "limits.max_messages", "limits.event_buffer", "sessions.expire_after_hours",
+        "store.backups"]
 
 
 def test_every_key_has_a_description_and_a_default_that_passes_its_own_check():

@@ -250,9 +250,32 @@ MAX_AGENTS = ConfigKey(
     "limits.max_agents", "count", "agents a session may run at once (a team's max_parallel and an agent's "
     "capacity limit further)", 20, env="ORCH_MAX_AGENTS")
 
+MAX_STATE_KB = ConfigKey(
+    "limits.max_state_kb", "count", "the most a session's state may hold, in KB (an event that would grow it past "
+    "this is refused; large text fields from hook events are truncated first)", 1024, env="ORCH_MAX_STATE_KB")
+MAX_FIELD_KB = ConfigKey(
+    "limits.max_field_kb", "count", "the longest text field (a description, a last message) a hook event keeps, "
+    "in KB; longer ones are cut with a marker", 32, env="ORCH_MAX_FIELD_KB")
+MAX_SESSIONS = ConfigKey(
+    "limits.max_sessions", "count", "orchestrated sessions a project may have active at once (archived and "
+    "ended ones do not count)", 10, env="ORCH_MAX_SESSIONS")
+MAX_MESSAGES = ConfigKey(
+    "limits.max_messages", "count", "queued messages a session may hold (delivered ones leave the queue)", 100,
+    env="ORCH_MAX_MESSAGES")
+EVENT_BUFFER = ConfigKey(
+    "limits.event_buffer", "count", "events a session keeps in its live log; older ones are compacted into a "
+    "snapshot and archived (never deleted)", 1000, env="ORCH_EVENT_BUFFER")
+EXPIRE_AFTER_HOURS = ConfigKey(
+    "sessions.expire_after_hours", "count", "a session with no activity for this many hours is archived "
+    "(read-only, listed with --all, revived by its next event)", 24, env="ORCH_EXPIRE_AFTER_HOURS")
+BACKUPS_KEEP = ConfigKey(
+    "store.backups", "count", "online backups of the state database kept in .claude/state/backups/ (oldest "
+    "removed first)", 5, env="ORCH_BACKUPS")
+
 CONFIG_KEYS: Mapping[str, ConfigKey] = MappingProxyType({k.name: k for k in (
     ORCHESTRATION_ENABLED, STATUSLINE_SEGMENTS, STATUSLINE_LINES, PLUGINS_ALLOW, PLUGINS_DENY, STORE_BACKEND,
-    STORE_OPTIONS, MAX_AGENTS,
+    STORE_OPTIONS, MAX_AGENTS, MAX_STATE_KB, MAX_FIELD_KB, MAX_SESSIONS, MAX_MESSAGES, EVENT_BUFFER,
+    EXPIRE_AFTER_HOURS, BACKUPS_KEEP,
 )})
 
 

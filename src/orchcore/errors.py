@@ -41,6 +41,10 @@ class StoreError(OrchError):
     """The store cannot be opened or used (corrupt, unreadable, locked for too long)."""
 
 
+class LimitExceeded(InvalidValue):
+    """A change would take a session past one of the plan's limits (``limits.*`` in the configuration)."""
+
+
 class ConfigError(OrchError):
     """The project configuration file is not valid."""
 

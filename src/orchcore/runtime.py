@@ -73,7 +73,17 @@ class Runtime:
         options = dict(self.config.store_options)
         if self._busy_timeout_s is not None:
             options["busy_timeout_s"] = self._busy_timeout_s
-        return backends[name].spec.factory(self.state_dir, options)
+        store = backends[name].spec.factory(self.state_dir, options)
+        store.limits = self.store_limits()
+        return store
+
+    def store_limits(self):
+        """The limits every append of this project's store enforces (``limits.*`` in the configuration)."""
+        from orchcore.config_schema import EVENT_BUFFER, MAX_STATE_KB
+        from orchcore.store.base import StoreLimits
+
+        return StoreLimits(max_state_bytes=MAX_STATE_KB.read(self.config) * 1024,
+                           event_buffer=EVENT_BUFFER.read(self.config))
 
     @cached_property
     def bus(self):

@@ -33,6 +33,15 @@ class SessionInfo:
     last_seq: int
     orchestration_enabled: bool
     mode: str
+    archived_at: str | None = None  # set while the session is archived (expired); its next event revives it
+
+
+@attrs.frozen
+class StoreLimits:
+    """What the store enforces on every append, whatever path the event came by (from ``limits.*``)."""
+
+    max_state_bytes: int = 1024 * 1024  # limits.max_state_kb: an event that grows the state past it is refused
+    event_buffer: int = 1000  # limits.event_buffer: live events per session before compaction archives older ones
 
 
 class SessionStore(abc.ABC):
@@ -40,6 +49,7 @@ class SessionStore(abc.ABC):
 
     name = "abstract"
     location: str = ""
+    limits: StoreLimits = StoreLimits()  # the runtime sets the project's (``Runtime.open_store``)
 
     @abc.abstractmethod
     def load(self, session_id: str) -> Session | None:
@@ -138,6 +148,20 @@ class SessionStore(abc.ABC):
         an empty database by looking.
         """
         return True
+
+    def snapshot(self, session_id: str, reason: str) -> int | None:
+        """Store the session's current state as a snapshot (replay may start there); its seq, or None.
+
+        Default None: a backend without snapshots replays from the first event.
+        """
+        return None
+
+    def remove_session(self, session_id: str) -> bool:
+        """Delete a session, its events and snapshots (``orch session gc``); whether the backend can.
+
+        Default False: the backend keeps every session.
+        """
+        return False
 
     def integrity_problem(self) -> str | None:
         """What is wrong with the stored data, or None; default None (a backend that has no check).

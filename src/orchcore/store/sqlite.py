@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from orchcore.errors import DuplicateEvent, StoreError
 from orchcore.gate import clear_flags, touch, write_flag
 from orchcore.models import Event, Session
+from orchcore.store import faults
 from orchcore.store.layout import DB_NAME, MIGRATIONS, SCHEMA_VERSION
 from orchcore.store.base import (
     Reduce,
@@ -64,6 +65,9 @@ class SqliteStore(SessionStore):
             _ignore_in_git(self.path.parent)
         except OSError as exc:
             raise StoreError(f"cannot create the state folder {self.path.parent}: {exc.strerror}") from None
+        problem = faults.preflight(self.path)
+        if problem is not None:
+            raise problem
         try:
             conn = sqlite3.connect(self.path, timeout=min(self.busy_timeout_s, 5.0), isolation_level=None)
         except sqlite3.Error as exc:
@@ -102,10 +106,7 @@ class SqliteStore(SessionStore):
             raise
 
     def _unusable(self, exc: sqlite3.Error) -> StoreError:
-        return StoreError(
-            f"the state database {self.path} is corrupt or unreadable ({exc}); "
-            "move it aside to start fresh, or restore it from a backup"
-        )
+        return faults.explain(self.path, exc)
 
     def _retry(self, work: Callable[[], T]) -> T:
         deadline = time.monotonic() + self.busy_timeout_s
