@@ -62,13 +62,15 @@ class SessionStore(abc.ABC):
     @abc.abstractmethod
     def append(
         self, session_id: str, type: str, data: dict[str, Any], source: str, reduce: Reduce, *, create: bool = False,
-        key: str | None = None,
+        key: str | None = None, ts: str | None = None,
     ) -> tuple[Event, Session]:
         """Append one event and apply ``reduce`` in one transaction.
 
         ``create``: start the session when it does not exist (else UnknownSession).
         ``key``: the event is unique by it within the session; a second event with
         the same key raises DuplicateEvent and changes nothing.
+        ``ts``: when the event happened, for events rebuilt from another record
+        (``orch recover``); default now.
         """
 
     @abc.abstractmethod
@@ -204,10 +206,11 @@ def encode_state(session: Session) -> str:
 
 
 def apply_event(
-    current: Session | None, session_id: str, seq: int, type: str, data: dict[str, Any], source: str, reduce: Reduce
+    current: Session | None, session_id: str, seq: int, type: str, data: dict[str, Any], source: str, reduce: Reduce,
+    ts: str | None = None,
 ) -> tuple[Event, Session]:
     """Build the event and the next state; shared by every backend so they agree."""
-    event = Event(seq=seq, session_id=session_id, ts=now_iso(), type=type, source=source, data=data)
+    event = Event(seq=seq, session_id=session_id, ts=ts or now_iso(), type=type, source=source, data=data)
     state = current if current is not None else Session(session_id=session_id)
     new_state = reduce(state, event)
     if not isinstance(new_state, Session) or new_state.session_id != session_id:

@@ -74,7 +74,7 @@ class MemoryStore(SessionStore):
 
     def append(
         self, session_id: str, type: str, data: dict[str, Any], source: str, reduce: Reduce, *, create: bool = False,
-        key: str | None = None,
+        key: str | None = None, ts: str | None = None,
     ) -> tuple[Event, Session]:
         encoded = encode_data(type, data)
         with self._lock:
@@ -84,7 +84,7 @@ class MemoryStore(SessionStore):
                 raise DuplicateEvent(f"session {session_id} already has the event {key!r}")
             current = self.load(session_id)
             seq = len(self._events.get(session_id, [])) + 1
-            event, state = apply_event(current, session_id, seq, type, json.loads(encoded), source, reduce)
+            event, state = apply_event(current, session_id, seq, type, json.loads(encoded), source, reduce, ts)
             state_text = encode_state(state)
             self._events.setdefault(session_id, []).append((event, encoded))
             self._states[session_id] = state_text

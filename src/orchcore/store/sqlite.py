@@ -247,13 +247,14 @@ class SqliteStore(SessionStore):
 
     def append(
         self, session_id: str, type: str, data: dict[str, Any], source: str, reduce: Reduce, *, create: bool = False,
-        key: str | None = None,
+        key: str | None = None, ts: str | None = None,
     ) -> tuple[Event, Session]:
         encoded = encode_data(type, data)
-        return self._guard(lambda: self._append_once(session_id, type, encoded, source, reduce, create, key))
+        return self._guard(lambda: self._append_once(session_id, type, encoded, source, reduce, create, key, ts))
 
     def _append_once(
-        self, session_id: str, type: str, encoded: str, source: str, reduce: Reduce, create: bool, key: str | None
+        self, session_id: str, type: str, encoded: str, source: str, reduce: Reduce, create: bool, key: str | None,
+        ts: str | None = None,
     ) -> tuple[Event, Session]:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
@@ -269,7 +270,7 @@ class SqliteStore(SessionStore):
                 raise self._unknown(session_id)
             current = decode_state(session_id, row[0], self.location) if row else None
             seq = (row[1] if row else 0) + 1
-            event, state = apply_event(current, session_id, seq, type, json.loads(encoded), source, reduce)
+            event, state = apply_event(current, session_id, seq, type, json.loads(encoded), source, reduce, ts)
             conn.execute(
                 "INSERT INTO events (session_id, seq, ts, type, source, data, key) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (session_id, seq, event.ts, type, source, encoded, key),
