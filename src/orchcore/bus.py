@@ -87,11 +87,17 @@ class EventBus:
         except InvalidValue:
             return self.store.get(session_id)  # another process created it first
 
-    def replay(self, session_id: str, upto: int | None = None) -> Session:
-        """Fold the log (up to ``upto``) from nothing: equals the stored state at that point."""
+    def replay(self, session_id: str, upto: int | None = None, *, from_start: bool = False) -> Session:
+        """Fold the log (up to ``upto``): equals the stored state at that point.
+
+        It starts from the newest snapshot at or before ``upto`` when the store
+        has one (a long session's log is not folded from event 1 every time);
+        ``from_start`` folds every event from nothing, which must give the same.
+        """
         self.store.require(session_id)
-        events = self.store.events(session_id, upto=upto)
-        state = Session(session_id=session_id)
+        found = None if from_start else self.store.latest_snapshot(session_id, upto)
+        after, state = found if found is not None else (0, Session(session_id=session_id))
+        events = self.store.events(session_id, after=after, upto=upto)
         for event in events:
             state = self._reducer(event.type, event.seq)(state, event)
         return state

@@ -158,6 +158,13 @@ class SessionStore(abc.ABC):
         """
         return None
 
+    def latest_snapshot(self, session_id: str, upto: int | None = None) -> tuple[int, Session] | None:
+        """The newest snapshot at or before ``upto`` as (seq, state), for replay to start from; or None.
+
+        Default None: replay folds from the first event.
+        """
+        return None
+
     def remove_session(self, session_id: str) -> bool:
         """Delete a session, its events and snapshots (``orch session gc``); whether the backend can.
 

@@ -14,25 +14,21 @@ import json
 import os
 import random
 import sqlite3
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from orchcore.errors import DuplicateEvent, StoreError
+from orchcore.clock import now_iso, parse_iso
+from orchcore.errors import DuplicateEvent, InvalidValue, LimitExceeded, StoreError
 from orchcore.gate import clear_flags, touch, write_flag
-from orchcore.models import Event, Session
+from orchcore.models import Event, Session, unstructure
 from orchcore.store import faults
 from orchcore.store.layout import DB_NAME, MIGRATIONS, SCHEMA_VERSION
-from orchcore.store.base import (
-    Reduce,
-    SessionInfo,
-    SessionStore,
-    apply_event,
-    decode_state,
-    encode_data,
-    encode_state,
-)
+from orchcore.store.base import Reduce, SessionInfo, SessionStore, encode_data
+from orchcore.store.parts import Stored, changes, encode, from_snapshot, snapshot_text
 
 T = TypeVar("T")
 
@@ -152,11 +148,59 @@ class SqliteStore(SessionStore):
 
     # -- reading ------------------------------------------------------
 
+    def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work`` in one read transaction: the statements see one commit, whatever writers do meanwhile."""
+
+        def read() -> T:
+            conn = self.conn
+            conn.execute("BEGIN")
+            try:
+                return work(conn)
+            finally:
+                conn.execute("COMMIT")
+
+        return self._guard(read)
+
+    def _stored(self, conn: sqlite3.Connection, session_id: str, created_at: str, last_seq: int, head: str) -> Stored:
+        """The session's stored state at ``last_seq``: this process's copy when it is that one, else read."""
+        key = (self.location, session_id)
+        with _CACHE_LOCK:
+            cached = _CACHE.get(key)
+        if cached is not None and cached[0] == (created_at, last_seq) and cached[1].head == head:
+            return cached[1]
+        rows = conn.execute(
+            "SELECT kind, id, ord, body FROM parts WHERE session_id = ? ORDER BY kind, ord", (session_id,)
+        ).fetchall()
+        stored = Stored.load(head, rows)
+        self._remember(session_id, created_at, last_seq, stored)
+        return stored
+
+    def _remember(self, session_id: str, created_at: str, last_seq: int, stored: Stored) -> None:
+        with _CACHE_LOCK:
+            _CACHE[(self.location, session_id)] = ((created_at, last_seq), stored)
+            _CACHE.move_to_end((self.location, session_id))
+            while len(_CACHE) > CACHED_SESSIONS:
+                _CACHE.popitem(last=False)
+
+    def _forget(self, session_id: str) -> None:
+        with _CACHE_LOCK:
+            _CACHE.pop((self.location, session_id), None)
+
     def load(self, session_id: str) -> Session | None:
-        row = self._guard(
-            lambda: self.conn.execute("SELECT state FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
-        )
-        return None if row is None else decode_state(session_id, row[0], self.location)
+        def read(conn: sqlite3.Connection) -> Stored | None:
+            row = conn.execute(
+                "SELECT created_at, last_seq, state FROM sessions WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            return None if row is None else self._stored(conn, session_id, row[0], row[1], row[2])
+
+        stored = self._read(read)
+        if stored is None:
+            return None
+        try:
+            return stored.whole(session_id, self.location)
+        except (ValueError, InvalidValue) as exc:
+            self._forget(session_id)
+            raise _corrupt(session_id, self.location, exc) from None
 
     def has_session(self, session_id: str) -> bool:
         row = self._guard(
@@ -167,14 +211,14 @@ class SqliteStore(SessionStore):
     def sessions(self) -> list[SessionInfo]:
         rows = self._guard(
             lambda: self.conn.execute(
-                "SELECT session_id, created_at, updated_at, last_seq, orchestration_enabled, mode "
+                "SELECT session_id, created_at, updated_at, last_seq, orchestration_enabled, mode, archived_at "
                 "FROM sessions ORDER BY updated_at DESC"
             ).fetchall()
         )
         return [
             SessionInfo(
                 session_id=r[0], created_at=r[1], updated_at=r[2], last_seq=r[3],
-                orchestration_enabled=bool(r[4]), mode=r[5],
+                orchestration_enabled=bool(r[4]), mode=r[5], archived_at=r[6],
             )
             for r in rows
         ]
@@ -189,16 +233,21 @@ class SqliteStore(SessionStore):
         limit: int | None = None,
         newest: bool = False,
     ) -> list[Event]:
-        sql = "SELECT seq, ts, type, source, data FROM events WHERE session_id = ? AND seq > ?"
+        """Live and archived events alike: compaction moves events, it never hides them."""
+        where = "session_id = ? AND seq > ?"
         args: list[Any] = [session_id, after]
         if upto is not None:
-            sql += " AND seq <= ?"
+            where += " AND seq <= ?"
             args.append(upto)
         type_list = list(types or ())
         if type_list:
-            sql += f" AND type IN ({','.join('?' * len(type_list))})"
+            where += f" AND type IN ({','.join('?' * len(type_list))})"
             args.extend(type_list)
+        columns = "seq, ts, type, source, data"
+        sql = (f"SELECT {columns} FROM events_archive WHERE {where} UNION ALL "
+               f"SELECT {columns} FROM events WHERE {where}")
         sql += " ORDER BY seq DESC" if newest else " ORDER BY seq"
+        args = args + args
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
@@ -215,6 +264,32 @@ class SqliteStore(SessionStore):
             return json.loads(row[4])
         except ValueError:
             raise StoreError(f"event {row[0]} of session {session_id} in {self.location} is corrupt") from None
+
+    def archived_upto(self, session_id: str) -> int:
+        """The last seq that compaction moved to the archive (0: none)."""
+        row = self._guard(lambda: self.conn.execute(
+            "SELECT archived_upto FROM sessions WHERE session_id = ?", (session_id,)).fetchone())
+        return 0 if row is None else row[0]
+
+    def latest_snapshot(self, session_id: str, upto: int | None = None) -> tuple[int, Session] | None:
+        sql = "SELECT seq, state FROM snapshots WHERE session_id = ?"
+        args: list[Any] = [session_id]
+        if upto is not None:
+            sql += " AND seq <= ?"
+            args.append(upto)
+        row = self._guard(lambda: self.conn.execute(sql + " ORDER BY seq DESC LIMIT 1", args).fetchone())
+        if row is None:
+            return None
+        try:
+            return row[0], from_snapshot(session_id, row[1], self.location)
+        except (ValueError, KeyError, TypeError, InvalidValue):
+            return None  # a damaged snapshot: replay from the first event instead
+
+    def snapshots_of(self, session_id: str) -> list[tuple[int, str, str]]:
+        """(seq, reason, ts) of each snapshot of the session, oldest first."""
+        return self._guard(lambda: self.conn.execute(
+            "SELECT seq, reason, ts FROM snapshots WHERE session_id = ? ORDER BY seq, reason", (session_id,)
+        ).fetchall())
 
     # -- writing ------------------------------------------------------
 
@@ -239,10 +314,13 @@ class SqliteStore(SessionStore):
     def recorded_keys(self, session_id: str, keys: Iterable[str]) -> set[str]:
         wanted = list(dict.fromkeys(keys))
         found: set[str] = set()
-        for start in range(0, len(wanted), 500):  # SQLite caps the number of parameters
-            chunk = wanted[start:start + 500]
-            sql = f"SELECT key FROM events WHERE session_id = ? AND key IN ({','.join('?' * len(chunk))})"
-            found.update(r[0] for r in self._guard(lambda: self.conn.execute(sql, [session_id, *chunk]).fetchall()))
+        for start in range(0, len(wanted), 400):  # SQLite caps the number of parameters
+            chunk = wanted[start:start + 400]
+            marks = ",".join("?" * len(chunk))
+            sql = (f"SELECT key FROM events WHERE session_id = ? AND key IN ({marks}) UNION ALL "
+                   f"SELECT key FROM events_archive WHERE session_id = ? AND key IN ({marks})")
+            args = [session_id, *chunk, session_id, *chunk]
+            found.update(r[0] for r in self._guard(lambda: self.conn.execute(sql, args).fetchall()))
         return found
 
     def append(
@@ -260,33 +338,55 @@ class SqliteStore(SessionStore):
         conn.execute("BEGIN IMMEDIATE")
         try:
             if key is not None and conn.execute(
-                "SELECT 1 FROM events WHERE session_id = ? AND key = ?", (session_id, key)
+                "SELECT 1 FROM events WHERE session_id = ? AND key = ? UNION ALL "
+                "SELECT 1 FROM events_archive WHERE session_id = ? AND key = ?", (session_id, key, session_id, key)
             ).fetchone():
                 raise DuplicateEvent(f"session {session_id} already has the event {key!r}")
             row = conn.execute(
-                "SELECT state, last_seq, orchestration_enabled FROM sessions WHERE session_id = ?", (session_id,)
+                "SELECT created_at, last_seq, state, orchestration_enabled, archived_upto, snapshot_ts "
+                "FROM sessions WHERE session_id = ?", (session_id,)
             ).fetchone()
             if row is None and not create:
                 raise self._unknown(session_id)
-            current = decode_state(session_id, row[0], self.location) if row else None
+            if row is None:
+                before = Stored(head=encode(unstructure(Session(session_id=session_id))))
+                before.size = len(before.head)
+            else:
+                before = self._stored(conn, session_id, row[0], row[1], row[2])
             seq = (row[1] if row else 0) + 1
-            event, state = apply_event(current, session_id, seq, type, json.loads(encoded), source, reduce, ts)
+            try:
+                view = before.view(session_id, self.location)
+            except (ValueError, InvalidValue) as exc:
+                raise _corrupt(session_id, self.location, exc) from None
+            event = Event(seq=seq, session_id=session_id, ts=ts or now_iso(), type=type, source=source,
+                          data=json.loads(encoded))
+            state = reduce(view, event)
+            if not isinstance(state, Session) or state.session_id != session_id:
+                raise InvalidValue(f"the reducer for {type!r} did not return this session's state")
+            change = changes(before, view, state, type)
+            check_state_size(session_id, type, before.size, change.size, self.limits)
             conn.execute(
                 "INSERT INTO events (session_id, seq, ts, type, source, data, key) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (session_id, seq, event.ts, type, source, encoded, key),
             )
+            self._write_parts(conn, session_id, change)
+            created_at = state.created_at or event.ts
             conn.execute(
-                "INSERT INTO sessions (session_id, created_at, updated_at, last_seq, orchestration_enabled, mode, state)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET"
+                "INSERT INTO sessions (session_id, created_at, updated_at, last_seq, orchestration_enabled, mode,"
+                " state, size, archived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET"
                 " updated_at = excluded.updated_at, last_seq = excluded.last_seq,"
                 " orchestration_enabled = excluded.orchestration_enabled, mode = excluded.mode,"
-                " state = excluded.state",
+                " state = excluded.state, size = excluded.size, archived_at = excluded.archived_at",
                 (
-                    session_id, state.created_at or event.ts, state.updated_at or event.ts, seq,
-                    int(state.orchestration_enabled), state.mode, encode_state(state),
+                    session_id, created_at, state.updated_at or event.ts, seq,
+                    int(state.orchestration_enabled), state.mode, change.head, change.size,
+                    getattr(state, "archived_at", None),
                 ),
             )
-            if row is None or bool(row[2]) != state.orchestration_enabled:
+            after = change.applied(before)
+            self._maintain(conn, session_id, seq, event.ts, after, archived_upto=row[4] if row else 0,
+                           snapshot_ts=row[5] if row else None)
+            if row is None or bool(row[3]) != state.orchestration_enabled:
                 # Under the write lock, so flag files change in commit order (see orchcore.gate).
                 try:
                     write_flag(str(self.path.parent), session_id, state.orchestration_enabled)
@@ -297,7 +397,142 @@ class SqliteStore(SessionStore):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        self._remember(session_id, created_at if row is None else row[0], seq, after)
         return event, state
+
+    def _write_parts(self, conn: sqlite3.Connection, session_id: str, change: Any) -> None:
+        for kind, item_id, place, text in change.written:
+            if place < 0:
+                conn.execute("UPDATE parts SET body = ? WHERE session_id = ? AND kind = ? AND id = ?",
+                             (text, session_id, kind, item_id))
+            else:
+                conn.execute(
+                    "INSERT INTO parts (session_id, kind, id, ord, body) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (session_id, kind, id) DO UPDATE SET ord = excluded.ord, body = excluded.body",
+                    (session_id, kind, item_id, place, text),
+                )
+        for kind, item_id in change.removed:
+            conn.execute("DELETE FROM parts WHERE session_id = ? AND kind = ? AND id = ?", (session_id, kind, item_id))
+
+    # -- snapshots and compaction -----------------------------------------
+
+    def _maintain(
+        self, conn: sqlite3.Connection, session_id: str, seq: int, ts: str, stored: Stored, *,
+        archived_upto: int, snapshot_ts: str | None,
+    ) -> None:
+        """Inside an append: compact the log past the event buffer, and snapshot once an hour of activity.
+
+        Compaction runs once per ``compact_step`` events past the buffer, so
+        its cost (a snapshot, and moving that many events) is spread thin.
+        """
+        buffer = self.limits.event_buffer
+        if seq - archived_upto >= buffer + compact_step(buffer):
+            self._put_snapshot(conn, session_id, seq, ts, AUTO_SNAPSHOT, stored)
+            upto = seq - buffer
+            for table in ("events_archive",):
+                conn.execute(
+                    f"INSERT INTO {table} (session_id, seq, ts, type, source, data, key) SELECT session_id, seq, ts,"
+                    " type, source, data, key FROM events WHERE session_id = ? AND seq <= ?", (session_id, upto))
+            conn.execute("DELETE FROM events WHERE session_id = ? AND seq <= ?", (session_id, upto))
+            conn.execute("UPDATE sessions SET archived_upto = ? WHERE session_id = ?", (upto, session_id))
+        elif snapshot_ts is None:
+            conn.execute("UPDATE sessions SET snapshot_ts = ? WHERE session_id = ?", (ts, session_id))
+        elif _hours_between(snapshot_ts, ts) >= 1:
+            self._put_snapshot(conn, session_id, seq, ts, HOURLY_SNAPSHOT, stored)
+
+    def _put_snapshot(
+        self, conn: sqlite3.Connection, session_id: str, seq: int, ts: str, reason: str, stored: Stored
+    ) -> None:
+        conn.execute(
+            "INSERT OR REPLACE INTO snapshots (session_id, seq, reason, ts, state) VALUES (?, ?, ?, ?, ?)",
+            (session_id, seq, reason, ts, snapshot_text(stored)),
+        )
+        conn.execute("UPDATE sessions SET snapshot_ts = ? WHERE session_id = ?", (ts, session_id))
+        # Automatic snapshots are for replay speed: the newest few are enough. Named ones stay.
+        conn.execute(
+            "DELETE FROM snapshots WHERE session_id = ? AND reason IN (?, ?) AND seq NOT IN (SELECT seq FROM "
+            "snapshots WHERE session_id = ? AND reason IN (?, ?) ORDER BY seq DESC LIMIT ?)",
+            (session_id, AUTO_SNAPSHOT, HOURLY_SNAPSHOT, session_id, AUTO_SNAPSHOT, HOURLY_SNAPSHOT, KEPT_SNAPSHOTS),
+        )
+
+    def snapshot(self, session_id: str, reason: str) -> int | None:
+        """A snapshot of the session's state now, kept under ``reason`` (a checkpoint's name)."""
+
+        def take() -> int:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute(
+                    "SELECT created_at, last_seq, state FROM sessions WHERE session_id = ?", (session_id,)
+                ).fetchone()
+                if row is None:
+                    raise self._unknown(session_id)
+                stored = self._stored(conn, session_id, row[0], row[1], row[2])
+                self._put_snapshot(conn, session_id, row[1], now_iso(), reason or "checkpoint", stored)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            return row[1]
+
+        return self._guard(take)
+
+    def remove_session(self, session_id: str) -> bool:
+        def remove() -> None:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for table in ("events", "events_archive", "parts", "snapshots", "sessions"):
+                    conn.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
+                clear_flags(str(self.path.parent), session_id)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+        self._guard(remove)
+        self._forget(session_id)
+        return True
+
+
+AUTO_SNAPSHOT = "auto: compaction"
+HOURLY_SNAPSHOT = "auto: hourly"
+KEPT_SNAPSHOTS = 24  # automatic snapshots kept per session (named checkpoints are all kept)
+CACHED_SESSIONS = 32  # sessions whose stored state a process keeps decoded
+
+_CACHE: OrderedDict[tuple[str, str], tuple[tuple[str, int], Stored]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def compact_step(buffer: int) -> int:
+    """How many events past the buffer a session gathers before compaction moves them (a tenth, 10 to 500)."""
+    return max(10, min(500, buffer // 10))
+
+
+def check_state_size(session_id: str, type: str, before: int, after: int, limits: Any) -> None:
+    """Refuse an event that grows a session's state past ``limits.max_state_bytes`` (shrinking is always fine)."""
+    if after > limits.max_state_bytes and after > before:
+        raise LimitExceeded(
+            f"event {type!r} would grow the state of session {session_id} to {after // 1024:,} KB, past "
+            f"limits.max_state_kb = {limits.max_state_bytes // 1024:,}; remove what it no longer needs (done "
+            "tasks, delivered messages) or raise the limit in .claude/orchcore.json"
+        )
+
+
+def _corrupt(session_id: str, where: str, exc: BaseException) -> StoreError:
+    return StoreError(
+        f"the stored state of session {session_id} in {where} is corrupt ({exc}); "
+        f"its event log is kept: inspect it with `orch events replay --session {session_id}`"
+    )
+
+
+def _hours_between(start: str, end: str) -> float:
+    try:
+        return (parse_iso(end) - parse_iso(start)).total_seconds() / 3600
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _flag_of(conn: sqlite3.Connection, session_id: str) -> bool | None:
