@@ -39,6 +39,7 @@ def full_session(session_id: str) -> dict:
         "created_at": "2025-06-02T09:14:03.120000Z",
         "updated_at": "2025-06-02T10:01:44.981234Z",
         "ended_at": None,
+        "archived_at": None,
         "transcript_path": "/home/dev/.claude/projects/-home-dev-shop/" + session_id + ".jsonl",
         "orchestration_enabled": True,
         "mode": "scrum-master",

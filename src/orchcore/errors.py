@@ -37,6 +37,10 @@ class DuplicateEvent(OrchError):
     """An event with this key is already in the session's log (it was recorded once already)."""
 
 
+class SessionArchived(OrchError):
+    """The session is archived for inactivity and read-only until its next hook event or ``orch session revive``."""
+
+
 class StoreError(OrchError):
     """The store cannot be opened or used (corrupt, unreadable, locked for too long)."""
 

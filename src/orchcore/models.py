@@ -183,6 +183,7 @@ class Session:
     created_at: str = ""
     updated_at: str = ""
     ended_at: str | None = None
+    archived_at: str | None = None  # set while the session is archived for inactivity; its next event revives it
     transcript_path: str | None = None  # Claude Code's own record of the session: what recovery reads
     orchestration_enabled: bool = False
     mode: str = attrs.field(default="default", validator=_not_empty)
