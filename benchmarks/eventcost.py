@@ -41,13 +41,14 @@ def build_cases(bus, session_ids: dict[str, str]) -> dict[str, dict]:
         "1,000 events, 1 KB state": {"events": 1_000, "state": 1 * KB},
         "10,000 events, 1 KB state": {"events": 10_000, "state": 1 * KB},
         "10 events, 1 MB state": {"events": 10, "state": 1024 * KB},
+        "2,010 events, 1 MB in 2,000 tasks": {"events": 2_010, "state": 1024 * KB, "tasks": 2_000},
     }
     for name, case in cases.items():
         sid = session_ids[name]
         bus.create_session(sid, orchestration_enabled=True)
         big = case["state"] > 64 * KB
-        tasks = 8 if big else 1
-        each = (case["state"] // tasks) if big else 200
+        tasks = case.get("tasks", 8) if big else 1
+        each = (case["state"] // tasks - 300) if big else 200  # about 300 bytes of each task are its other fields
         for i in range(tasks):  # the state's bulk: task descriptions
             bus.emit(sid, "task.created", {"id": f"T-{i}", "title": f"task {i}", "description": "x" * each})
         for _ in range(case["events"] - tasks - 1):
@@ -88,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="orch-eventcost-") as tmp:
         project = Path(tmp) / "project"
         (project / ".claude").mkdir(parents=True)
+        # A full 1 MB state is just past the default limits.max_state_kb (1024): raise it for the benchmark.
+        (project / ".claude" / "orchcore.json").write_text(json.dumps({"limits": {"max_state_kb": 2048}}))
         os.environ["CLAUDE_PROJECT_DIR"] = str(project)
         from orchcore.bus import EventBus
         from orchcore.plugins import get_plugin_manager
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             name: f"00000000-0000-4000-8000-{i:012d}"
             for i, name in enumerate(
                 ["10 events, 1 KB state", "1,000 events, 1 KB state", "10,000 events, 1 KB state",
-                 "10 events, 1 MB state"]
+                 "10 events, 1 MB state", "2,010 events, 1 MB in 2,000 tasks"]
             )
         }
         print(f"eventcost: building the sessions in {runtime.state_dir} ...", file=sys.stderr)
@@ -113,14 +116,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     print(f"{args.rounds} emits per case, shuffled rounds, store {runtime.config.store_backend}, Python "
           f"{sys.version.split()[0]}, {os.cpu_count()} cores")
-    print(f"{'case':30} {'state KB':>9} {'emit ms':>8} {'min ms':>8} {'ratio':>6}  {'target':16} {'read ms':>8} {'ratio':>6}")
+    print(f"{'case':34} {'state KB':>9} {'emit ms':>8} {'min ms':>8} {'ratio':>6}  {'target':16} {'read ms':>8} {'ratio':>6}")
     for name, values in timings.items():
         median = statistics.median(values)
         ratio = median / base
         verdict = "met" if ratio <= TARGET_RATIO else "NOT met"
         state_kb = cases[name]["state_bytes"] / KB
         read = statistics.median(reads[name])
-        print(f"{name:30} {state_kb:9.1f} {median:8.3f} {min(values):8.3f} {ratio:6.2f}  "
+        print(f"{name:34} {state_kb:9.1f} {median:8.3f} {min(values):8.3f} {ratio:6.2f}  "
               f"{f'<= {TARGET_RATIO}x {verdict}':16} {read:8.3f} {read / read_base:6.2f}")
         rows.append({"case": name, "state_kb": round(state_kb, 1), "median_ms": median, "min_ms": min(values),
                      "ratio": ratio, "met": ratio <= TARGET_RATIO, "read_ms": read, "read_ratio": read / read_base})

@@ -18,9 +18,9 @@ returns another Session, makes that collection count as touched throughout.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterable, Iterator
+from functools import partial
 from typing import Any
 
 import attrs
@@ -50,38 +50,44 @@ def encode(value: Any) -> str:
 
 
 class PartDict(dict):
-    """A collection of entities that copies a value on its first way out and remembers which went out.
+    """A collection of entities that decodes a value on its first way out and remembers which went out.
 
-    The values it starts with are shared (with the store's cache of the
-    session); they never change, because nobody gets them: every method that
-    hands a value out gives a private copy instead, once, and marks its key
-    ``touched``. Keys set or deleted are touched too.
+    It starts holding the stored *texts* of its entities, shared with the
+    store's copy of the session; every method that hands a value out decodes
+    it first, into a private model, once, and marks its key ``touched``. Keys
+    set or deleted are touched too. So building a view costs one dict copy,
+    and an event pays to decode and encode only what it took out.
     """
 
-    def __init__(self, shared: dict[str, Any]):
-        super().__init__(shared)
-        self.touched: set[str] = set()
-        self.deleted: set[str] = set()  # set again afterwards, a key moves to the end, as in any dict
+    def __init__(self, texts: dict[str, Any], decode: Any, touched: Iterable[str] = ()):
+        super().__init__(texts)
+        self._decode = decode  # (key, text) -> a private model
+        self.touched: set[str] = set(touched)  # keys whose value is a model now (or that were set or deleted)
+        self.appended: dict[str, None] = {}  # keys set while absent, in order: they take new ordinals
+        self.deleted: set[str] = set()
 
     def _own(self, key: Any) -> Any:
-        if key not in self.touched and dict.__contains__(self, key):
-            dict.__setitem__(self, key, copy.deepcopy(dict.__getitem__(self, key)))
-        self.touched.add(key)
+        if key not in self.touched:
+            dict.__setitem__(self, key, self._decode(key, dict.__getitem__(self, key)))
+            self.touched.add(key)
         return dict.__getitem__(self, key)
 
     def _own_all(self) -> None:
-        for key in list(dict.keys(self)):
+        for key in [k for k in dict.keys(self) if k not in self.touched]:
             self._own(key)
 
     def __getitem__(self, key: Any) -> Any:
         if not dict.__contains__(self, key):
-            return dict.__getitem__(self, key)  # KeyError, or a subclass's __missing__
+            raise KeyError(key)
         return self._own(key)
 
     def get(self, key: Any, default: Any = None) -> Any:
         return self._own(key) if dict.__contains__(self, key) else default
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        if not dict.__contains__(self, key):
+            self.appended.pop(key, None)
+            self.appended[key] = None
         self.touched.add(key)
         dict.__setitem__(self, key, value)
 
@@ -90,6 +96,7 @@ class PartDict(dict):
         self._removed(key)
 
     def _removed(self, key: Any) -> None:
+        self.appended.pop(key, None)
         self.deleted.add(key)
         self.touched.add(key)
 
@@ -108,13 +115,14 @@ class PartDict(dict):
         return value
 
     def popitem(self) -> tuple[Any, Any]:
+        if not self:
+            raise KeyError("popitem(): dictionary is empty")
         key = next(reversed(dict.keys(self)))
         return key, self.pop(key)
 
     def clear(self) -> None:
-        self.touched.update(dict.keys(self))
-        self.deleted.update(dict.keys(self))
-        dict.clear(self)
+        for key in list(dict.keys(self)):
+            del self[key]
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         for key, value in dict(*args, **kwargs).items():
@@ -141,9 +149,22 @@ class PartDict(dict):
     def copy(self) -> dict:
         return dict(self.items())
 
+    def __eq__(self, other: object) -> bool:
+        self._own_all()
+        return dict.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        self._own_all()
+        return dict.__repr__(self)
+
     def __iter__(self) -> Iterator[Any]:
         # Overridden so that dict(d), {**d} and d2.update(d) take the slow path
-        # (keys, then __getitem__) instead of copying the shared values in C.
+        # (keys, then __getitem__) instead of copying the stored texts in C.
         return dict.__iter__(self)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
@@ -162,14 +183,14 @@ def _set_collection(session: Session, kind: str, value: dict[str, Any]) -> None:
 
 @attrs.define
 class Stored:
-    """A session's state as stored: the head's text, and per kind the parts' texts and models, in order.
+    """A session's state as stored: the head's text, and per kind its parts' texts in order.
 
-    ``models`` hold the decoded values that views share; nothing may change them.
+    A Stored is never changed once made (``Change.applied`` makes the next
+    one), so views built from it, in any thread, stay what they were.
     """
 
     head: str
     texts: dict[str, dict[str, str]] = attrs.Factory(dict)
-    models: dict[str, dict[str, Any]] = attrs.Factory(dict)
     order: dict[str, int] = attrs.Factory(dict)  # per kind: the next ordinal
     size: int = 0
 
@@ -183,31 +204,35 @@ class Stored:
         stored.size = len(head) + sum(len(t) for texts in stored.texts.values() for t in texts.values())
         return stored
 
-    def model(self, kind: str, item_id: str) -> Any:
-        found = self.models.setdefault(kind, {})
-        if item_id not in found:
-            found[item_id] = _decode_part(kind, item_id, self.texts[kind][item_id])
-        return found[item_id]
+    @classmethod
+    def empty(cls, session_id: str) -> Stored:
+        head = encode(unstructure(Session(session_id=session_id)))
+        return cls(head=head, size=len(head))
 
     def view(self, session_id: str, where: str) -> Session:
-        """A Session to hand to a reducer or a reader: a fresh head, the entities shared until taken out."""
+        """A Session to hand to a reducer: a fresh head, each entity decoded when it is taken out."""
         from orchcore.store.base import decode_state
 
         session = decode_state(session_id, self.head, where)
         for kind in KINDS:
             inline = collection(session, kind)  # a head written before the split still holds its entities
-            shared = {item_id: self.model(kind, item_id) for item_id in self.texts.get(kind, {})}
-            view = PartDict({**inline, **shared})
-            if inline:
-                view.touched.update(inline)
+            texts = self.texts.get(kind, {})
+            if inline:  # decoded already, and not yet a row: touched, so the next write stores them
+                view = PartDict({**texts, **inline}, partial(_decode_part, kind), touched=inline)
+            else:
+                view = PartDict(texts, partial(_decode_part, kind))
             _set_collection(session, kind, view)
         return session
 
     def whole(self, session_id: str, where: str) -> Session:
-        """The state as one plain Session of private objects (what a read returns)."""
-        session = self.view(session_id, where)
+        """The state as one plain Session (what a read returns), decoded from the texts."""
+        from orchcore.store.base import decode_state
+
+        session = decode_state(session_id, self.head, where)
         for kind in KINDS:
-            _set_collection(session, kind, {k: copy.deepcopy(v) for k, v in dict.items(collection(session, kind))})
+            inline = collection(session, kind)
+            texts = self.texts.get(kind, {})
+            _set_collection(session, kind, {**inline, **{k: _decode_part(kind, k, t) for k, t in texts.items()}})
         return session
 
 
@@ -222,98 +247,93 @@ class Change:
     """What one event does to the stored state: the new head, parts written and removed, the new size."""
 
     head: str
-    written: list[tuple[str, str, int, str]]  # (kind, id, ordinal, text)
+    written: list[tuple[str, str, int, str]]  # (kind, id, ordinal, text); ordinal -1: it keeps its own
     removed: list[tuple[str, str]]  # (kind, id)
     size: int
-    models: dict[str, dict[str, Any]]  # the canonical models of the parts touched, for the cache
     order: dict[str, int]  # per kind: the next ordinal
 
     def applied(self, before: Stored) -> Stored:
         """The stored state after this change (a new object: views of ``before`` stay as they are)."""
-        texts = {kind: dict(found) for kind, found in before.texts.items()}
-        models = {kind: dict(found) for kind, found in before.models.items()}
+        texts = dict(before.texts)
+        for kind in {k for k, *_ in self.written} | {k for k, _ in self.removed}:
+            texts[kind] = dict(texts.get(kind, {}))
         for kind, item_id, place, text in self.written:
-            found = texts.setdefault(kind, {})
+            found = texts[kind]
             if place >= 0:  # a new ordinal: the entity goes to the end, as in the dict
                 found.pop(item_id, None)
             found[item_id] = text
         for kind, item_id in self.removed:
-            texts.get(kind, {}).pop(item_id, None)
-            models.get(kind, {}).pop(item_id, None)
-        for kind, found in self.models.items():
-            models.setdefault(kind, {}).update(found)
-        return Stored(head=self.head, texts=texts, models=models, order=self.order, size=self.size)
+            texts[kind].pop(item_id, None)
+        return Stored(head=self.head, texts=texts, order=self.order, size=self.size)
 
 
 def changes(before: Stored, view: Session, after: Session, event_type: str) -> Change:
     """Validate what the reducer touched and work out what to write; InvalidValue when it does not load again."""
     written: list[tuple[str, str, int, str]] = []
     removed: list[tuple[str, str]] = []
-    models: dict[str, dict[str, Any]] = {}
     orders: dict[str, int] = {}
     size = before.size
-    bare = {}
     for kind in KINDS:
         current = collection(after, kind)
         if not isinstance(current, dict):
             raise InvalidValue(f"event {event_type!r} would leave an invalid state: {kind} must be an object")
         old = before.texts.get(kind, {})
-        tracked = after is view and isinstance(current, PartDict) and current is collection(view, kind)
-        if tracked:
-            touched, moved = current.touched, current.deleted
-        else:  # a new collection: everything in it, in its own order
-            touched, moved = set(current) | set(old), set(current)
         ordinal = before.order.get(kind, 0)
-        for item_id in current:  # in the dict's order, so new ordinals follow it
-            if item_id not in touched:
-                continue
+        if after is view and isinstance(current, PartDict) and current is collection(view, kind):
+            # Appended keys take new ordinals in the order they were set; the rest keep theirs.
+            fresh = [k for k in current.appended if dict.__contains__(current, k)]
+            fresh += [k for k in current.deleted if dict.__contains__(current, k) and k not in current.appended]
+            fresh += [k for k in current.touched if k not in old and dict.__contains__(current, k) and k not in fresh]
+            kept = [k for k in current.touched if k in old and dict.__contains__(current, k) and k not in fresh]
+            gone = [k for k in current.touched if k in old and not dict.__contains__(current, k)]
+        else:  # a new collection: everything in it, in its own order
+            fresh, kept, gone = list(current), [], [k for k in old if k not in current]
+        for item_id in fresh + kept:
             if not isinstance(item_id, str) or not item_id:
                 raise InvalidValue(f"event {event_type!r} would leave an invalid state: {kind} keys must be text")
-            model, text = _validated(kind, item_id, dict.__getitem__(current, item_id), event_type)
-            models.setdefault(kind, {})[item_id] = model
-            fresh = item_id not in old or item_id in moved
-            if text == old.get(item_id) and not fresh:
+            text = _validated(kind, item_id, dict.__getitem__(current, item_id), event_type)
+            place = -1
+            if item_id in fresh or item_id not in old:
+                place, ordinal = ordinal, ordinal + 1
+            elif text == old[item_id]:
                 continue
             size += len(text) - len(old.get(item_id, ""))
-            place = -1  # an entity that stays where it is keeps its ordinal
-            if fresh:
-                place, ordinal = ordinal, ordinal + 1
             written.append((kind, item_id, place, text))
-        for item_id in touched:
-            if item_id in old and item_id not in current:
-                removed.append((kind, item_id))
-                size -= len(old[item_id])
+        for item_id in gone:
+            removed.append((kind, item_id))
+            size -= len(old[item_id])
         orders[kind] = ordinal
-        bare[kind] = {}
-    head = _head(after, bare, event_type)
+    head = _head(after, event_type)
     size += len(head) - len(before.head)
-    return Change(head=head, written=written, removed=removed, size=size, models=models, order=orders)
+    return Change(head=head, written=written, removed=removed, size=size, order=orders)
 
 
-def _validated(kind: str, item_id: str, value: Any, event_type: str) -> tuple[Any, str]:
-    """The canonical model of a touched part and its text; it must load again, as a whole state would."""
+def _validated(kind: str, item_id: str, value: Any, event_type: str) -> str:
+    """The text of a touched part; it must load again, as a whole state would."""
     model = KINDS[kind][2]
     try:
         if model is None:
             if not isinstance(value, dict):
                 raise InvalidValue(f"a plugin namespace must be an object, not {type(value).__name__}")
             jsonlimits.check_depth(value, f"plugins.{item_id}")
-            text = encode(value)
-            return json.loads(text), text
+            return encode(value)
+        if not isinstance(value, model):
+            value = structure(value, model)  # a dict where a model belongs: as a whole state's load would take it
         data = unstructure(value)
         jsonlimits.check_depth(data, f"{kind}.{item_id}")
         text = encode(data)
-        return structure(json.loads(text), model), text
+        structure(json.loads(text), model)
+        return text
     except RecursionError:
         raise InvalidValue(f"event {event_type!r} would leave an invalid state: {jsonlimits.message('it')}") from None
     except InvalidValue as exc:
         raise InvalidValue(f"event {event_type!r} would leave an invalid state: {kind} {item_id!r}: {exc}") from None
 
 
-def _head(after: Session, bare: dict[str, dict], event_type: str) -> str:
+def _head(after: Session, event_type: str) -> str:
     """The head's text: the session without its entities, validated the way a whole state is."""
-    state = attrs.evolve(after.state, **{KINDS[k][1]: v for k, v in bare.items() if KINDS[k][0] == "state"})
-    shell = attrs.evolve(after, state=state, plugins=bare["plugins"])
+    state = attrs.evolve(after.state, **{KINDS[k][1]: {} for k in KINDS if KINDS[k][0] == "state"})
+    shell = attrs.evolve(after, state=state, plugins={})
     try:
         data = unstructure(shell)
         text = encode(data)
@@ -327,9 +347,7 @@ def _head(after: Session, bare: dict[str, dict], event_type: str) -> str:
 
 def split(session: Session) -> tuple[str, list[tuple[str, str, int, str]]]:
     """A whole Session as a head and its parts (for a new or restored state)."""
-    empty = Stored(head=encode(unstructure(Session(session_id=session.session_id))))
-    empty.size = len(empty.head)
-    change = changes(empty, Session(session_id=session.session_id), session, "state")
+    change = changes(Stored.empty(session.session_id), Session(session_id=session.session_id), session, "state")
     return change.head, change.written
 
 

@@ -24,11 +24,11 @@ from typing import Any, TypeVar
 from orchcore.clock import now_iso, parse_iso
 from orchcore.errors import DuplicateEvent, InvalidValue, LimitExceeded, StoreError
 from orchcore.gate import clear_flags, touch, write_flag
-from orchcore.models import Event, Session, unstructure
+from orchcore.models import Event, Session
 from orchcore.store import faults
 from orchcore.store.layout import DB_NAME, MIGRATIONS, SCHEMA_VERSION
 from orchcore.store.base import Reduce, SessionInfo, SessionStore, encode_data
-from orchcore.store.parts import Stored, changes, encode, from_snapshot, snapshot_text
+from orchcore.store.parts import Stored, changes, from_snapshot, snapshot_text
 
 T = TypeVar("T")
 
@@ -349,8 +349,7 @@ class SqliteStore(SessionStore):
             if row is None and not create:
                 raise self._unknown(session_id)
             if row is None:
-                before = Stored(head=encode(unstructure(Session(session_id=session_id))))
-                before.size = len(before.head)
+                before = Stored.empty(session_id)
             else:
                 before = self._stored(conn, session_id, row[0], row[1], row[2])
             seq = (row[1] if row else 0) + 1
