@@ -127,6 +127,7 @@ def route(
     """The full path: runtime, session, handlers, merged answer."""
     from pathlib import Path
 
+    from orchcore import lineage
     from orchcore.errors import DuplicateEvent
     from orchcore.protocol import HookEvent, answer, blocks_by_exit_code, merge
     from orchcore.runtime import Runtime
@@ -145,12 +146,14 @@ def route(
         default_on = runtime.config.orchestration_enabled
         transcript = {"transcript_path": event.transcript_path} if event.transcript_path else {}
         session = bus.ensure_session(session_id, source="hook", orchestration_enabled=default_on, **transcript)
-        if name == "SessionStart":
-            session = bus.emit(session_id, "session.started", {"source": event.source or "", **transcript}, "hook")[1]
+        if name == "SessionStart":  # a resume revives the session; a fork looks for its parent (orchcore.lineage)
+            session = lineage.started(runtime, session, event, transcript)
         elif name == "SessionEnd":
             session = bus.emit(session_id, "session.ended", {"reason": event.reason or ""}, "hook")[1]
+        session, linked = lineage.settle(runtime, session, event)  # a fork gets its parent's state once linked
         enabled = session.orchestration_enabled if override is None else override
-        runtime.store.note_activity(session_id, session.orchestration_enabled)
+        if not lineage.pending(session):  # a pending fork keeps no flag file: the gate hands its events here
+            runtime.store.note_activity(session_id, session.orchestration_enabled)
         if not enabled:
             return Reply()
         key = event.key
@@ -162,7 +165,7 @@ def route(
         result = merged.result
         # The answer is decided; what follows is bookkeeping, and it must not cost the answer.
         try:
-            notices = _report_failures(bus, session, failures, merged.conflicts)
+            notices = "\n".join(filter(None, [linked, _report_failures(bus, session, failures, merged.conflicts)]))
             if notices:
                 result = _with_message(result, "\n".join(filter(None, [result.system_message, notices])))
             bus.emit(session_id, "hook.handled", _summary(event, runs, result), "hook", key=key)

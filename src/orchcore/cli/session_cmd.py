@@ -220,3 +220,27 @@ def recover(ctx: typer.Context, session: SessionOption = None, as_json: JsonOpti
     else:
         typer.echo(f"{session_id}: {report.recovered} recovered, {report.recorded} already recorded, "
                    f"{report.pending} not provably past yet")
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="The session whose state is folded in (A); it is left as it is.")],
+    target: Annotated[str, typer.Argument(help="The session that gets A's state, as events (B).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be imported; change nothing.")] = False,
+    archive: Annotated[bool, typer.Option("--archive", help="Archive A once it is merged.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Fold session A's tasks, sprints, epics, agents, messages, teams and metrics into B (B's items win on a clash)."""
+    from orchcore import merge as merging
+
+    runtime = runtime_of(ctx)
+    result = merging.fold(runtime.bus, check_session_id(source), check_session_id(target),
+                          dry_run=dry_run, archive=archive)
+    if as_json:
+        print_json(result)
+        return
+    for line in merging.lines(result):
+        typer.echo(line)
+    if result.get("archived"):
+        typer.echo(f"  archived {result['archived']}")
