@@ -179,7 +179,7 @@ def test_session_list_json_has_one_row_per_session_most_recent_first(orch_cli, s
     assert [r["session_id"] for r in rows] == [OTHER, session_id]
     assert rows[0] == {
         "session_id": OTHER, "created_at": rows[0]["created_at"], "updated_at": rows[0]["updated_at"],
-        "last_seq": 1, "orchestration_enabled": True, "mode": "scrum",
+        "last_seq": 1, "orchestration_enabled": True, "mode": "scrum", "archived_at": None,
     }
     ok(orch_cli("session", "enable", session=session_id))  # now the most recently active
     rows = ok(orch_cli("session", "list", "--json")).json()
