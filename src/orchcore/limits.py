@@ -139,7 +139,7 @@ def orchestrated_sessions(store: Any, but: str | None = None, enough: int | None
         if info.session_id == but or not info.orchestration_enabled or info.archived_at:
             continue
         session = store.load(info.session_id)
-        if session is None or session.ended_at:
+        if session is None or session.ended_at or session.archived_at:  # (not every store lists archived_at)
             continue
         found.append(info.session_id)
         if enough is not None and len(found) >= enough:
