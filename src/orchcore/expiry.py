@@ -67,7 +67,7 @@ def expire_after(runtime: Any) -> timedelta:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def archived_at(store: Any, info: Any) -> str | None:

@@ -183,7 +183,8 @@ def route(
         transcript = {"transcript_path": event.transcript_path} if event.transcript_path else {}
         # A new session past limits.max_sessions starts with orchestration off; ``notice`` tells the user once.
         session, notice = limits.open_hook_session(runtime, session_id, default_on, **transcript)
-        if session.archived_at is not None:  # an archived session's next event revives it (orchcore.expiry)
+        # An archived session's next event revives it (orchcore.expiry); SessionStart says so itself (lineage).
+        if session.archived_at is not None and name != "SessionStart":
             from orchcore import expiry
 
             session = expiry.revive(runtime, session_id, by=name, source="hook")

@@ -211,9 +211,11 @@ def activate_teams(
     as_json: JsonOption = False,
 ) -> None:
     """Activate teams for this session (checked against the installed team definitions)."""
+    from orchcore import expiry
+
     runtime = runtime_of(ctx)
     session_id = session_id_of(session)
-    runtime.store.require(session_id)
+    expiry.require_live(runtime.store.get(session_id))
     known = runtime.plugins.specs("orch_teams")
     if known:
         unknown = [t for t in teams if t not in known]
