@@ -390,21 +390,20 @@ def test_message_sent_queues_a_message_with_from_and_to(orch_bus, session_id, se
     assert message.created_at == event.ts
 
 
-def test_message_delivered_marks_the_messages(emit):
+def test_delivered_messages_leave_the_queue(emit):
     emit("message.sent", id="m-1", **{"from": "a", "to": "b"})
     emit("message.sent", id="m-2", **{"from": "a", "to": "c"})
 
     state = emit("message.delivered", ids=["m-1"])
 
-    assert [(m.id, m.status) for m in state.state.messages] == [("m-1", "delivered"), ("m-2", "queued")]
+    assert [(m.id, m.status) for m in state.state.messages] == [("m-2", "queued")]
 
 
-def test_message_delivered_with_a_status_and_remove(emit):
+def test_a_delivery_with_a_status_leaves_the_queue_too_and_the_log_keeps_the_status(emit, orch_bus, session_id):
     emit("message.sent", id="m-1", **{"from": "a", "to": "b"})
-    emit("message.sent", id="m-2", **{"from": "a", "to": "c"})
 
-    assert emit("message.delivered", ids=["m-2"], status="read").state.messages[1].status == "read"
-    assert [m.id for m in emit("message.delivered", ids=["m-1"], remove=True).state.messages] == ["m-2"]
+    assert emit("message.delivered", ids=["m-1"], status="read").state.messages == []
+    assert orch_bus.store.events(session_id, types=["message.delivered"])[-1].data["status"] == "read"
 
 
 # -- metrics -------------------------------------------------------------------

@@ -179,7 +179,7 @@ def test_session_list_json_has_one_row_per_session_most_recent_first(orch_cli, s
     assert [r["session_id"] for r in rows] == [OTHER, session_id]
     assert rows[0] == {
         "session_id": OTHER, "created_at": rows[0]["created_at"], "updated_at": rows[0]["updated_at"],
-        "last_seq": 1, "orchestration_enabled": True, "mode": "scrum",
+        "last_seq": 1, "orchestration_enabled": True, "mode": "scrum", "archived_at": None,
     }
     ok(orch_cli("session", "enable", session=session_id))  # now the most recently active
     rows = ok(orch_cli("session", "list", "--json")).json()
@@ -764,8 +764,8 @@ def test_a_corrupt_database_is_a_one_line_error_and_stays_untouched(orch_cli, or
         ["state", "set", "mode", "x", "-s", session_id],
     ):
         message = assert_one_line_error(orch_cli(*args))
-        assert f"the state database {database} is corrupt or unreadable" in message
-        assert "move it aside" in message
+        assert f"the state database {database} is " in message
+        assert "not an SQLite database" in message or "is damaged" in message
     assert database.read_bytes() == garbage
     assert sorted(p.name for p in database.parent.iterdir()) == [".gitignore", "orchcore.db"]
 
@@ -876,5 +876,5 @@ def test_console_script_reports_a_corrupt_database_in_one_line(tmp_path, session
     garbage = b"\x00garbage\xff" * 1000
     database.write_bytes(garbage)
     proc = run_orch(project, tmp_path / "cache", "events", "list", session=session_id)
-    assert_process_one_line_error(proc, "is corrupt or unreadable")
+    assert_process_one_line_error(proc, "is not an SQLite database")
     assert database.read_bytes() == garbage

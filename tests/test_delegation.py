@@ -188,7 +188,7 @@ def test_the_session_limit_comes_from_the_environment_or_config(organisation, or
 
     denied = orch_hook(agent_call("toolu_2", "general-purpose")).answer
 
-    assert "the session already runs 1 agents, its limit (max_agents 1)" in \
+    assert "the session already runs 1 agents, its limit (limits.max_agents = 1; raise" in \
         denied["hookSpecificOutput"]["permissionDecisionReason"]
 
 
@@ -233,7 +233,7 @@ def test_messages_for_an_agent_type_reach_the_subagent_when_it_starts(organisati
     assert context.index("[critical] from lead: freeze at 5pm") < context.index("[normal] from qa: use idempotency")
     assert "not for you" not in context
     statuses = {m.id: m.status for m in organisation.store.get(SID).state.messages}
-    assert statuses == {"M-1": "delivered", "M-2": "delivered", "M-3": "queued"}
+    assert statuses == {"M-3": "queued"}  # the delivered ones left the queue
 
 
 ORGANISATION_SOURCE = '''

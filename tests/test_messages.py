@@ -59,7 +59,7 @@ def test_the_queue_refuses_the_message_beyond_its_limit_with_a_clear_error(sessi
     refused = orch_cli("msg", "send", "b", "one too many", session=SID)
 
     assert refused.exit_code == 1
-    assert "the message queue is full (100 queued, at most 100)" in refused.stderr
+    assert "the message queue is full (100 queued, limits.max_messages = 100)" in refused.stderr
     assert len(session.store.get(SID).state.messages) == MAX_QUEUED_MESSAGES  # nothing dropped, nothing added
     with pytest.raises(InvalidValue, match="queue is full"):
         session.emit(SID, "message.sent", {"id": "M-x", "from": "a", "to": "b"})

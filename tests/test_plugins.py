@@ -40,6 +40,7 @@ BUILTINS = {
     "status-segments": ["orch_status_segments"],
     "programs": ["orch_hook_handlers"],
     "delegation": ["orch_event_types", "orch_hook_handlers"],
+    "session-links": ["orch_event_types"],
 }
 
 

@@ -543,8 +543,8 @@ def test_sqlite_corrupt_file_is_a_one_line_store_error(garbage_db, session_id):
     message = str(caught.value)
     assert "\n" not in message
     assert str(path) in message
-    assert "corrupt or unreadable" in message
-    assert "move it aside" in message
+    assert "is not an SQLite database" in message
+    assert caught.value.cause == "not-a-database"
 
 
 def test_sqlite_corrupt_file_is_left_byte_identical(garbage_db, session_id):

@@ -68,6 +68,15 @@ _EXPORTS: dict[str, str] = {
     "SessionInfo": "orchcore.store.base",
     "apply_event": "orchcore.store.base",
     "MemoryStore": "orchcore.store.memory",
+    # a session's lifecycle: checkpoints, rollback, expiry
+    "Checkpoint": "orchcore.checkpoints",
+    "Rollback": "orchcore.checkpoints",
+    "checkpoints_of": "orchcore.checkpoints:checkpoints",
+    "find_checkpoint": "orchcore.checkpoints:find",
+    "create_checkpoint": "orchcore.checkpoints:create",
+    "rollback_target": "orchcore.checkpoints:target",
+    "roll_back": "orchcore.checkpoints:rollback",
+    "require_live": "orchcore.expiry",
     # the domain vocabulary: words, orders, sprints, load, assignment
     "TaskStatus": "orchcore.domain.vocabulary",
     "Priority": "orchcore.domain.vocabulary",
@@ -160,6 +169,7 @@ _EXPORTS: dict[str, str] = {
     "NoSession": "orchcore.errors",
     "PluginConflictError": "orchcore.errors",
     "PluginError": "orchcore.errors",
+    "SessionArchived": "orchcore.errors",
     "StatePathError": "orchcore.errors",
     "StoreError": "orchcore.errors",
     "UnknownEventType": "orchcore.errors",

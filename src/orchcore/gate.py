@@ -87,6 +87,20 @@ def clear_flags(directory: str, session_id: str) -> None:
             pass
 
 
+def flag_files(directory: str) -> dict[str, list[str]]:
+    """Every flag file in the gate folder, by session id (``orch session gc`` removes the stale ones)."""
+    found: dict[str, list[str]] = {}
+    try:
+        names = sorted(os.listdir(os.path.join(directory, GATE_DIR)))
+    except OSError:
+        return found
+    for name in names:
+        session_id, _, kind = name.rpartition(".")
+        if kind in ("on", "off") and session_id:
+            found.setdefault(session_id, []).append(os.path.join(directory, GATE_DIR, name))
+    return found
+
+
 def last_activity(directory: str, session_id: str) -> float | None:
     """When the gate or the router last saw an event of this session (a Unix time)."""
     for enabled in (False, True):

@@ -89,13 +89,46 @@ def respond(
     except (Exception, SystemExit) as exc:
         name = _ascii(str(payload.get("hook_event_name")))
         log(env, project, f"passed through {name}: {type(exc).__name__}: {_ascii(str(exc))}", exc)
+        from orchcore.errors import StoreError
         from orchcore.plugins import strict_plugins
 
+        told = _keep(payload, env, project, str(exc)) if isinstance(exc, StoreError) and not recovered else None
         if strict_plugins(env):
             failed = Reply(exit_code=1)
             failed.stderr = f"orch hook: {type(exc).__name__}: {_ascii(str(exc))}\n"
             return failed
-        return Reply()
+        passed = Reply()
+        if told:  # safe whatever the event: a message, no decision
+            passed.stdout = json.dumps({"systemMessage": told}, ensure_ascii=True) + "\n"
+        return passed
+
+
+def _keep(payload: dict[str, Any], env: dict[str, str], project: str, problem: str) -> str | None:
+    """The store failed: keep the event in the journal (``orchcore.journal``); the notice, once per session."""
+    from orchcore import journal
+
+    kept = journal.keep(payload, env, project)
+    name = _ascii(str(payload.get("hook_event_name")))
+    log(env, project, f"{name}: kept in {kept.where}" if kept.where else f"{name}: LOST, {kept.problem}")
+    session_id = str(payload.get("session_id")).lower()
+    if journal.orchestrated(env, project, session_id) and journal.first_notice(kept, session_id):
+        return journal.notice(problem, kept)
+    return None
+
+
+def _drain_journal(runtime: Any, env: dict[str, str], project: str) -> None:
+    """Events kept while the store failed go before this one, in order; one stat per folder when there are none."""
+    from orchcore import journal
+
+    if not journal.waiting(env, project):
+        return
+    try:
+        applied, left = journal.drain(runtime, env)
+    except (Exception, SystemExit) as exc:  # never the current event's problem
+        log(env, project, f"journal: not drained: {type(exc).__name__}: {_ascii(str(exc))}", exc)
+        return
+    if applied or left:
+        log(env, project, f"journal: {applied} kept event(s) applied, {left} left")
 
 
 def parse_payload(data: bytes) -> tuple[dict[str, Any] | None, str | None]:
@@ -127,8 +160,10 @@ def route(
     """The full path: runtime, session, handlers, merged answer."""
     from pathlib import Path
 
-    from orchcore.errors import DuplicateEvent
-    from orchcore.protocol import HookEvent, answer, blocks_by_exit_code, merge
+    from orchcore import limits
+    from orchcore import lineage
+    from orchcore.errors import DuplicateEvent, StoreError
+    from orchcore.protocol import HookEvent, HookResult, answer, blocks_by_exit_code, merge
     from orchcore.runtime import Runtime
 
     event = HookEvent.from_payload(payload, recovered=recovered, occurred_at=occurred_at)
@@ -141,18 +176,29 @@ def route(
         busy_timeout_s=HOOK_BUSY_TIMEOUT_S,
     )
     try:
+        if not recovered:
+            _drain_journal(runtime, env, project)
         bus = runtime.bus
         default_on = runtime.config.orchestration_enabled
         transcript = {"transcript_path": event.transcript_path} if event.transcript_path else {}
-        session = bus.ensure_session(session_id, source="hook", orchestration_enabled=default_on, **transcript)
-        if name == "SessionStart":
-            session = bus.emit(session_id, "session.started", {"source": event.source or "", **transcript}, "hook")[1]
+        # A new session past limits.max_sessions starts with orchestration off; ``notice`` tells the user once.
+        session, notice = limits.open_hook_session(runtime, session_id, default_on, **transcript)
+        # An archived session's next event revives it (orchcore.expiry); SessionStart says so itself (lineage).
+        if session.archived_at is not None and name != "SessionStart":
+            from orchcore import expiry
+
+            session = expiry.revive(runtime, session_id, by=name, source="hook")
+        if name == "SessionStart":  # a resume revives the session; a fork looks for its parent (orchcore.lineage)
+            session = lineage.started(runtime, session, event, transcript)
         elif name == "SessionEnd":
             session = bus.emit(session_id, "session.ended", {"reason": event.reason or ""}, "hook")[1]
+        session, linked = lineage.settle(runtime, session, event)  # a fork gets its parent's state once linked
         enabled = session.orchestration_enabled if override is None else override
-        runtime.store.note_activity(session_id, session.orchestration_enabled)
+        if not lineage.pending(session):  # a pending fork keeps no flag file: the gate hands its events here
+            runtime.store.note_activity(session_id, session.orchestration_enabled)
         if not enabled:
-            return Reply()
+            told = notice and not recovered
+            return Reply(answer=answer(name, HookResult(system_message=notice))) if told else Reply()
         key = event.key
         if key is not None and runtime.store.recorded_keys(session_id, [key]):
             log(env, project, f"{name}: already recorded as {key}; not applied again")
@@ -162,12 +208,18 @@ def route(
         result = merged.result
         # The answer is decided; what follows is bookkeeping, and it must not cost the answer.
         try:
-            notices = _report_failures(bus, session, failures, merged.conflicts)
+            notices = "\n".join(filter(None, [linked, _report_failures(bus, session, failures, merged.conflicts)]))
             if notices:
                 result = _with_message(result, "\n".join(filter(None, [result.system_message, notices])))
             bus.emit(session_id, "hook.handled", _summary(event, runs, result), "hook", key=key)
         except DuplicateEvent as exc:  # recorded meanwhile by another path: the first record stands
             log(env, project, f"{name}: {exc}")
+        except StoreError as exc:  # answered; kept to be recorded later (a recovered one stays where it was)
+            if recovered:
+                raise
+            told = _keep(payload, env, project, str(exc))
+            if told:
+                result = _with_message(result, "\n".join(filter(None, [result.system_message, told])))
         except OrchError as exc:
             log(env, project, f"{name}: answered, but not recorded: {exc}")
         if recovered:
@@ -254,10 +306,13 @@ def _committer(runtime: Any, session_id: str, handler: str) -> Any:
     """``HookContext.commit``: handlers run in their own thread, so they get their own store connection."""
 
     def commit(event_type: str, data: dict[str, Any]) -> Any:
+        from orchcore import limits
         from orchcore.bus import EventBus
 
         store = runtime.open_store()
         try:
+            data = limits.admit(runtime, session_id, event_type, limits.fit_hook_fields(
+                data, limits.field_bytes(runtime.config)), store=store)
             return EventBus(store, runtime.plugins).emit(session_id, event_type, data, f"handler:{handler}")[1]
         finally:
             if store is not runtime.store:
@@ -267,12 +322,17 @@ def _committer(runtime: Any, session_id: str, handler: str) -> Any:
 
 
 def _commit(runtime: Any, session_id: str, handler: str, emitted: list) -> str | None:
-    """Record the events a handler emitted; a rejected one makes the handler a failure, not ours."""
-    from orchcore.errors import OrchError
+    """Record the events a handler emitted (long text cut, limits added); a rejected one makes the handler a failure."""
+    from orchcore import limits
+    from orchcore.errors import OrchError, StoreError
 
+    field_bytes = limits.field_bytes(runtime.config)
     for event_type, data in emitted:
         try:
+            data = limits.admit(runtime, session_id, event_type, limits.fit_hook_fields(data, field_bytes))
             runtime.bus.emit(session_id, event_type, data, source=f"handler:{handler}")
+        except StoreError:
+            raise  # the store's failure, not the handler's: the event is kept in the journal
         except OrchError as exc:
             return f"emitted an event that was rejected ({event_type}: {exc})"
     return None

@@ -44,7 +44,7 @@ def test_rollback_to_a_checkpoint_restores_that_state_and_keeps_the_log(run, orc
     run("orchestration", "set-mode", "sprint_execution")
     before = last_seq(orch_bus, session_id)
 
-    result = run("rollback", "--checkpoint", "mid-sprint", "--json").json()
+    result = run("debug", "rollback", "--checkpoint", "mid-sprint", "--json").json()
 
     restored = state(orch_bus, session_id)
     assert work_state(restored) == work_state(at_checkpoint)
@@ -69,14 +69,14 @@ def test_rollback_to_an_event_number(run, orch_bus, prepared, session_id):
 
 def test_checkpoints_and_rollbacks_survive_a_rollback(run, orch_bus, prepared, session_id):
     run("checkpoint", "create", "later")
-    run("rollback", "before-sprint")  # a bare word: a checkpoint name
+    run("debug", "rollback", "before-sprint")  # a bare word: a checkpoint name
 
     mine = state(orch_bus, session_id).plugins["orch-commands"]
     assert set(mine["checkpoints"]) == {"before-sprint", "later"}  # "later" is still reachable
     (record,) = mine["rollbacks"]
     assert (record["to_seq"], record["checkpoint"]) == (1, "before-sprint")
 
-    run("rollback", "later")
+    run("rollback", "--to", "later")  # the core's orch rollback: --to takes a checkpoint name too
     assert state(orch_bus, session_id).current_sprint == "s1"
     assert len(state(orch_bus, session_id).plugins["orch-commands"]["rollbacks"]) == 2
     assert_replay_equals_stored(run, orch_bus, session_id)
@@ -95,7 +95,7 @@ def test_a_rollback_can_be_undone_by_rolling_back_to_the_event_before_it(run, or
 
 
 def test_events_after_a_rollback_build_on_the_restored_state(run, orch_bus, prepared, session_id):
-    run("rollback", "before-sprint")
+    run("rollback", "--to", "before-sprint")
     run("sprint", "start", "Again", "days=5")
     run("sprint", "add-task", "Fresh start")
 
@@ -107,7 +107,7 @@ def test_events_after_a_rollback_build_on_the_restored_state(run, orch_bus, prep
 def test_a_dry_run_shows_the_changes_and_records_nothing(run, orch_bus, prepared, session_id):
     count = last_seq(orch_bus, session_id)
 
-    result = run("rollback", "checkpoint=before-sprint", "--dry-run", "--json").json()
+    result = run("debug", "rollback", "checkpoint=before-sprint", "--dry-run", "--json").json()
 
     assert result["dry_run"] is True
     assert result["changes"]["current_sprint"] == {"from": "s1", "to": None}
@@ -116,7 +116,7 @@ def test_a_dry_run_shows_the_changes_and_records_nothing(run, orch_bus, prepared
 
 
 def test_rollback_text_says_what_changed(run, prepared):
-    text = run("rollback", "checkpoint=before-sprint").stdout
+    text = run("debug", "rollback", "checkpoint=before-sprint").stdout
 
     assert text.startswith("Rolled back to checkpoint before-sprint (event 1): ")
     assert "(nothing deleted; undo with: orch rollback --to " in text
@@ -125,7 +125,7 @@ def test_rollback_text_says_what_changed(run, prepared):
 
 
 @pytest.mark.parametrize("args, message", [
-    ([], "orch rollback: name a target: --to SEQ or --checkpoint NAME (checkpoints: before-sprint (event 1))"),
+    ([], "orch debug rollback: name a target: --to SEQ or --checkpoint NAME (checkpoints: before-sprint (event 1))"),
     (["--to", "0"], "event 0 is not in this session's log (events 1 to 13)"),
     (["--to", "99"], "event 99 is not in this session's log (events 1 to 13)"),
     (["--to", "13"], "the state is already that of event 13, the last one; nothing to roll back"),
@@ -137,7 +137,7 @@ def test_bad_rollback_targets_are_one_line_errors_and_change_nothing(run, orch_b
                                                                      message):
     assert last_seq(orch_bus, session_id) == 13
 
-    result = run("rollback", *args, ok=False)
+    result = run("debug", "rollback", *args, ok=False)
 
     assert result.exit_code == 1
     assert result.stderr.startswith("orch: error: ") and message in result.stderr and result.stderr.count("\n") == 1
@@ -184,7 +184,7 @@ def test_events_filter_by_type_since_a_checkpoint_and_limit(run, prepared):
 
 
 def test_event_lines_leave_out_a_rollbacks_snapshot(run, prepared):
-    run("rollback", "2")
+    run("rollback", "--to", "2")
 
     line = run("debug", "events", "type=state.restored").stdout
 

@@ -68,7 +68,9 @@ def test_installed_the_packs_show_in_orch_plugins_list(orch):
     for name, row in rows.items():
         assert row["status"] == "active", row
         assert "orch_commands" in row["hooks"] and "orch_cli_commands" in row["hooks"]
-    assert "orch_event_types" in rows["commands-debug"]["hooks"]
+    assert "orch_event_types" in rows["commands-team"]["hooks"]
+    # checkpoint.created and state.restored are the core's now (orchcore.builtin.lifecycle_events)
+    assert "orch_event_types" not in rows["commands-debug"]["hooks"] + rows["commands-state"]["hooks"]
 
 
 def test_installed_the_commands_are_orch_sub_commands(orch):

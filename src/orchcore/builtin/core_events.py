@@ -19,12 +19,15 @@ from orchcore.domain.vocabulary import (
     SprintStatus,
     TaskStatus,
 )
+from orchcore import limits
 from orchcore.errors import InvalidValue
 from orchcore.models import Agent, Epic, Event, Message, Session, Sprint, Task, Team, structure, unstructure
 from orchcore.plugins import hookimpl
 from orchcore.specs import EventType
 
-MAX_QUEUED_MESSAGES = 100  # per session: beyond it a send is refused, never silently dropped
+# Queued messages per session when the event does not say (limits.max_messages): beyond it a send is refused,
+# never silently dropped. The configured value travels in the event (``orchcore.limits.admit``).
+MAX_QUEUED_MESSAGES = limits.DEFAULT_MAX_MESSAGES
 
 
 def _create(collection: dict[str, Any], cls: type, event: Event, kind: str) -> Any:
@@ -114,7 +117,28 @@ def state_set(session: Session, event: Event) -> Session:
 
     if "value" not in event.data:
         raise InvalidValue("event 'state.set' needs 'value'")
-    return set_path(session, event.need("path"), event.data["value"])
+    path = event.need("path")
+    new = set_path(session, path, event.data["value"])
+    if limits.touches_messages(path):
+        _check_queue(session.state.messages, new.state.messages, limits.message_limit(event.data))
+    return new
+
+
+def _check_queue(before: list[Message], after: list[Message], limit: int) -> None:
+    """Messages written by path keep the queue's rules: known priorities, one id each, at most ``limit`` queued.
+
+    A write that does not add to a queue already over a lowered limit passes.
+    """
+    ids = [m.id for m in after]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise InvalidValue(f"message id {', '.join(map(repr, repeated))} would be there twice")
+    for message in after:
+        if message.priority not in PRIORITIES:
+            raise InvalidValue(f"message {message.id!r}: priority must be one of {', '.join(PRIORITIES)}")
+    queued = sum(m.status == MessageStatus.QUEUED for m in after)
+    if queued > limit and queued > sum(m.status == MessageStatus.QUEUED for m in before):
+        raise limits.queue_full(queued, limit)
 
 
 # -- agents ------------------------------------------------------------
@@ -233,17 +257,15 @@ def sprint_completed(session: Session, event: Event) -> Session:
 
 def message_sent(session: Session, event: Event) -> Session:
     event.need("id")
-    message = _merge(None, Message, event.data)
+    message = _merge(None, Message, {k: v for k, v in event.data.items() if k != "limits"})
     if message.priority not in PRIORITIES:
         raise InvalidValue(f"message priority must be one of {', '.join(PRIORITIES)}")
     if any(m.id == message.id for m in session.state.messages):
         raise InvalidValue(f"message {message.id!r} already exists")
     queued = sum(m.status == MessageStatus.QUEUED for m in session.state.messages)
-    if queued >= MAX_QUEUED_MESSAGES:
-        raise InvalidValue(
-            f"the message queue is full ({queued} queued, at most {MAX_QUEUED_MESSAGES}): "
-            "receive or clear messages first (`orch msg receive`, `orch msg status`)"
-        )
+    limit = limits.message_limit(event.data)
+    if queued >= limit:
+        raise limits.queue_full(queued, limit)
     message.created_at = event.ts
     message.status = MessageStatus.QUEUED
     session.state.messages.append(message)
@@ -251,17 +273,15 @@ def message_sent(session: Session, event: Event) -> Session:
 
 
 def message_delivered(session: Session, event: Event) -> Session:
+    """Delivered messages leave the queue (the state); the log keeps them, with their ``status`` if given."""
     ids = event.need("ids", list)
     if not all(isinstance(i, str) for i in ids):
         raise InvalidValue("event 'message.delivered': ids must be message ids (strings)")
     status = event.data.get("status", MessageStatus.DELIVERED)
     if not isinstance(status, str) or not status:
         raise InvalidValue("event 'message.delivered': status must be a non-empty string")
-    for message in session.state.messages:
-        if message.id in ids:
-            message.status = status
-    if event.data.get("remove"):
-        session.state.messages = [m for m in session.state.messages if m.id not in set(ids)]
+    delivered = set(ids)
+    session.state.messages = [m for m in session.state.messages if m.id not in delivered]
     return session
 
 
@@ -346,7 +366,7 @@ CORE_EVENT_TYPES = [
     EventType("hook.handled", hook_handled, "a hook event was routed: {event, tool_name?, agent_id?, handlers, answer?}"),
     EventType("hook.failure_reported", failure_reported,
               "the user was told once that a plugin failed in a handler: {handler, plugin?}"),
-    EventType("state.set", state_set, "a value written at a state path: {path, value}"),
+    EventType("state.set", state_set, "a value written at a state path: {path, value, limits?: {messages}}"),
     EventType("agent.upserted", agent_upserted, "an agent appears or changes: {id, ...fields}"),
     EventType("agent.status", agent_status, "an agent's status changes: {id, status}"),
     EventType("task.created", task_created, "a task is created: {id, title, ...fields}"),
@@ -356,8 +376,8 @@ CORE_EVENT_TYPES = [
     EventType("epic.created", epic_created, "an epic is created and becomes current: {id, title}"),
     EventType("sprint.started", sprint_started, "a sprint starts and becomes current: {id, name, epic?, teams?}"),
     EventType("sprint.completed", sprint_completed, "a sprint ends: {id}"),
-    EventType("message.sent", message_sent, "a message is queued: {id, from, to, type, priority, payload}"),
-    EventType("message.delivered", message_delivered, "messages delivered: {ids, status?, remove?}"),
+    EventType("message.sent", message_sent, "a message is queued: {id, from, to, type, priority, payload, limits?: {messages}}"),
+    EventType("message.delivered", message_delivered, "messages delivered, and so out of the queue: {ids, status?}"),
     EventType("metric.recorded", metric_recorded, "a metric changes: {name, value, op: inc|set}"),
     EventType("plugin.error", plugin_error, "a plugin failed and was skipped: {plugin, where, error}"),
 ]

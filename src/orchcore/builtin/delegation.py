@@ -30,6 +30,7 @@ from orchcore.clock import parse_iso
 from orchcore.config_schema import MAX_AGENTS
 from orchcore.domain.vocabulary import AgentStatus, MessageStatus, TaskStatus, priority_rank
 from orchcore.errors import InvalidValue
+from orchcore.limits import how_to_change
 from orchcore.models import Agent, Delegation, Event, Session
 from orchcore.plugins import hookimpl
 from orchcore.protocol import HookResult
@@ -277,7 +278,8 @@ def _over_capacity(session: Session, delegation: Delegation, limits: dict) -> st
     in_flight = _in_flight(session, delegation.requested_at)
     session_limit = limits.get("session")
     if isinstance(session_limit, int) and len(in_flight) >= session_limit:
-        return f"orchcore: the session already runs {len(in_flight)} agents, its limit (max_agents {session_limit})"
+        return (f"orchcore: the session already runs {len(in_flight)} agents, its limit "
+                f"({MAX_AGENTS.name} = {session_limit}; {how_to_change(MAX_AGENTS)})")
     team_limit = limits.get("team")
     if delegation.team and isinstance(team_limit, int):
         running = sum(d.team == delegation.team for d in in_flight)

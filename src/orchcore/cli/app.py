@@ -104,6 +104,7 @@ def make_app() -> Any:
     import orchcore.cli.plugins_cmd as plugins_cmd
     import orchcore.cli.profile_cmd as profile_cmd
     import orchcore.cli.program_cmd as program_cmd
+    import orchcore.cli.rollback_cmd as rollback_cmd
     import orchcore.cli.runtime_cmd as runtime_cmd
     import orchcore.cli.session_cmd as session_cmd
     import orchcore.cli.state_cmd as state_cmd
@@ -140,4 +141,5 @@ def make_app() -> Any:
     app.command("dashboard")(dashboard_cmd.dashboard)
     app.command("demo")(demo_cmd.demo)
     app.command("profile")(profile_cmd.profile)
+    app.command("rollback")(rollback_cmd.rollback)
     return typer.main.get_command(app)

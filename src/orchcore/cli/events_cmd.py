@@ -119,8 +119,12 @@ def emit(
         raise OrchError(f"--data is not valid JSON ({exc})") from None
     if not isinstance(payload, dict):
         raise OrchError("--data must be a JSON object")
+    from orchcore import limits
+
     runtime = runtime_of(ctx)
-    event, _ = runtime.bus.emit(session_id_of(session), type, payload, source=source)
+    session_id = session_id_of(session)
+    payload = limits.admit(runtime, session_id, type, payload)  # the project's limits, as on every other path
+    event, _ = runtime.bus.emit(session_id, type, payload, source=source)
     if as_json:
         print_json(event_json(event))
     else:

@@ -4,7 +4,9 @@ Messages are queued with a priority (critical > high > normal > low) and
 received in that order, oldest first within a priority. A recipient is an
 agent (id, name or type), a team, or ``all``; ``receive --as NAME`` takes what
 is addressed to that name, to its team (``--team``) and to ``all``. At most
-100 messages wait per session: beyond that a send is refused with an error.
+``limits.max_messages`` (100) wait per session: beyond that a send is refused
+with an error naming the limit. A received message leaves the queue; the log
+keeps it (``orch events list --type message.delivered``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from orchcore import limits
 from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of, session_of
 from orchcore.cli.output import print_json, table
 from orchcore.domain.vocabulary import PRIORITIES, MessageStatus, priority_rank
@@ -31,7 +34,8 @@ def _send(ctx, session, sender, recipient, text, priority, kind, as_json) -> Non
     session_id = session_id_of(session)
     data = {"id": f"M-{uuid.uuid4().hex[:8]}", "from": sender, "to": recipient, "type": kind,
             "priority": priority, "payload": text}
-    event, _ = runtime.bus.emit(session_id, "message.sent", data, source="cli")
+    sent = limits.admit(runtime, session_id, "message.sent", data)  # held to the configured queue limit
+    event, _ = runtime.bus.emit(session_id, "message.sent", sent, source="cli")
     if as_json:
         print_json({**data, "seq": event.seq})
     else:
@@ -102,16 +106,18 @@ def receive(
 
 @app.command("status")
 def status(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
-    """The queue: how many wait, per recipient and priority."""
-    from orchcore.builtin.core_events import MAX_QUEUED_MESSAGES
+    """The queue: how many wait, per recipient and priority; how many were delivered (from the log)."""
+    from orchcore.config_schema import MAX_MESSAGES
 
+    runtime = runtime_of(ctx)
     state = session_of(ctx, session)
     queued = [m for m in state.state.messages if m.status == MessageStatus.QUEUED]
     per: dict[tuple[str, str], int] = {}
     for m in queued:
         per[(m.recipient, m.priority)] = per.get((m.recipient, m.priority), 0) + 1
-    data = {"queued": len(queued), "limit": MAX_QUEUED_MESSAGES,
-            "delivered": sum(m.status != MessageStatus.QUEUED for m in state.state.messages),
+    deliveries = runtime.store.events(state.session_id, types=["message.delivered"])
+    data = {"queued": len(queued), "limit": MAX_MESSAGES.read(runtime.config),
+            "delivered": len({i for e in deliveries for i in e.data.get("ids", [])}),
             "by_recipient": [{"to": to, "priority": p, "count": n}
                              for (to, p), n in sorted(per.items(), key=lambda kv: (kv[0][0], priority_rank(kv[0][1])))]}
     if as_json:

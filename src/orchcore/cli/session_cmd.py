@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from orchcore import limits
 from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of
 from orchcore.cli.output import console, note, print_json, table
 from orchcore.domain.teams import team_definitions
@@ -72,31 +73,46 @@ def _show(session: Session, last_seq: int, last_seen: str | None = None) -> None
 
 
 @app.command("list")
-def list_sessions(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Every session in this project's store, most recently active first."""
-    infos = runtime_of(ctx).store.sessions()
+def list_sessions(
+    ctx: typer.Context,
+    show_all: Annotated[bool, typer.Option("--all", help="Archived sessions too (marked).")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Every session in this project's store, most recently active first (archived ones with --all)."""
+    from orchcore import expiry
+
+    store = runtime_of(ctx).store
+    listed = [(i, expiry.archived_at(store, i)) for i in store.sessions()]
+    hidden = sum(archived is not None for _, archived in listed)
+    if not show_all:
+        listed = [(i, archived) for i, archived in listed if archived is None]
     if as_json:
         print_json([
             {
                 "session_id": i.session_id, "created_at": i.created_at, "updated_at": i.updated_at,
                 "last_seq": i.last_seq, "orchestration_enabled": i.orchestration_enabled, "mode": i.mode,
+                "archived_at": archived,
             }
-            for i in infos
+            for i, archived in listed
         ])
         return
-    if not infos:
-        typer.echo("no sessions yet (Claude Code creates them through `orch hook`, or use `orch session create`)")
+    more = f" ({hidden} archived: `orch session list --all`)" if hidden and not show_all else ""
+    if not listed:
+        typer.echo("no sessions yet (Claude Code creates them through `orch hook`, or use `orch session create`)"
+                   if not hidden else f"no active sessions{more}")
         return
     current = os.environ.get("CLAUDE_CODE_SESSION_ID", "").lower()
     table(
         None,
         ["", "session", "orchestration", "mode", "events", "updated"],
         [
-            ["*" if i.session_id == current else "", i.session_id, "on" if i.orchestration_enabled else "off",
-             i.mode, i.last_seq, i.updated_at]
-            for i in infos
+            ["*" if i.session_id == current else ("archived" if archived else ""), i.session_id,
+             "on" if i.orchestration_enabled else "off", i.mode, i.last_seq, i.updated_at]
+            for i, archived in listed
         ],
     )
+    if more:
+        note(more.strip(" ()"))
 
 
 @app.command("show")
@@ -135,6 +151,7 @@ def create(
     fields: dict = {"orchestration_enabled": enable}
     if mode:
         fields["mode"] = mode
+    fields = limits.admit(runtime, chosen, "session.created", fields)  # limits.max_sessions
     state = runtime.bus.create_session(chosen, source="cli", **fields)
     if as_json:
         print_json(session_json(state, 1))
@@ -143,8 +160,12 @@ def create(
 
 
 def _emit(ctx: typer.Context, session: str | None, type: str, data: dict, as_json: bool, done: str) -> None:
+    from orchcore import expiry
+
     runtime = runtime_of(ctx)
     session_id = session_id_of(session)
+    expiry.require_live(runtime.store.get(session_id))  # archived: read-only until revived
+    data = limits.admit(runtime, session_id, type, data)  # limits.max_sessions when it turns orchestration on
     event, state = runtime.bus.emit(session_id, type, data, source="cli")
     if as_json:
         print_json(session_json(state, event.seq))
@@ -190,9 +211,11 @@ def activate_teams(
     as_json: JsonOption = False,
 ) -> None:
     """Activate teams for this session (checked against the installed team definitions)."""
+    from orchcore import expiry
+
     runtime = runtime_of(ctx)
     session_id = session_id_of(session)
-    runtime.store.require(session_id)
+    expiry.require_live(runtime.store.get(session_id))
     known = runtime.plugins.specs("orch_teams")
     if known:
         unknown = [t for t in teams if t not in known]
@@ -202,6 +225,71 @@ def activate_teams(
         note("no team definitions are installed; activating the names as given")
     data = {"teams": teams, "replace": replace, "definitions": team_definitions(known, teams)}
     _emit(ctx, session_id, "session.teams", data, as_json, "active teams updated")
+
+
+@app.command("checkpoint")
+def checkpoint(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="The checkpoint's name; default cp-N.")] = None,
+    note_text: Annotated[str, typer.Option("--note", "-m", help="Why, in a few words.")] = "",
+    force: Annotated[bool, typer.Option("--force", help="Move an existing checkpoint of this name here.")] = False,
+    session: SessionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Mark the state as of now under a name, to roll back to (`orch rollback --to NAME`); snapshots it."""
+    from orchcore import checkpoints, expiry
+
+    runtime = runtime_of(ctx)
+    session_id = session_id_of(session)
+    expiry.require_live(runtime.store.get(session_id))
+    made, snapshot = checkpoints.create(runtime, session_id, name, note_text, force=force)
+    if as_json:
+        print_json({"session_id": session_id, "checkpoint": made.as_dict(), "snapshot": snapshot})
+        return
+    typer.echo(f"{session_id}: checkpoint {made.name} marks the state after event {made.seq}; "
+               f"return to it with `orch rollback --to {made.name}`")
+
+
+@app.command("revive")
+def revive(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
+    """Make an archived session live (and writable) again, as its next hook event would."""
+    from orchcore import expiry
+
+    runtime = runtime_of(ctx)
+    session_id = session_id_of(session)
+    before = runtime.store.get(session_id)
+    expiry.revive(runtime, session_id, by="orch session revive", source="cli")
+    if as_json:
+        print_json({"session_id": session_id, "revived": before.archived_at is not None, "archived_at": None})
+        return
+    typer.echo(f"{session_id}: revived (archived since {before.archived_at})" if before.archived_at
+               else f"{session_id}: not archived; nothing to do")
+
+
+@app.command("gc")
+def gc(
+    ctx: typer.Context,
+    older_than: Annotated[str, typer.Option("--older-than", help="Remove archived sessions idle this long: 7d, 36h.")]
+    = "7d",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would go; change nothing.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Archive idle sessions, remove archived ones idle longer than --older-than, and stale gate flag files."""
+    from orchcore import expiry
+
+    runtime = runtime_of(ctx)
+    done = expiry.collect(runtime, expiry.parse_age(older_than), dry_run=dry_run)
+    if as_json:
+        print_json({"dry_run": done.dry_run, "archived": done.archived, "removed": done.removed, "kept": done.kept,
+                    "flag_files": done.flags})
+        return
+    would = "would " if dry_run else ""
+    lines = [f"{would}archive {sid} (no activity for {expiry.expire_after(runtime).total_seconds() / 3600:g} h)"
+             for sid in done.archived]
+    lines += [f"{would}remove session {sid} (archived, idle over {older_than})" for sid in done.removed]
+    lines += [f"kept session {sid}: the {runtime.store.name} store cannot remove sessions" for sid in done.kept]
+    lines += [f"{would}remove flag file {path}" for path in done.flags]
+    typer.echo("\n".join(lines) if lines else "nothing to collect")
 
 
 @app.command("recover")
@@ -220,3 +308,27 @@ def recover(ctx: typer.Context, session: SessionOption = None, as_json: JsonOpti
     else:
         typer.echo(f"{session_id}: {report.recovered} recovered, {report.recorded} already recorded, "
                    f"{report.pending} not provably past yet")
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="The session whose state is folded in (A); it is left as it is.")],
+    target: Annotated[str, typer.Argument(help="The session that gets A's state, as events (B).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be imported; change nothing.")] = False,
+    archive: Annotated[bool, typer.Option("--archive", help="Archive A once it is merged.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Fold session A's tasks, sprints, epics, agents, messages, teams and metrics into B (B's items win on a clash)."""
+    from orchcore import merge as merging
+
+    runtime = runtime_of(ctx)
+    result = merging.fold(runtime.bus, check_session_id(source), check_session_id(target),
+                          dry_run=dry_run, archive=archive)
+    if as_json:
+        print_json(result)
+        return
+    for line in merging.lines(result):
+        typer.echo(line)
+    if result.get("archived"):
+        typer.echo(f"  archived {result['archived']}")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from orchcore import jsonlimits
+from orchcore import jsonlimits, limits
 from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of, session_of
 from orchcore.cli.output import print_json
 from orchcore.statepath import get_path, set_path
@@ -59,7 +59,8 @@ def set_(
     session_id = session_id_of(session)
     parsed = parse_value(value, string)
     set_path(runtime.store.get(session_id), path, parsed)  # check first: a clear error, nothing written
-    event, state = runtime.bus.emit(session_id, "state.set", {"path": path, "value": parsed}, source="cli")
+    data = limits.admit(runtime, session_id, "state.set", {"path": path, "value": parsed})
+    event, state = runtime.bus.emit(session_id, "state.set", data, source="cli")
     if as_json:
         print_json({"seq": event.seq, "path": path, "value": get_path(state, path)})
     else:

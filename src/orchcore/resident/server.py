@@ -66,6 +66,9 @@ class Server:
         self.started = time.time()
         self.zygote_pipe: int | None = None
         self._lock = threading.Lock()
+        from orchcore.housekeeping import Housekeeping
+
+        self.housekeeping = Housekeeping(self.project, self.state_dir, self.base_env)
 
     # -- start -------------------------------------------------------
 
@@ -200,7 +203,7 @@ class Server:
         self.zygote_pipe = alive_write
 
     def periodic(self, identity: int, now: float) -> None:
-        """Once a second: stop when idle, stale or replaced; follow the settings' http endpoint."""
+        """Once a second: stop when idle, stale or replaced; follow the settings' http endpoint; housekeeping."""
         if self.stale():
             self.stop(RESTART)
         elif _inode(self.path) != identity or not os.path.isdir(self.state_dir):
@@ -209,6 +212,7 @@ class Server:
             self.stop(0)
         else:
             self.refresh_endpoint()
+            self.housekeeping.due(now - self.last_used, now)  # expiry and backups while idle, in a thread
 
     def stop(self, code: int) -> None:
         self.exit_code = code

@@ -156,19 +156,13 @@ def check_teams(plugins, session, teams: list[str]) -> None:
 
 
 def checkpoints(runtime, session_id: str) -> dict[str, dict[str, Any]]:
-    """Checkpoints by name, read from the log (a later checkpoint of the same name wins)."""
-    found: dict[str, dict[str, Any]] = {}
-    for event in runtime.store.events(session_id, types=["checkpoint.created"]):
-        name = event.data.get("name")
-        if isinstance(name, str) and isinstance(event.data.get("seq"), int):
-            found[name] = {"name": name, "seq": event.data["seq"], "ts": event.ts,
-                           "note": event.data.get("note") or "", "event": event.seq}
-    return found
+    """Checkpoints by name, read from the log by the core (a later checkpoint of the same name wins)."""
+    from orchcore.api import checkpoints_of
+
+    return {name: cp.as_dict() for name, cp in checkpoints_of(runtime.store, session_id).items()}
 
 
 def find_checkpoint(runtime, session_id: str, name: str) -> dict[str, Any]:
-    found = checkpoints(runtime, session_id)
-    if name not in found:
-        known = ", ".join(sorted(found)) or "none yet (create one with orch checkpoint create NAME)"
-        raise OrchError(f"no checkpoint {name!r} in this session (checkpoints: {known})")
-    return found[name]
+    from orchcore.api import find_checkpoint as core_find
+
+    return core_find(runtime.store, session_id, name).as_dict()

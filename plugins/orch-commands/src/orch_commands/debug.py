@@ -1,17 +1,17 @@
 """The debug pack: ``/orchestration:inspect-state``, ``list-events``, ``replay-events``,
 ``profile-hooks`` and ``rollback``.
 
-In a terminal: ``orch debug state|events|replay|profile|rollback``, and
-``orch rollback`` on its own. Adds the event type ``state.restored``: a
-rollback records the whole state at its target as a new event, so nothing is
+In a terminal: ``orch debug state|events|replay|profile|rollback``; the
+core's ``orch rollback --to SEQ|CHECKPOINT`` does what ``orch debug rollback``
+does. A rollback is the core's (``roll_back``, event type ``state.restored``):
+it records the whole state at its target as a new event, so nothing is
 deleted and replaying the full log still gives the stored state.
 """
 
 from __future__ import annotations
 
-from orch_commands import events
 from orch_commands.specs import slash_command
-from orchcore.api import CliCommand, EventType, hookimpl
+from orchcore.api import CliCommand, hookimpl
 
 INSPECT_STATE = slash_command(
     "inspect-state",
@@ -88,20 +88,10 @@ EXAMPLES = {
     "rollback": ["checkpoint=before-sprint", "to=2"],
 }
 
-EVENT_TYPES = [
-    EventType("state.restored", events.state_restored,
-              "a rollback: the state becomes the snapshot at to_seq: {to_seq, snapshot, checkpoint?, undone}"),
-]
-
 
 @hookimpl
 def orch_commands():
     return COMMANDS
-
-
-@hookimpl
-def orch_event_types():
-    return EVENT_TYPES
 
 
 @hookimpl
@@ -111,13 +101,6 @@ def orch_cli_commands():
 
         return app
 
-    def load_rollback():
-        from orch_commands.debug_cli import rollback_app
-
-        return rollback_app
-
     return [
         CliCommand(name="debug", help="Debug a session: state, events, replay, profile, rollback.", load=load_debug),
-        CliCommand(name="rollback", help="Roll a session's state back to an event or checkpoint (nothing is deleted).",
-                   load=load_rollback),
     ]

@@ -1,4 +1,4 @@
-"""``orch debug`` (state, events, replay, profile, rollback) and ``orch rollback``."""
+"""``orch debug``: state, events, replay, profile, rollback (the core's, with this pack's arguments and diff)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from typing import Any
 
 import typer
 
-from orch_commands import events as reducers
-from orch_commands.args import Param, epilog
+from orch_commands.args import Param
 from orch_commands.cli import (
     NAMESPACE,
-    RAW,
     ArgsArgument,
     Call,
     checkpoints,
@@ -352,58 +350,31 @@ def _without_our_record(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def rollback_now(call: Call) -> None:
-    """Rebuild the state after event N and record it as a new ``state.restored`` event."""
-    current = call.state()
+    """Rebuild the state after event N and record it as a new ``state.restored`` event (the core's rollback)."""
+    from orchcore.api import require_live, roll_back
+
+    current = require_live(call.state())
     to, name = _target(call, "to")
     if to is None:
         cps = ", ".join(f"{n} (event {c['seq']})" for n, c in checkpoints(call.runtime, call.session_id).items())
         raise OrchError(f"{call.command}: name a target: --to SEQ or --checkpoint NAME (checkpoints: {cps or 'none'})")
-    last = call.last_seq()
-    if not 1 <= to <= last:
-        raise OrchError(f"event {to} is not in this session's log (events 1 to {last})")
-    if to == last:
-        raise OrchError(f"the state is already that of event {to}, the last one; nothing to roll back")
-    snapshot = call.runtime.bus.replay(call.session_id, upto=to)
-    undone = last - to
     point = f"checkpoint {name} (event {to})" if name else f"event {to}"
-    if call.get("dry-run"):
-        from orchcore.api import Event
-
-        preview = reducers.state_restored(  # exactly what the event would do, without recording it
-            call.runtime.store.get(call.session_id),
-            Event(seq=last + 1, session_id=call.session_id, ts="", type="state.restored", source="cli",
-                  data={"to_seq": to, "snapshot": unstructure(snapshot)}),
-        )
-        changes = _without_our_record(diff_states(current, preview))
+    done = roll_back(call.runtime, call.session_id, to, name, preview=bool(call.get("dry-run")))
+    changes = _without_our_record(diff_states(current, done.after))
+    if done.event is None:
         call.done({"session_id": call.session_id, "dry_run": True, "to_seq": to, "checkpoint": name,
-                   "undone": undone, "changes": changes},
-                  [f"Rolling back to {point} would undo {undone} event(s) (nothing changed yet):", *diff_lines(changes)])
+                   "undone": done.undone, "changes": changes},
+                  [f"Rolling back to {point} would undo {done.undone} event(s) (nothing changed yet):",
+                   *diff_lines(changes)])
         return
-    data: dict[str, Any] = {"to_seq": to, "undone": undone, "snapshot": unstructure(snapshot)}
-    if name:
-        data["checkpoint"] = name
-    event, restored = call.emit("state.restored", data)
-    changes = _without_our_record(diff_states(current, restored))
-    lines = [f"Rolled back to {point}: {undone} event(s) undone, recorded as event {event.seq} (nothing deleted; "
-             f"undo with: orch rollback --to {event.seq - 1}).", "Changed (before -> now):", *diff_lines(changes)]
-    call.done({"session_id": call.session_id, "seq": event.seq, "to_seq": to, "checkpoint": name, "undone": undone,
-               "changes": changes, "session": unstructure(restored)}, lines)
+    seq = done.event.seq
+    lines = [f"Rolled back to {point}: {done.undone} event(s) undone, recorded as event {seq} (nothing deleted; "
+             f"undo with: orch rollback --to {seq - 1}).", "Changed (before -> now):", *diff_lines(changes)]
+    call.done({"session_id": call.session_id, "seq": seq, "to_seq": to, "checkpoint": name, "undone": done.undone,
+               "changes": changes, "session": unstructure(done.after)}, lines)
 
 
 @command(app, "rollback", ROLLBACK)
 def rollback(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
     """Roll the state back to an event or checkpoint: recorded as a new event, nothing is deleted."""
     rollback_now(Call(ctx, args, ROLLBACK, "orch debug rollback", session, as_json))
-
-
-rollback_app = typer.Typer(
-    help="Roll a session's state back to an event or a checkpoint (recorded as a new event; nothing is deleted).",
-    add_completion=False, pretty_exceptions_enable=False,
-)
-
-
-@rollback_app.callback(invoke_without_command=True, context_settings=RAW, epilog=epilog(ROLLBACK))
-def rollback_root(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None,
-                  as_json: JsonOption = False):
-    """Roll the state back to an event (--to SEQ) or a checkpoint (--checkpoint NAME); nothing is deleted."""
-    rollback_now(Call(ctx, args, ROLLBACK, "orch rollback", session, as_json))

@@ -1,14 +1,14 @@
 """The state pack: ``/orchestration:enable-orchestration``, ``set-mode``, ``checkpoint-state``.
 
 In a terminal: ``orch orchestration enable|disable|set-mode|status`` and
-``orch checkpoint create|list``. Adds the event type ``checkpoint.created``.
+``orch checkpoint create|list``. A checkpoint is the core's
+(``create_checkpoint``, event type ``checkpoint.created``).
 """
 
 from __future__ import annotations
 
-from orch_commands import events
 from orch_commands.specs import slash_command
-from orchcore.api import CliCommand, EventType, hookimpl
+from orchcore.api import CliCommand, hookimpl
 
 ENABLE_ORCHESTRATION = slash_command(
     "enable-orchestration",
@@ -45,7 +45,7 @@ CHECKPOINT_STATE = slash_command(
     instructions="""
 Above: the checkpoint just recorded (its name and the event it marks) and the session's other checkpoints.
 
-Confirm it in one line, and tell the user how to return to it: `/orchestration:rollback checkpoint=NAME` (in a terminal: orch rollback --checkpoint NAME). Nothing is ever deleted by a rollback: it records the old state as a new event, so a rollback can itself be undone.
+Confirm it in one line, and tell the user how to return to it: `/orchestration:rollback checkpoint=NAME` (in a terminal: orch rollback --to NAME). Nothing is ever deleted by a rollback: it records the old state as a new event, so a rollback can itself be undone.
 """,
 )
 
@@ -57,20 +57,10 @@ EXAMPLES = {
     "checkpoint-state": ["before-refactor note=\"all green\"", ""],
 }
 
-EVENT_TYPES = [
-    EventType("checkpoint.created", events.checkpoint_created,
-              "a named checkpoint: the state after event seq: {name, seq, note?}"),
-]
-
 
 @hookimpl
 def orch_commands():
     return COMMANDS
-
-
-@hookimpl
-def orch_event_types():
-    return EVENT_TYPES
 
 
 @hookimpl

@@ -15,7 +15,6 @@ from orch_commands.cli import (
     checkpoints,
     command,
     group,
-    next_number_id,
 )
 from orchcore.api import JsonOption, OrchError, SessionOption, team_definitions
 
@@ -163,7 +162,6 @@ def set_mode(ctx: typer.Context, args: ArgsArgument = None, session: SessionOpti
 
 # -- checkpoints -----------------------------------------------------------
 
-_NAME = re.compile(r"^[A-Za-z0-9][\w.-]{0,63}$")
 CREATE = (
     Param("name", "the checkpoint's name (default: cp-N)", positional=True),
     Param("note", "why, in a few words (the words after the name)", positional=True, greedy=True,
@@ -178,24 +176,19 @@ def _checkpoint_rows(found: dict[str, dict[str, Any]], last: int) -> list[dict[s
 
 @command(checkpoint_app, "create", CREATE)
 def create(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
-    """Record a named checkpoint: the state as of now, to roll back or replay to."""
+    """Record a named checkpoint: the state as of now, to roll back or replay to (the core's checkpoint)."""
+    from orchcore.api import create_checkpoint, require_live
+
     call = Call(ctx, args, CREATE, "orch checkpoint create", session, as_json)
-    call.state()
+    require_live(call.state())
+    checkpoint, _ = create_checkpoint(call.runtime, call.session_id, call.get("name"), call.get("note", ""),
+                                      force=bool(call.get("force")))
     found = checkpoints(call.runtime, call.session_id)
-    name = call.get("name") or next_number_id(found, "cp")
-    if not _NAME.match(name):
-        raise OrchError(f"{name!r} is not a checkpoint name: letters, digits, '.', '_', '-' (at most 64)")
-    if name in found and not call.get("force"):
-        raise OrchError(f"checkpoint {name!r} already exists (event {found[name]['seq']}); "
-                        "choose another name or pass --force to move it")
-    seq = call.last_seq()
-    event, _ = call.emit("checkpoint.created", {"name": name, "seq": seq, "note": call.get("note", "")})
-    found = checkpoints(call.runtime, call.session_id)
-    rows = _checkpoint_rows(found, event.seq)
-    lines = [f"Checkpoint {name} marks the state after event {seq}."
-             f" Return to it with: orch rollback --checkpoint {name}"]
+    rows = _checkpoint_rows(found, checkpoint.event)
+    lines = [f"Checkpoint {checkpoint.name} marks the state after event {checkpoint.seq}."
+             f" Return to it with: orch rollback --to {checkpoint.name}"]
     lines += [f"  {r['name']:<24} event {r['seq']:<6} {r['ts']}  {r['note']}".rstrip() for r in rows]
-    call.done({"session_id": call.session_id, "checkpoint": found[name], "checkpoints": rows}, lines)
+    call.done({"session_id": call.session_id, "checkpoint": found[checkpoint.name], "checkpoints": rows}, lines)
 
 
 @command(checkpoint_app, "list", ())

@@ -1,0 +1,147 @@
+"""Resumed and forked sessions: which session a fork came from, and what it takes from it.
+
+What Claude Code 2.1.328 does (docs/sessions.md has the captured payloads):
+``--resume`` and ``--continue`` keep the session id and its transcript, and
+SessionStart says ``source: "resume"``: the session's orchestration state
+simply goes on. ``--fork-session`` (and ``/branch``) starts a new session id
+with SessionStart ``source: "fork"`` and a new transcript that is a copy of
+the parent's, whose copied lines name the session they came from
+(``requestSessionId``). The payload names no parent, and the copy is written
+only once the first prompt has been handled, so a fork is *pending* from its
+SessionStart until an event finds the copy; then its parent's state is
+carried over (``orchcore.merge``, how="fork") and a ``session.linked`` event
+records the parent.
+
+While a fork is pending its gate flag files are removed, so its events reach
+the router even when its orchestration is off (the parent's may be on).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from orchcore.models import Event, Session
+
+LINKED = "session.linked"
+NAMESPACE = "lineage"
+MAX_TRANSCRIPT_BYTES = 64 * 1024 * 1024  # a transcript larger than this is not searched for its parent
+_REQUEST_SESSION = re.compile(rb'"requestSessionId"\s*:\s*"([0-9a-fA-F-]{36})"')
+
+
+def lineage(session: Session) -> dict[str, Any]:
+    return session.plugins.get(NAMESPACE) or {}
+
+
+def pending(session: Session) -> bool:
+    """Whether the session is a fork whose parent is not known yet."""
+    return bool(lineage(session).get("pending"))
+
+
+def started(runtime: Any, session: Session, event: Any, transcript: dict[str, str]) -> Session:
+    """Record SessionStart as ``session.started``; a revived session says so, a fork starts looking for its parent."""
+    bus, session_id = runtime.bus, session.session_id
+    source = event.source or ""
+    fresh = session.created_at == session.updated_at  # created by this very event
+    data: dict[str, Any] = {"source": source, **transcript}
+    if session.archived_at:
+        data["revived"] = "archived"
+    elif session.ended_at:
+        data["revived"] = "ended"
+    if data.get("revived"):
+        data["was"] = session.archived_at or session.ended_at
+    session = bus.emit(session_id, "session.started", data, "hook")[1]
+    if session.archived_at and "session.revived" in bus.types:
+        session = bus.emit(session_id, "session.revived", {"by": f"SessionStart ({source})"}, "hook")[1]
+    if source == "fork" and not lineage(session):
+        session = bus.emit(session_id, LINKED, {"how": "fork", "parent": None, "pending": True}, "hook")[1]
+        _clear_flags(runtime, session_id)
+    elif source == "resume" and fresh and not lineage(session):
+        # A resumed session orchcore never saw: if its transcript is a fork's copy, link it now.
+        parent, _ = parent_in_transcript(session.transcript_path, session_id)
+        if parent is not None:
+            session = link(runtime, session, parent, "resume")[0]
+    return session
+
+
+def settle(runtime: Any, session: Session, event: Any) -> tuple[Session, str | None]:
+    """A pending fork whose transcript now shows its parent is linked (and gets its parent's state)."""
+    if not pending(session):
+        return session, None
+    parent, seen = parent_in_transcript(session.transcript_path or event.transcript_path, session.session_id)
+    if parent is None and not seen:
+        return session, None  # the copy is not written yet: try again at the next event
+    return link(runtime, session, parent, "fork")
+
+
+def link(runtime: Any, session: Session, parent: str | None, how: str) -> tuple[Session, str | None]:
+    """Carry the parent's state over (when orchcore knows the parent) and record ``session.linked``."""
+    from orchcore import merge
+
+    bus, store, session_id = runtime.bus, runtime.store, session.session_id
+    data: dict[str, Any] = {"how": how, "parent": parent, "pending": False}
+    notice = None
+    if parent is None:
+        data["reason"] = "the transcript names no parent session"
+    elif not store.has_session(parent):
+        data["reason"] = f"orchcore has no session {parent}: nothing to carry over"
+    else:
+        plan = merge.plan(store, parent, session_id, how="fork")
+        result = merge.apply(bus, plan, source="hook")
+        data.update(parent_seq=plan.source_seq, carried=result["imported"], shared=plan.shared,
+                    conflicts=plan.conflicts)
+        if plan.shared:
+            notice = (
+                f"orchcore: this session is a fork of {parent}; its in-progress tasks ({', '.join(plan.shared)}) "
+                "are in progress in both sessions now: finish each in one of them, and fold the other back with "
+                f"`orch session merge {session_id} {parent}`"
+            )
+    return bus.emit(session_id, LINKED, data, "hook")[1], notice
+
+
+def parent_in_transcript(path: str | None, session_id: str) -> tuple[str | None, bool]:
+    """The session a transcript's copied lines came from (the last one named), and whether the transcript exists.
+
+    A fork's copy names, on each line it took over, the session that line was
+    recorded in; the last such line is the parent's newest (a fork of a fork
+    has its grandparent's lines first).
+    """
+    if not path:
+        return None, False
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read(MAX_TRANSCRIPT_BYTES)
+    except OSError:
+        return None, False
+    if not text.strip():
+        return None, False
+    named = [m.decode("ascii").lower() for m in _REQUEST_SESSION.findall(text)]
+    others = [s for s in named if s != session_id]
+    return (others[-1] if others else None), True
+
+
+def session_linked(session: Session, event: Event) -> Session:
+    """The session's parent and how it came (fork | resume); ``pending``: a fork still looking for its parent."""
+    from orchcore.errors import InvalidValue
+
+    how = event.need("how")
+    parent = event.data.get("parent")
+    if parent is not None and not isinstance(parent, str):
+        raise InvalidValue(f"event {LINKED!r}: parent must be a session id or null")
+    entry = session.plugins.setdefault(NAMESPACE, {})
+    entry.update(parent=parent, how=how, pending=bool(event.data.get("pending")))
+    if not entry["pending"]:
+        entry["linked_at"] = event.ts
+    if event.data.get("shared"):
+        entry["shared"] = list(event.data["shared"])
+    return session
+
+
+def _clear_flags(runtime: Any, session_id: str) -> None:
+    from orchcore import gate
+
+    gate.clear_flags(os.fspath(runtime.state_dir), session_id)
