@@ -249,6 +249,7 @@ def test_housekeeping_archives_idle_sessions_when_the_runtime_is_idle(orch_cli, 
 
     assert orch_bus.store.get(two_sessions).archived_at is not None
     assert orch_bus.store.get(OTHER_SESSION).archived_at is not None
+    assert list((orch_runtime.state_dir / "backups").iterdir())  # and a backup (orchcore.store.backup)
 
 
 def test_a_housekeeping_round_that_fails_is_logged_and_never_raises(orch_project, tmp_path):

@@ -145,3 +145,16 @@ def test_a_checkpoint_of_a_future_event_is_refused_by_the_reducer(orch_bus, prep
 
     with pytest.raises(InvalidValue, match="seq must be an earlier event"):
         orch_bus.emit(session_id, "checkpoint.created", {"name": "x", "seq": 999})
+
+
+def test_an_archived_session_is_read_only_for_the_packs_commands(run, orch_bus, prepared, session_id):
+    orch_bus.emit(session_id, "session.archived", {"last_activity": "2026-01-01T00:00:00Z", "after_hours": 24},
+                  source="orchcore")
+    count = len(orch_bus.store.events(session_id))
+
+    refused = run("orchestration", "set-mode", "default", ok=False)
+
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(f"orch: error: session {session_id} is archived")
+    assert "orch session revive" in refused.stderr
+    assert len(orch_bus.store.events(session_id)) == count

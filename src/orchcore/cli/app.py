@@ -105,6 +105,7 @@ def make_app() -> Any:
     import orchcore.cli.profile_cmd as profile_cmd
     import orchcore.cli.program_cmd as program_cmd
     import orchcore.cli.rollback_cmd as rollback_cmd
+    import orchcore.cli.recover_cmd as recover_cmd
     import orchcore.cli.runtime_cmd as runtime_cmd
     import orchcore.cli.session_cmd as session_cmd
     import orchcore.cli.state_cmd as state_cmd
@@ -142,4 +143,6 @@ def make_app() -> Any:
     app.command("demo")(demo_cmd.demo)
     app.command("profile")(profile_cmd.profile)
     app.command("rollback")(rollback_cmd.rollback)
+    app.command("recover")(recover_cmd.recover)
+    app.add_typer(recover_cmd.backup_app, name="backup")
     return typer.main.get_command(app)

@@ -71,6 +71,10 @@ class Call:
         return store.get(self.session_id)
 
     def emit(self, type: str, data: dict[str, Any]):
+        """Record an event; an archived session is read-only (the core's one-line error says how to revive it)."""
+        from orchcore.api import require_live
+
+        require_live(self.runtime.store.get(self.session_id))
         return self.runtime.bus.emit(self.session_id, type, data, source="cli")
 
     @property

@@ -1,0 +1,293 @@
+"""``orch recover``: rebuild a damaged store from what is left of it, its backups and the journal.
+
+The database is damaged when it does not open, fails ``integrity_check``, a
+session's state does not decode or differs from the fold of its log, or a
+session is behind its newest backup (a lost WAL). Then the damaged file and
+its -wal/-shm are moved aside (``orchcore.db.damaged-<time>``, never
+deleted); every event that still reads is salvaged (``orchcore.salvage``)
+from a copy of it and, for what it lacks, from the backups, newest first;
+and a new database is built by appending those events in seq order through
+the store's public ``append`` with their original type, source, data, key
+and time, so each state is the fold of its log again. The unsaved hook
+events of the local journal follow (``orchcore.journal``, when installed).
+The report says what came back from where, and what did not (seq gaps).
+A healthy store is left as it is: "nothing to recover".
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from orchcore.errors import OrchError, StoreError
+from orchcore.salvage import Row, Salvage, salvage
+from orchcore.store.backup import backups_dir, list_backups
+
+DATABASE = "database"
+DAMAGED = ".damaged-"
+
+
+@attrs.define
+class SessionReport:
+    """One session after recovery: events back by source, the seqs no source had, what could not be applied."""
+
+    session_id: str
+    events: int = 0
+    sources: dict[str, int] = attrs.Factory(dict)
+    missing: list[tuple[int, int]] = attrs.Factory(list)  # seq ranges in no readable page and no backup
+    failed: list[str] = attrs.Factory(list)  # events that were read but could not be appended
+    conflicts: list[str] = attrs.Factory(list)  # backups whose events disagree with the database's
+    state_equals_replay: bool = False
+
+
+@attrs.define
+class Report:
+    """What ``orch recover`` found, did, and could not do."""
+
+    problems: list[str] = attrs.Factory(list)
+    dry_run: bool = False
+    moved_aside: list[str] = attrs.Factory(list)
+    sessions: list[SessionReport] = attrs.Factory(list)
+    unreadable: list[str] = attrs.Factory(list)
+    journal: Any = None
+
+    @property
+    def recovered(self) -> int:
+        return sum(s.events for s in self.sessions)
+
+    def as_json(self) -> dict[str, Any]:
+        data = attrs.asdict(self)
+        data["status"] = ("nothing to recover" if not self.problems
+                          else "would recover" if self.dry_run else "recovered")
+        data["events"] = self.recovered
+        return data
+
+
+def diagnose(runtime) -> list[str]:
+    """What is wrong with the project's store, one line each; empty when it is healthy."""
+    store = runtime.store
+    path = _db_path(runtime)
+    backups = list_backups(backups_dir(runtime.state_dir))
+    if path is not None and not path.exists():
+        return [f"there is no database at {path} but {len(backups)} backup(s)"] if backups else []
+    try:
+        infos = store.sessions()
+        problem = store.integrity_problem()
+    except OrchError as exc:
+        return [str(exc)]
+    except sqlite3.Error as exc:  # integrity_check itself can fail on a damaged file
+        return [f"the database fails its integrity check ({exc})"]
+    problems = [f"the database fails its integrity check: {problem}"] if problem else []
+    for info in infos:
+        try:
+            stored = store.load(info.session_id)
+            replayed = runtime.bus.replay(info.session_id)
+        except OrchError as exc:
+            problems.append(f"session {info.session_id}: {exc}")
+            continue
+        if stored != replayed:
+            problems.append(f"session {info.session_id}: the stored state differs from the fold of its log")
+    if backups and path is not None:
+        problems.extend(_behind(store, infos, backups[0].path))
+    return problems
+
+
+def recover(runtime, *, dry_run: bool = False) -> Report:
+    """Diagnose, and when the store is damaged rebuild it (see the module docstring); the report."""
+    path = _db_path(runtime)
+    report = Report(problems=diagnose(runtime), dry_run=dry_run)
+    if not report.problems:
+        return report
+    if path is None:
+        raise StoreError(f"the {runtime.store.name} store keeps no database file orch recover can rebuild")
+    runtime.store.close()
+    with tempfile.TemporaryDirectory(prefix="orch-recover-") as scratch:
+        sources = _read_sources(runtime, path, Path(scratch), report)
+        if dry_run:
+            _plan(sources, report)
+            return report
+        _refuse_while_resident_runs(runtime)
+        report.moved_aside = _move_aside(path)
+        _rebuild(runtime, sources, report)
+    report.journal = _drain_journal(runtime)
+    for session in report.sessions:
+        session.state_equals_replay = _state_equals_replay(runtime, session.session_id)
+    return report
+
+
+# -- diagnosis -----------------------------------------------------------
+
+
+def _db_path(runtime) -> Path | None:
+    store = runtime.store
+    return Path(store.location) if store.name == "sqlite" and store.location else None
+
+
+def _behind(store, infos, newest: Path) -> list[str]:
+    """Sessions the newest backup holds more of than the database (the WAL that had them was lost)."""
+    with tempfile.TemporaryDirectory(prefix="orch-recover-") as scratch:
+        copy = Path(scratch) / newest.name
+        shutil.copy2(newest, copy)
+        backup = salvage(copy)
+    have = {info.session_id: info.last_seq for info in infos}
+    return [
+        f"session {sid}: the database holds {have.get(sid, 0)} events, its newest backup {max(rows)}"
+        for sid, rows in sorted(backup.events.items()) if rows and max(rows) > have.get(sid, 0)
+    ]
+
+
+# -- reading what is left ------------------------------------------------
+
+
+def _read_sources(runtime, path: Path, scratch: Path, report: Report) -> list[tuple[str, Salvage]]:
+    """The database's events, then each backup's, newest first, read from copies (the originals stay as they are)."""
+    sources = []
+    if path.exists():
+        copy = scratch / "damaged.db"
+        shutil.copy2(path, copy)
+        wal = Path(f"{path}-wal")
+        if wal.exists():
+            shutil.copy2(wal, Path(f"{copy}-wal"))
+        found = salvage(copy)
+        report.unreadable.extend(f"the database: {what}" for what in found.unreadable)
+        sources.append((DATABASE, found))
+    for number, backup in enumerate(list_backups(backups_dir(runtime.state_dir))):
+        copy = scratch / f"backup-{number}.db"
+        shutil.copy2(backup.path, copy)
+        found = salvage(copy)
+        name = f"backup {backup.path.name}"
+        report.unreadable.extend(f"{name}: {what}" for what in found.unreadable)
+        sources.append((name, found))
+    return sources
+
+
+def _merge(sources: list[tuple[str, Salvage]], report: Report) -> dict[str, dict[int, tuple[str, Row]]]:
+    """Per session, per seq, the first source's row; a source that disagrees with an earlier one is skipped."""
+    merged: dict[str, dict[int, tuple[str, Row]]] = {}
+    for name, found in sources:
+        for session_id, rows in found.events.items():
+            have = merged.setdefault(session_id, {})
+            clash = next((seq for seq, row in rows.items() if seq in have and not have[seq][1].same_as(row)), None)
+            if clash is not None:
+                _session(report, session_id).conflicts.append(
+                    f"{name} has another event {clash} than {have[clash][0]}: not used for this session")
+                continue
+            for seq, row in rows.items():
+                have.setdefault(seq, (name, row))
+    return merged
+
+
+def _claimed(sources: list[tuple[str, Salvage]], session_id: str) -> int:
+    """The highest seq any source says the session reached."""
+    return max([0, *(found.last_seq.get(session_id, 0) for _, found in sources),
+                *(max(found.events.get(session_id) or [0]) for _, found in sources),
+                *(max(found.damaged.get(session_id) or [0]) for _, found in sources)])
+
+
+def _plan(sources: list[tuple[str, Salvage]], report: Report) -> None:
+    """--dry-run: what a rebuild would bring back, without one."""
+    for session_id, rows in sorted(_merge(sources, report).items()):
+        session = _session(report, session_id)
+        for name, _row in rows.values():
+            session.sources[name] = session.sources.get(name, 0) + 1
+        session.events = len(rows)
+        session.missing = _gaps(set(rows), _claimed(sources, session_id))
+
+
+# -- rebuilding ----------------------------------------------------------
+
+
+def _refuse_while_resident_runs(runtime) -> None:
+    """The resident runtime keeps the database open: it would go on writing into the file moved aside."""
+    from orchcore.resident import client
+
+    env = {**os.environ, "CLAUDE_PROJECT_DIR": str(runtime.project)}
+    found = client.status(env)
+    if found is not None:
+        raise StoreError(f"the resident runtime (pid {found['pid']}) has the database open: stop it with "
+                         "`orch runtime stop` and run `orch recover` again (the next SessionStart starts it)")
+
+
+def _move_aside(path: Path) -> list[str]:
+    """Rename the database and its -wal/-shm to ``<name>.damaged-<time>[-wal|-shm]``; never deleted."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    moved = []
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{path}{suffix}")
+        if source.exists():
+            target = Path(f"{path}{DAMAGED}{stamp}{suffix}")
+            try:
+                os.rename(source, target)
+            except OSError as exc:
+                raise StoreError(f"cannot move {source} aside: {exc.strerror}; nothing was rebuilt") from None
+            moved.append(str(target))
+    return moved
+
+
+def _rebuild(runtime, sources: list[tuple[str, Salvage]], report: Report) -> None:
+    """Append every merged event, session by session in seq order, into the new (empty) database."""
+    store, bus = runtime.store, runtime.bus
+    for session_id, rows in sorted(_merge(sources, report).items()):
+        session = _session(report, session_id)
+        created = False
+        for seq in sorted(rows):
+            name, row = rows[seq]
+            try:
+                reduce = bus._reducer(row.type, seq)  # the reducer emit uses; emit itself cannot take the old ts
+                store.append(session_id, row.type, row.data, row.source, reduce, create=not created,
+                             key=row.key, ts=row.ts)
+            except OrchError as exc:
+                session.failed.append(f"event {seq} ({row.type}): {exc}")
+                continue
+            created = True
+            session.events += 1
+            session.sources[name] = session.sources.get(name, 0) + 1
+        session.missing = _gaps(set(rows), _claimed(sources, session_id))
+
+
+def _drain_journal(runtime) -> Any:
+    """Hook events the journal kept while the store could not be written, applied now (when it is installed)."""
+    try:
+        from orchcore import journal
+    except ImportError:
+        return None
+    try:
+        applied, left = journal.drain(runtime)
+    except OrchError as exc:  # the rebuilt database stands; the journal waits for the next drain
+        return {"applied": 0, "left": None, "error": str(exc)}
+    return {"applied": applied, "left": left}
+
+
+def _state_equals_replay(runtime, session_id: str) -> bool:
+    try:
+        return runtime.store.load(session_id) == runtime.bus.replay(session_id)
+    except OrchError:
+        return False
+
+
+def _session(report: Report, session_id: str) -> SessionReport:
+    for session in report.sessions:
+        if session.session_id == session_id:
+            return session
+    report.sessions.append(SessionReport(session_id=session_id))
+    return report.sessions[-1]
+
+
+def _gaps(have: set[int], upto: int) -> list[tuple[int, int]]:
+    """The seq ranges in 1..upto not in ``have``."""
+    gaps: list[tuple[int, int]] = []
+    for seq in range(1, upto + 1):
+        if seq in have:
+            continue
+        if gaps and gaps[-1][1] == seq - 1:
+            gaps[-1] = (gaps[-1][0], seq)
+        else:
+            gaps.append((seq, seq))
+    return gaps
