@@ -54,12 +54,19 @@ def list_events(
     types: Annotated[list[str] | None, typer.Option("--type", "-t", help="Only these types (repeatable).")] = None,
     after: Annotated[int, typer.Option("--after", min=0, max=MAX_SEQ, help="Only events after this sequence number.")] = 0,
     limit: Annotated[int, typer.Option("--limit", "-n", max=MAX_SEQ, help="At most this many, newest; 0 for all.")] = 50,
+    every: Annotated[bool, typer.Option("--all", help="Every event of the session, archived ones included (no --limit).")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Events of the session, oldest first (the newest --limit of them)."""
+    """Events of the session, oldest first (the newest --limit of them; --all for every one).
+
+    Events older than the session's event buffer (limits.event_buffer) are
+    archived by compaction; they are still events of the session, listed and
+    replayed like the others.
+    """
     if limit < 0:
         raise OrchError("--limit must be 0 (all) or more")
     runtime, session_id = _existing_session(ctx, session)
+    limit = 0 if every else limit
     events = runtime.store.events(session_id, after=after, types=types, limit=limit or None, newest=True)
     _print(events, as_json)
 
@@ -148,17 +155,26 @@ def replay(
     session: SessionOption = None,
     upto: Annotated[int | None, typer.Option("--upto", min=0, max=MAX_SEQ, help="Fold the log only up to this sequence number.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Compare with the stored state; exit 1 if they differ.")] = False,
+    from_start: Annotated[bool, typer.Option("--from-start", help="Fold from the first event, not from the newest snapshot.")] = False,
 ) -> None:
-    """Rebuild the state by folding the event log; prints it as JSON."""
+    """Rebuild the state by folding the event log; prints it as JSON.
+
+    The fold starts at the session's newest snapshot before --upto (compaction
+    and checkpoints make them), unless --from-start. --check folds both ways
+    and compares each with the stored state.
+    """
     runtime = runtime_of(ctx)
     session_id = session_id_of(session)
-    state = runtime.bus.replay(session_id, upto=upto)
+    state = runtime.bus.replay(session_id, upto=upto, from_start=from_start)
     if check:
         stored = runtime.store.get(session_id)
         if upto is not None:
             raise OrchError("--check compares the whole log; leave out --upto")
-        if stored != state:
+        if stored != runtime.bus.replay(session_id, from_start=True):
             raise OrchError(f"session {session_id}: the stored state differs from the replayed log")
+        if stored != state:
+            raise OrchError(f"session {session_id}: the stored state differs from the replay from its newest "
+                            "snapshot (the snapshot is wrong; the log and the state agree)")
         typer.echo(f"{session_id}: stored state equals the replayed log")
         return
     print_json(session_json(state))

@@ -151,6 +151,8 @@ class PartDict(dict):
 
     def __eq__(self, other: object) -> bool:
         self._own_all()
+        if isinstance(other, PartDict):
+            other._own_all()
         return dict.__eq__(self, other)
 
     def __ne__(self, other: object) -> bool:
@@ -210,17 +212,22 @@ class Stored:
         return cls(head=head, size=len(head))
 
     def view(self, session_id: str, where: str) -> Session:
-        """A Session to hand to a reducer: a fresh head, each entity decoded when it is taken out."""
+        """A Session to hand to a reducer or a reader: a fresh head, each entity decoded when it is taken out.
+
+        What nobody takes out is never decoded, so reading a mode or one task
+        of a large session costs about what it costs in a small one.
+        """
         from orchcore.store.base import decode_state
 
         session = decode_state(session_id, self.head, where)
         for kind in KINDS:
             inline = collection(session, kind)  # a head written before the split still holds its entities
             texts = self.texts.get(kind, {})
+            decode = partial(_checked_part, session_id, where, kind)
             if inline:  # decoded already, and not yet a row: touched, so the next write stores them
-                view = PartDict({**texts, **inline}, partial(_decode_part, kind), touched=inline)
+                view = PartDict({**texts, **inline}, decode, touched=inline)
             else:
-                view = PartDict(texts, partial(_decode_part, kind))
+                view = PartDict(texts, decode)
             _set_collection(session, kind, view)
         return session
 
@@ -234,6 +241,18 @@ class Stored:
             texts = self.texts.get(kind, {})
             _set_collection(session, kind, {**inline, **{k: _decode_part(kind, k, t) for k, t in texts.items()}})
         return session
+
+
+def _checked_part(session_id: str, where: str, kind: str, item_id: str, text: str) -> Any:
+    try:
+        return _decode_part(kind, item_id, text)
+    except (ValueError, InvalidValue) as exc:
+        from orchcore.errors import StoreError
+
+        raise StoreError(
+            f"the stored state of session {session_id} in {where} is corrupt ({kind} {item_id!r}: {exc}); "
+            f"its event log is kept: inspect it with `orch events replay --session {session_id}`"
+        ) from None
 
 
 def _decode_part(kind: str, item_id: str, text: str) -> Any:

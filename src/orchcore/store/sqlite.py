@@ -197,7 +197,7 @@ class SqliteStore(SessionStore):
         if stored is None:
             return None
         try:
-            return stored.whole(session_id, self.location)
+            return stored.view(session_id, self.location)  # entities decode when taken out
         except (ValueError, InvalidValue) as exc:
             self._forget(session_id)
             raise _corrupt(session_id, self.location, exc) from None
