@@ -104,8 +104,6 @@ def test_resume_of_a_live_session_says_nothing_was_revived(orch_runtime, orch_ho
 
 
 def test_resume_of_an_archived_session_revives_it(orch_runtime, orch_hook, transcripts, parent):
-    if "session.archived" not in orch_runtime.bus.types:
-        pytest.skip("no plugin provides session.archived (orchcore.builtin.lifecycle_events)")
     orch_runtime.bus.emit(PARENT, "session.archived", {"last_activity": parent.updated_at, "after_hours": 24})
     orch_hook(session_start(PARENT, "resume", transcripts))
     session = orch_runtime.store.get(PARENT)

@@ -55,8 +55,10 @@ def started(runtime: Any, session: Session, event: Any, transcript: dict[str, st
     if data.get("revived"):
         data["was"] = session.archived_at or session.ended_at
     session = bus.emit(session_id, "session.started", data, "hook")[1]
-    if session.archived_at and "session.revived" in bus.types:
-        session = bus.emit(session_id, "session.revived", {"by": f"SessionStart ({source})"}, "hook")[1]
+    if session.archived_at:
+        from orchcore import expiry
+
+        session = expiry.revive(runtime, session_id, by=f"SessionStart ({source})", source="hook")
     if source == "fork" and not lineage(session):
         session = bus.emit(session_id, LINKED, {"how": "fork", "parent": None, "pending": True}, "hook")[1]
         _clear_flags(runtime, session_id)
