@@ -57,6 +57,9 @@ def _show(session: Session, last_seq: int, last_seen: str | None = None) -> None
         out.print(f"  last activity  {last_seen}")
     if session.ended_at:
         out.print(f"  ended          {session.ended_at}")
+    if session.archived_at:
+        out.print(f"  archived       {session.archived_at}  (read-only; its next hook event or "
+                  "`orch session revive` revives it)")
     by_status: dict[str, int] = {}
     for task in s.tasks.values():
         by_status[task.status] = by_status.get(task.status, 0) + 1
