@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from orchcore.api import EventType, hookimpl
+from orchcore.recover import recover
 from orchcore.runtime import Runtime
 from orchcore.store.backup import backup, backups_dir
 from orchcore.testing import orch_executable
@@ -266,3 +268,47 @@ def test_dry_run_says_what_it_would_recover_and_changes_nothing(project, env, st
     assert done.returncode == 0, done.stderr
     assert "the store is damaged" in done.stdout and "would recover" in done.stdout
     assert sorted(os.listdir(state)) == listing and db.read_bytes() == bytes(data)
+
+
+class Notes:
+    """A third-party plugin's event type: installed while the log was written, not when recover runs."""
+
+    @hookimpl
+    def orch_event_types(self):
+        return [EventType(name="notes.added", reducer=self.added, description="a note: {text}")]
+
+    @staticmethod
+    def added(session, event):
+        session.state.metrics["notes"] = session.state.metrics.get("notes", 0) + 1
+        return session
+
+
+def test_events_of_a_plugin_that_is_not_installed_stay_in_the_log(
+    orch_project: Path, orch_plugin_manager, register_plugin, env, state: Path
+):
+    register_plugin(Notes(), name="notes")
+    runtime = Runtime(project=orch_project, plugins=orch_plugin_manager)
+    runtime.bus.create_session(A)
+    for n in range(3):
+        runtime.bus.emit(A, "notes.added", {"text": f"note {n}"})
+    runtime.bus.emit(A, "task.created", {"id": "T-1", "title": "one"})
+    written = event_tuples(runtime, A)
+    runtime.close()
+    sql(state, "UPDATE sessions SET state = 'not json' WHERE session_id = ?", A)
+
+    done = orch_recover(env)  # a process without the plugin
+
+    assert done.returncode == 0, done.stderr
+    assert f"{A}: 5 events (5 from the database); replay needs a plugin that is not installed" in done.stdout
+    assert "event 2 (notes.added) kept in the log, not in the state" in done.stdout
+    assert "nothing to recover" in orch_recover(env).stdout  # not damage: a plugin to install
+    assert "not checked against its log" in orch_recover(env).stdout
+
+    with_plugin = Runtime(project=orch_project, plugins=orch_plugin_manager)
+    assert event_tuples(with_plugin, A) == written
+    again = recover(with_plugin)  # the plugin is back: its events fold into the state again
+    assert again.problems == [f"session {A}: the stored state differs from the fold of its log"]
+    assert with_plugin.store.get(A).state.metrics["notes"] == 3
+    assert with_plugin.store.get(A) == with_plugin.bus.replay(A)
+    assert event_tuples(with_plugin, A) == written
+    with_plugin.close()
