@@ -205,6 +205,8 @@ def drain(runtime: Any, env: dict[str, str] | None = None) -> tuple[int, int]:
             _take_over(folder)
             for path in _files(folder):
                 lines = _lines(path)
+                if _done(path) >= len(lines):  # applied already, or empty (a write the full disk cut off)
+                    _mark_done(path, len(lines), len(lines))
                 for number in range(_done(path), len(lines)):
                     entries.append((order, path, number, lines[number]))
         return _apply(runtime, env, project, entries)
