@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -312,3 +313,54 @@ def test_events_of_a_plugin_that_is_not_installed_stay_in_the_log(
     assert with_plugin.store.get(A) == with_plugin.bus.replay(A)
     assert event_tuples(with_plugin, A) == written
     with_plugin.close()
+
+
+@pytest.fixture
+def small_disk(state: Path):
+    """The state folder on a 4 MiB tmpfs (needs root and mount)."""
+    state.mkdir(parents=True)
+    if os.geteuid() != 0 or shutil.which("mount") is None or subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(state)], capture_output=True
+    ).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root): no real full disk to write to")
+    yield state
+    subprocess.run(["umount", "-l", str(state)], check=True)
+
+
+def test_a_full_disk_leaves_the_damaged_store_as_it_was_until_there_is_room(
+    orch_project: Path, orch_plugin_manager, env, small_disk: Path
+):
+    runtime = Runtime(project=orch_project, plugins=orch_plugin_manager)
+    runtime.bus.create_session(A)
+    for n in range(30):
+        runtime.bus.emit(A, "task.created", {"id": f"T-{n}", "title": "x" * 200})
+    written = event_tuples(runtime, A)
+    runtime.close()
+    sql(small_disk, "UPDATE sessions SET state = 'not json' WHERE session_id = ?", A)
+    listing = [name for name in os.listdir(small_disk) if not name.endswith(("-wal", "-shm"))]
+    damaged = digest(small_disk / "orchcore.db")
+    filler = small_disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass  # no space left on device: that was the point
+    finally:
+        os.close(fd)
+
+    done = orch_recover(env)
+
+    assert done.returncode == 1
+    assert done.stderr.startswith("orch: error: cannot build the new database") and done.stderr.count("\n") == 1
+    assert "nothing was moved or changed" in done.stderr
+    now = [name for name in os.listdir(small_disk) if not name.endswith(("-wal", "-shm"))]  # SQLite's own
+    assert sorted(now) == sorted([*listing, "filler"])  # nothing moved aside, no half-built database left
+    assert digest(small_disk / "orchcore.db") == damaged
+
+    filler.unlink()
+    again = orch_recover(env)
+    assert again.returncode == 0, again.stderr
+    fixed = Runtime(project=orch_project, plugins=orch_plugin_manager)
+    assert event_tuples(fixed, A) == written and fixed.store.get(A) == fixed.bus.replay(A)
+    fixed.close()

@@ -127,8 +127,12 @@ def recover(runtime, *, dry_run: bool = False) -> Report:
         if dry_run:
             _plan(merged, sources, report)
             return report
-    # Built beside the damaged file and swapped in whole: a hook never sees a half-rebuilt store.
-    rebuilt = Path(tempfile.mkdtemp(prefix=".recover-", dir=path.parent))
+    # Built beside the damaged file and swapped in whole: a hook never sees a half-rebuilt store,
+    # and a rebuild that fails (a full disk) leaves everything as it was.
+    try:
+        rebuilt = Path(tempfile.mkdtemp(prefix=".recover-", dir=path.parent))
+    except OSError as exc:
+        raise StoreError(f"cannot rebuild the database in {path.parent}: {exc.strerror}; nothing was changed") from None
     try:
         _rebuild(runtime, rebuilt, merged, sources, report)
         report.moved_aside = _move_aside(path)
@@ -157,9 +161,7 @@ def _behind(store, infos, newest: Path) -> list[str]:
     one removed by ``orch session gc`` is still in the backups, and is not damage.
     """
     with tempfile.TemporaryDirectory(prefix="orch-recover-") as scratch:
-        copy = Path(scratch) / newest.name
-        shutil.copy2(newest, copy)
-        backup = salvage(copy)
+        backup = _salvage_copy(newest, Path(scratch) / newest.name)
     have = {info.session_id: info.last_seq for info in infos}
     return [
         f"session {sid}: the database holds {have.get(sid, 0)} events, its newest backup {max(rows)}"
@@ -175,22 +177,26 @@ def _read_sources(runtime, path: Path, scratch: Path, report: Report) -> list[tu
     """The database's events, then each backup's, newest first, read from copies (the originals stay as they are)."""
     sources = []
     if path.exists():
-        copy = scratch / "damaged.db"
-        shutil.copy2(path, copy)
-        wal = Path(f"{path}-wal")
-        if wal.exists():
-            shutil.copy2(wal, Path(f"{copy}-wal"))
-        found = salvage(copy)
+        found = _salvage_copy(path, scratch / "damaged.db")
         report.unreadable.extend(f"the database: {what}" for what in found.unreadable)
         sources.append((DATABASE, found))
     for number, backup in enumerate(list_backups(backups_dir(runtime.state_dir))):
-        copy = scratch / f"backup-{number}.db"
-        shutil.copy2(backup.path, copy)
-        found = salvage(copy)
+        found = _salvage_copy(backup.path, scratch / f"backup-{number}.db")
         name = f"backup {backup.path.name}"
         report.unreadable.extend(f"{name}: {what}" for what in found.unreadable)
         sources.append((name, found))
     return sources
+
+
+def _salvage_copy(path: Path, copy: Path) -> Salvage:
+    """Salvage a copy of ``path`` and its -wal: reading a database can change it, and the original must not."""
+    try:
+        shutil.copy2(path, copy)
+        if Path(f"{path}-wal").exists():
+            shutil.copy2(f"{path}-wal", f"{copy}-wal")
+    except OSError as exc:
+        raise StoreError(f"cannot copy {path} to read it ({exc.strerror}); nothing was changed") from None
+    return salvage(copy)
 
 
 def _merge(sources: list[tuple[str, Salvage]], report: Report) -> dict[str, dict[int, tuple[str, Row]]]:
@@ -269,12 +275,14 @@ def _rebuild(runtime, folder: Path, merged: dict[str, dict[int, tuple[str, Row]]
             for seq in sorted(rows):
                 _append(runtime, store, session, seq, *rows[seq])
             session.missing = _gaps(set(rows), _claimed(sources, session_id))
+    except StoreError as exc:  # a full disk, say: no rebuild is better than half of one
+        raise StoreError(f"cannot build the new database: {exc}; nothing was moved or changed") from None
     finally:
         store.close()  # the last connection: its WAL is folded into the file, which can now move
 
 
 def _append(runtime, store, session: SessionReport, seq: int, source_name: str, row: Row) -> None:
-    """One event into ``store`` as it was (type, source, data, key, time); a failure is noted, not raised."""
+    """One event into ``store`` as it was (type, source, data, key, time); the event's own failure is noted."""
     try:
         try:
             reduce = runtime.bus._reducer(row.type, seq)  # the reducer emit uses; emit cannot take the old ts
@@ -283,6 +291,8 @@ def _append(runtime, store, session: SessionReport, seq: int, source_name: str, 
             session.unknown_types.append(f"event {seq} ({row.type})")
         store.append(session.session_id, row.type, row.data, row.source, reduce, create=True, key=row.key,
                      ts=row.ts)
+    except StoreError:
+        raise  # the database itself fails, not this event
     except OrchError as exc:
         session.failed.append(f"event {seq} ({row.type}): {exc}")
         return
@@ -303,15 +313,15 @@ def _catch_up(runtime, report: Report, sources: list[tuple[str, Salvage]]) -> No
     if read is None or aside is None:
         return
     with tempfile.TemporaryDirectory(prefix="orch-recover-") as scratch:
-        copy = Path(scratch) / "damaged.db"
-        shutil.copy2(aside, copy)
-        if Path(f"{aside}-wal").exists():
-            shutil.copy2(f"{aside}-wal", f"{copy}-wal")
-        again = salvage(copy)
+        again = _salvage_copy(aside, Path(scratch) / "damaged.db")
     for session_id, rows in sorted(again.events.items()):
         done = max(read.events.get(session_id) or [0])
+        session = _session(report, session_id)
         for seq in sorted(seq for seq in rows if seq > done):
-            _append(runtime, runtime.store, _session(report, session_id), seq, DATABASE, rows[seq])
+            try:
+                _append(runtime, runtime.store, session, seq, DATABASE, rows[seq])
+            except StoreError as exc:
+                session.failed.append(f"event {seq} ({rows[seq].type}), written while recover ran: {exc}")
 
 
 def _drain_journal(runtime) -> Any:
