@@ -131,6 +131,14 @@ def test_an_archived_session_is_read_only_and_the_error_says_how_to_revive_it(or
     assert len(orch_bus.store.events(two_sessions)) == before
 
 
+def test_orch_session_show_says_when_it_was_archived(orch_cli, two_sessions):
+    archive_all(orch_cli)
+
+    shown = ok(orch_cli("session", "show", session=two_sessions)).stdout
+    assert "archived       20" in shown and "(read-only; its next hook event or `orch session revive`" in shown
+    assert ok(orch_cli("session", "show", "--json", session=two_sessions)).json()["archived_at"] is not None
+
+
 def test_orch_session_revive_makes_it_live_and_writable_again(orch_cli, orch_bus, two_sessions):
     archive_all(orch_cli)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from orchcore.api import HookHandler, hookimpl
 from orchcore.errors import LimitExceeded
 from orchcore.limits import fit_hook_fields, truncate_text
 
@@ -433,3 +434,30 @@ def test_at_the_default_twenty_agents_the_twenty_first_is_denied(enabled, orch_h
     denied = orch_hook(agent_call("toolu_20")).answer["hookSpecificOutput"]
 
     assert "runs 20 agents, its limit (limits.max_agents = 20;" in denied["permissionDecisionReason"]
+
+
+class Mailer:
+    """A plugin whose hook handler queues a message per prompt: the hook path into the queue."""
+
+    @hookimpl
+    def orch_hook_handlers(self):
+        def queue(event, context):
+            context.emit("message.sent", {"id": f"M-{len(context.session.state.messages)}", "to": "qa",
+                                          "payload": event.prompt})
+
+        return [HookHandler(name="mailer", events=["UserPromptSubmit"], handler=queue)]
+
+
+def test_a_hook_handler_is_held_to_the_configured_queue_limit_and_its_text_is_cut(
+        orch_project, enabled, orch_hook, register_plugin):
+    configure(orch_project, max_messages=2, max_field_kb=1)
+    register_plugin(Mailer(), name="mailer")
+    orch_hook(hook("UserPromptSubmit", prompt="p" * 3000))
+    orch_hook(hook("UserPromptSubmit", prompt="second"))
+
+    third = orch_hook(hook("UserPromptSubmit", prompt="third"))
+
+    queued = enabled.store.get(SID).state.messages
+    assert [m.payload for m in queued][1:] == ["second"]
+    assert queued[0].payload.endswith("; limits.max_field_kb = 1]")
+    assert "the message queue is full (2 queued, limits.max_messages = 2)" in third.answer["systemMessage"]

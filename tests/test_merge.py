@@ -115,8 +115,6 @@ def test_dry_run_shows_what_would_be_imported_and_changes_nothing(sessions, orch
 
 
 def test_archive_archives_the_source_once_merged(sessions, orch_cli):
-    if "session.archived" not in sessions.types:
-        pytest.skip("no plugin provides session.archived (orchcore.builtin.lifecycle_events)")
     report = orch_cli("session", "merge", A, B, "--archive", "--json").json()
     assert report["archived"] == A
     assert sessions.store.get(A).archived_at is not None

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from orchcore.api import EventType, hookimpl
+from orchcore.recover import recover
 from orchcore.runtime import Runtime
 from orchcore.store.backup import backup, backups_dir
 from orchcore.testing import orch_executable
@@ -266,3 +269,98 @@ def test_dry_run_says_what_it_would_recover_and_changes_nothing(project, env, st
     assert done.returncode == 0, done.stderr
     assert "the store is damaged" in done.stdout and "would recover" in done.stdout
     assert sorted(os.listdir(state)) == listing and db.read_bytes() == bytes(data)
+
+
+class Notes:
+    """A third-party plugin's event type: installed while the log was written, not when recover runs."""
+
+    @hookimpl
+    def orch_event_types(self):
+        return [EventType(name="notes.added", reducer=self.added, description="a note: {text}")]
+
+    @staticmethod
+    def added(session, event):
+        session.state.metrics["notes"] = session.state.metrics.get("notes", 0) + 1
+        return session
+
+
+def test_events_of_a_plugin_that_is_not_installed_stay_in_the_log(
+    orch_project: Path, orch_plugin_manager, register_plugin, env, state: Path
+):
+    register_plugin(Notes(), name="notes")
+    runtime = Runtime(project=orch_project, plugins=orch_plugin_manager)
+    runtime.bus.create_session(A)
+    for n in range(3):
+        runtime.bus.emit(A, "notes.added", {"text": f"note {n}"})
+    runtime.bus.emit(A, "task.created", {"id": "T-1", "title": "one"})
+    written = event_tuples(runtime, A)
+    runtime.close()
+    sql(state, "UPDATE sessions SET state = 'not json' WHERE session_id = ?", A)
+
+    done = orch_recover(env)  # a process without the plugin
+
+    assert done.returncode == 0, done.stderr
+    assert f"{A}: 5 events (5 from the database); replay needs a plugin that is not installed" in done.stdout
+    assert "event 2 (notes.added) kept in the log, not in the state" in done.stdout
+    assert "nothing to recover" in orch_recover(env).stdout  # not damage: a plugin to install
+    assert "not checked against its log" in orch_recover(env).stdout
+
+    with_plugin = Runtime(project=orch_project, plugins=orch_plugin_manager)
+    assert event_tuples(with_plugin, A) == written
+    again = recover(with_plugin)  # the plugin is back: its events fold into the state again
+    assert again.problems == [f"session {A}: the stored state differs from the fold of its log"]
+    assert with_plugin.store.get(A).state.metrics["notes"] == 3
+    assert with_plugin.store.get(A) == with_plugin.bus.replay(A)
+    assert event_tuples(with_plugin, A) == written
+    with_plugin.close()
+
+
+@pytest.fixture
+def small_disk(state: Path):
+    """The state folder on a 4 MiB tmpfs (needs root and mount)."""
+    state.mkdir(parents=True)
+    if os.geteuid() != 0 or shutil.which("mount") is None or subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(state)], capture_output=True
+    ).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root): no real full disk to write to")
+    yield state
+    subprocess.run(["umount", "-l", str(state)], check=True)
+
+
+def test_a_full_disk_leaves_the_damaged_store_as_it_was_until_there_is_room(
+    orch_project: Path, orch_plugin_manager, env, small_disk: Path
+):
+    runtime = Runtime(project=orch_project, plugins=orch_plugin_manager)
+    runtime.bus.create_session(A)
+    for n in range(30):
+        runtime.bus.emit(A, "task.created", {"id": f"T-{n}", "title": "x" * 200})
+    written = event_tuples(runtime, A)
+    runtime.close()
+    sql(small_disk, "UPDATE sessions SET state = 'not json' WHERE session_id = ?", A)
+    listing = [name for name in os.listdir(small_disk) if not name.endswith(("-wal", "-shm"))]
+    damaged = digest(small_disk / "orchcore.db")
+    filler = small_disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass  # no space left on device: that was the point
+    finally:
+        os.close(fd)
+
+    done = orch_recover(env)
+
+    assert done.returncode == 1
+    assert done.stderr.startswith("orch: error: cannot build the new database") and done.stderr.count("\n") == 1
+    assert "nothing was moved or changed" in done.stderr
+    now = [name for name in os.listdir(small_disk) if not name.endswith(("-wal", "-shm"))]  # SQLite's own
+    assert sorted(now) == sorted([*listing, "filler"])  # nothing moved aside, no half-built database left
+    assert digest(small_disk / "orchcore.db") == damaged
+
+    filler.unlink()
+    again = orch_recover(env)
+    assert again.returncode == 0, again.stderr
+    fixed = Runtime(project=orch_project, plugins=orch_plugin_manager)
+    assert event_tuples(fixed, A) == written and fixed.store.get(A) == fixed.bus.replay(A)
+    fixed.close()

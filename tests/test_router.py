@@ -818,9 +818,9 @@ def test_a_corrupt_database_passes_through_and_is_logged(orch_hook, orch_project
     silent(run)
     log = (state / "hook.log").read_text()
     first = log.splitlines()[0]
-    assert "passed through PreToolUse: StoreError:" in first
-    assert "corrupt or unreadable" in first
-    assert "Traceback" in log  # our own error: logged with its traceback
+    assert "passed through PreToolUse: StoreFault:" in first
+    assert "is not an SQLite database" in first
+    assert "PreToolUse: kept in " in log  # in the journal, for when the store works again (tests/test_journal.py)
 
 
 def test_strict_plugins_do_not_turn_a_corrupt_database_into_a_silent_pass(orch_hook, orch_project):
@@ -832,7 +832,7 @@ def test_strict_plugins_do_not_turn_a_corrupt_database_into_a_silent_pass(orch_h
 
     assert run.exit_code == 1
     assert run.stdout == ""
-    assert run.stderr.startswith("orch hook: StoreError:")
+    assert run.stderr.startswith("orch hook: StoreFault:")
 
 
 # -- the captured nested delegation -------------------------------------------------------------

@@ -104,8 +104,6 @@ def test_resume_of_a_live_session_says_nothing_was_revived(orch_runtime, orch_ho
 
 
 def test_resume_of_an_archived_session_revives_it(orch_runtime, orch_hook, transcripts, parent):
-    if "session.archived" not in orch_runtime.bus.types:
-        pytest.skip("no plugin provides session.archived (orchcore.builtin.lifecycle_events)")
     orch_runtime.bus.emit(PARENT, "session.archived", {"last_activity": parent.updated_at, "after_hours": 24})
     orch_hook(session_start(PARENT, "resume", transcripts))
     session = orch_runtime.store.get(PARENT)
@@ -245,3 +243,22 @@ def test_replaying_a_linked_fork_equals_its_state(orch_runtime, orch_hook, trans
     write_fork_copy(transcripts, FORK, PARENT)
     orch_hook(pre_tool_use(FORK, transcripts))
     assert orch_runtime.bus.replay(FORK) == orch_runtime.store.get(FORK)
+
+
+@pytest.mark.parametrize("shift", range(0, 70, 9))
+def test_the_parent_is_found_wherever_a_read_block_cuts_its_name(tmp_path, shift):
+    from orchcore.lineage import BLOCK_BYTES, parent_in_transcript
+
+    named = json.dumps({"type": "assistant", "requestSessionId": PARENT}, separators=(",", ":")) + "\n"
+    own = b"x" * (BLOCK_BYTES - len(named) // 2 - shift)  # the fork's own lines, up to the cut
+    path = tmp_path / "fork.jsonl"
+    path.write_bytes(named.encode() + own)
+    assert parent_in_transcript(str(path), FORK) == (PARENT, True)
+
+
+def test_a_transcript_that_is_not_there_yet_is_no_answer(tmp_path):
+    from orchcore.lineage import parent_in_transcript
+
+    assert parent_in_transcript(str(tmp_path / "missing.jsonl"), FORK) == (None, False)
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    assert parent_in_transcript(str(tmp_path / "empty.jsonl"), FORK) == (None, False)

@@ -166,6 +166,7 @@ _EXPORTS: dict[str, str] = {
     "InvalidSessionId": "orchcore.errors",
     "InvalidValue": "orchcore.errors",
     "JsonTooDeep": "orchcore.errors",
+    "LimitExceeded": "orchcore.errors",
     "NoSession": "orchcore.errors",
     "PluginConflictError": "orchcore.errors",
     "PluginError": "orchcore.errors",
@@ -184,6 +185,9 @@ _EXPORTS: dict[str, str] = {
     "config_lookup": "orchcore.config_schema:lookup",
     "DEFAULT_STATUS_SEGMENTS": "orchcore.config_schema:DEFAULT_SEGMENTS",
     "orchestration_override": "orchcore.gate:env_override",
+    # the plan's limits (limits.* in the configuration): what to emit under them, and long text cut with a marker
+    "admit_event": "orchcore.limits:admit",
+    "truncate_text": "orchcore.limits",
     # time, paths, files, state paths
     "now": "orchcore.clock",
     "now_iso": "orchcore.clock",

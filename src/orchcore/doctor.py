@@ -1,8 +1,11 @@
 """``orch doctor``: is orchcore wired into Claude Code, and does it work?
 
 Checks, in the order a person would fix things: the project config, the
-settings wiring of every scope, plugin errors, the store's health, and one
-synthetic event through the real router (in a throwaway state folder).
+settings wiring of every scope, plugin errors, the real store's health (it is
+opened, fully read and given a write that commits nothing), hook events kept
+in the journal while the store failed (applied now when the store is
+healthy), and one synthetic event through the real router (in a throwaway
+state folder).
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ def run_checks(runtime: Any) -> list[Check]:
     checks = [check_config(runtime)]
     checks += check_settings(Path(runtime.project))
     checks.append(check_plugins(runtime))
-    checks.append(check_store(runtime))
+    store = check_store(runtime)
+    checks += [store, check_journal(runtime, store.status == OK)]
     checks.append(check_router(orch_launcher(), Path(runtime.project)))
     checks += check_runtime(Path(runtime.project))
     return checks
@@ -189,8 +193,15 @@ def check_plugins(runtime: Any) -> Check:
 
 
 def check_store(runtime: Any) -> Check:
+    """The real store: a fault's cause first (``orchcore.store.faults``), then what the store says of itself."""
+    from orchcore.store import faults
+
     try:
         store = runtime.store
+        path = getattr(store, "path", None)  # a file-backed store: test the very file hooks write to
+        problem = faults.write_test(Path(path)) if path is not None else None
+        if problem is not None:
+            return _store_failure(problem)
         if not store.is_created():
             return Check("store", OK, f"{store.name}: {store.location} not created yet (the first session creates it)")
         problem = store.integrity_problem()
@@ -198,10 +209,38 @@ def check_store(runtime: Any) -> Check:
             return Check("store", FAIL, f"{store.location}: {problem}")
         count = len(store.sessions())
     except OrchError as exc:
-        return Check("store", FAIL, str(exc))
+        return _store_failure(exc)
     except Exception as exc:  # sqlite3.DatabaseError and friends: report, never a traceback
         return Check("store", FAIL, f"{type(exc).__name__}: {exc}")
     return Check("store", OK, f"{store.name} at {store.location or '-'}: {count} session(s)")
+
+
+def _store_failure(exc: Exception) -> Check:
+    cause = getattr(exc, "cause", None)
+    return Check("store", FAIL, f"{cause}: {exc}" if cause else str(exc))
+
+
+def check_journal(runtime: Any, store_ok: bool) -> Check:
+    """Hook events kept while the store failed (``orchcore.journal``): applied here once the store is healthy."""
+    from orchcore import journal
+
+    env = {**os.environ, "CLAUDE_PROJECT_DIR": str(runtime.project)}
+    project = str(runtime.project)
+    waiting = journal.pending(env, project)
+    if not waiting:
+        return Check("journal", OK, "no hook events waiting")
+    where = " and ".join(f for f in journal.folders(env, project) if os.path.isdir(f))
+    if not store_ok:
+        return Check("journal", FAIL, f"{waiting} hook event(s) kept in {where} while the store fails; fix the "
+                     "store, then run `orch doctor` again to apply them")
+    try:
+        applied, left = journal.drain(runtime, env)
+    except OrchError as exc:
+        return Check("journal", FAIL, f"{waiting} hook event(s) kept in {where} could not be applied: {exc}")
+    if left:
+        return Check("journal", FAIL, f"{left} hook event(s) kept in {where} still wait ({applied} applied now); "
+                     "run `orch doctor` again")
+    return Check("journal", OK, f"{applied} hook event(s) kept while the store failed were applied now")
 
 
 def check_runtime(project: Path, timeout_s: float = 5.0) -> list[Check]:

@@ -78,18 +78,23 @@ def archived_at(store: Any, info: Any) -> str | None:
     return session.archived_at if session is not None else None
 
 
+def _seen(runtime: Any, info: Any) -> datetime:
+    """The session's last event or gate activity, whichever is later (no state loaded)."""
+    moments = [read_iso(info.updated_at)]
+    seen = gate.last_activity(str(runtime.state_dir), info.session_id)
+    if seen is not None:
+        moments.append(datetime.fromtimestamp(seen, timezone.utc))
+    return max((m for m in moments if m is not None), default=datetime.fromtimestamp(0, timezone.utc))
+
+
 def sessions(runtime: Any) -> list[Idle]:
-    """Every session with its last activity, most recently active first."""
+    """Every session with its last activity (for an archived one, the last before it was archived), newest first."""
     found = []
     for info in runtime.store.sessions():
-        moments = [read_iso(info.updated_at)]
-        seen = gate.last_activity(str(runtime.state_dir), info.session_id)
-        if seen is not None:
-            moments.append(datetime.fromtimestamp(seen, timezone.utc))
+        last = _seen(runtime, info)
         stored = archived_at(runtime.store, info)
         if stored is not None:
-            moments = [_last_activity_before_archive(runtime.store, info.session_id) or read_iso(stored)]
-        last = max((m for m in moments if m is not None), default=datetime.fromtimestamp(0, timezone.utc))
+            last = _last_activity_before_archive(runtime.store, info.session_id) or last
         found.append(Idle(info.session_id, last, stored))
     return sorted(found, key=lambda i: i.last_activity, reverse=True)
 
@@ -103,18 +108,23 @@ def archive_idle(runtime: Any, *, dry_run: bool = False, limit: int | None = Non
     """Archive every session idle past the expiry; returns their ids (at most ``limit``)."""
     after = expire_after(runtime)
     cutoff = now() - after
-    chosen = [i for i in sessions(runtime) if i.archived_at is None and i.last_activity <= cutoff]
-    chosen = chosen[-limit:] if limit is not None else chosen  # the longest idle first to go
-    done = []
-    for idle in chosen:
+    # Live sessions are passed over without loading their state; the longest idle go first.
+    idle = sorted(((seen, info) for info in runtime.store.sessions() if (seen := _seen(runtime, info)) <= cutoff),
+                  key=lambda pair: pair[0])
+    done: list[str] = []
+    for seen, info in idle:
+        if limit is not None and len(done) >= limit:
+            break
+        if archived_at(runtime.store, info) is not None:
+            continue
         if not dry_run:
-            data = {"last_activity": _iso(idle.last_activity), "after_hours": after.total_seconds() / 3600}
+            data = {"last_activity": _iso(seen), "after_hours": after.total_seconds() / 3600}
             try:
-                runtime.bus.emit(idle.session_id, ARCHIVED, data, source="orchcore")
+                runtime.bus.emit(info.session_id, ARCHIVED, data, source="orchcore")
             except InvalidValue:
                 continue  # archived meanwhile by another process
-            gate.clear_flags(str(runtime.state_dir), idle.session_id)  # its next event goes to the router
-        done.append(idle.session_id)
+            gate.clear_flags(str(runtime.state_dir), info.session_id)  # its next event goes to the router
+        done.append(info.session_id)
     return done
 
 

@@ -57,10 +57,10 @@ def truncate_text(value: str, max_bytes: int) -> str:
     """
     if len(value) * 4 <= max_bytes:
         return value  # no character is longer than 4 bytes: it fits without encoding
-    encoded = value.encode("utf-8", "surrogatepass")
-    if len(encoded) <= max_bytes:
+    if len(value) <= max_bytes and len(value.encode("utf-8", "surrogatepass")) <= max_bytes:
         return value
     budget = max(max_bytes - MARKER_RESERVE, 0)
+    encoded = value[:budget].encode("utf-8", "surrogatepass")  # what is kept is at most this: never encode it all
     kept = ""
     for end in range(budget, max(budget - 4, -1), -1):  # step back off the middle of a character
         try:

@@ -29,8 +29,11 @@ if TYPE_CHECKING:
 
 LINKED = "session.linked"
 NAMESPACE = "lineage"
-MAX_TRANSCRIPT_BYTES = 64 * 1024 * 1024  # a transcript larger than this is not searched for its parent
-_REQUEST_SESSION = re.compile(rb'"requestSessionId"\s*:\s*"([0-9a-fA-F-]{36})"')
+MAX_TRANSCRIPT_BYTES = 64 * 1024 * 1024  # how far back from its end a transcript is searched for its parent
+BLOCK_BYTES = 256 * 1024
+TAIL_BYTES = 64  # longer than '"requestSessionId":"<36>"'; kept from one block to the next
+_REQUEST_SESSION = b'"requestSessionId":'  # as Claude Code writes its JSON lines: no spaces
+_SESSION_ID = re.compile(rb'\s*"([0-9a-fA-F-]{36})"')
 
 
 def lineage(session: Session) -> dict[str, Any]:
@@ -55,8 +58,10 @@ def started(runtime: Any, session: Session, event: Any, transcript: dict[str, st
     if data.get("revived"):
         data["was"] = session.archived_at or session.ended_at
     session = bus.emit(session_id, "session.started", data, "hook")[1]
-    if session.archived_at and "session.revived" in bus.types:
-        session = bus.emit(session_id, "session.revived", {"by": f"SessionStart ({source})"}, "hook")[1]
+    if session.archived_at:
+        from orchcore import expiry
+
+        session = expiry.revive(runtime, session_id, by=f"SessionStart ({source})", source="hook")
     if source == "fork" and not lineage(session):
         session = bus.emit(session_id, LINKED, {"how": "fork", "parent": None, "pending": True}, "hook")[1]
         _clear_flags(runtime, session_id)
@@ -108,20 +113,41 @@ def parent_in_transcript(path: str | None, session_id: str) -> tuple[str | None,
 
     A fork's copy names, on each line it took over, the session that line was
     recorded in; the last such line is the parent's newest (a fork of a fork
-    has its grandparent's lines first).
+    has its grandparent's lines first). Read from the end, a block at a time:
+    the copied lines sit just before the fork's own.
     """
     if not path:
         return None, False
     try:
         with open(path, "rb") as handle:
-            text = handle.read(MAX_TRANSCRIPT_BYTES)
+            size = handle.seek(0, os.SEEK_END)
+            if size == 0:
+                return None, False
+            end, tail = size, b""
+            while end > 0 and size - end < MAX_TRANSCRIPT_BYTES:
+                start = max(0, end - BLOCK_BYTES)
+                handle.seek(start)
+                block = handle.read(end - start) + tail
+                found = _last_other(block, session_id)
+                if found is not None:
+                    return found, True
+                tail, end = block[:TAIL_BYTES], start  # a name cut by the block's edge is whole in the next
     except OSError:
         return None, False
-    if not text.strip():
-        return None, False
-    named = [m.decode("ascii").lower() for m in _REQUEST_SESSION.findall(text)]
-    others = [s for s in named if s != session_id]
-    return (others[-1] if others else None), True
+    return None, True
+
+
+def _last_other(text: bytes, session_id: str) -> str | None:
+    end = len(text)
+    while True:
+        at = text.rfind(_REQUEST_SESSION, 0, end)
+        if at < 0:
+            return None
+        found = _SESSION_ID.match(text, at + len(_REQUEST_SESSION))
+        named = found.group(1).decode("ascii").lower() if found else None
+        if named and named != session_id:
+            return named
+        end = at
 
 
 def session_linked(session: Session, event: Event) -> Session:

@@ -30,7 +30,6 @@ from orchcore.models import Agent, Epic, Event, Session, Sprint, Task, structure
 NAMESPACE = "lineage"  # session.plugins[NAMESPACE]: parent, how, and what was merged from whom
 IMPORTED = "session.imported"
 MERGED = "session.merged"
-ARCHIVED = "session.archived"  # orchcore.builtin.lifecycle_events
 ITEM_KINDS: dict[str, tuple[str, type]] = {
     "epic": ("epics", Epic), "sprint": ("sprints", Sprint), "task": ("tasks", Task), "agent": ("agents", Agent),
 }
@@ -140,8 +139,8 @@ def fold(bus: Any, source_id: str, target_id: str, *, dry_run: bool = False, arc
         return report(merge_plan)
     result = apply(bus, merge_plan)
     if archive:
-        if ARCHIVED not in bus.types:
-            raise OrchError("this orchcore cannot archive sessions (no plugin provides 'session.archived')")
+        from orchcore.builtin.lifecycle_events import ARCHIVED
+
         if bus.store.get(source_id).archived_at is None:
             bus.emit(source_id, ARCHIVED, {"reason": f"merged into {target_id}"})
         result["archived"] = source_id

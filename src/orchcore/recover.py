@@ -26,7 +26,7 @@ from typing import Any
 
 import attrs
 
-from orchcore.errors import OrchError, StoreError
+from orchcore.errors import OrchError, StoreError, UnknownEventType
 from orchcore.salvage import Row, Salvage, salvage
 from orchcore.store.backup import backups_dir, list_backups
 
@@ -44,7 +44,8 @@ class SessionReport:
     missing: list[tuple[int, int]] = attrs.Factory(list)  # seq ranges in no readable page and no backup
     failed: list[str] = attrs.Factory(list)  # events that were read but could not be appended
     conflicts: list[str] = attrs.Factory(list)  # backups whose events disagree with the database's
-    state_equals_replay: bool = False
+    unknown_types: list[str] = attrs.Factory(list)  # kept in the log; no installed plugin folds them
+    state_equals_replay: bool | None = None  # None: replay needs a plugin that is not installed
 
 
 @attrs.define
@@ -52,6 +53,7 @@ class Report:
     """What ``orch recover`` found, did, and could not do."""
 
     problems: list[str] = attrs.Factory(list)
+    notes: list[str] = attrs.Factory(list)  # what could not be checked, and why
     dry_run: bool = False
     moved_aside: list[str] = attrs.Factory(list)
     sessions: list[SessionReport] = attrs.Factory(list)
@@ -70,8 +72,12 @@ class Report:
         return data
 
 
-def diagnose(runtime) -> list[str]:
-    """What is wrong with the project's store, one line each; empty when it is healthy."""
+def diagnose(runtime, notes: list[str] | None = None) -> list[str]:
+    """What is wrong with the project's store, one line each; empty when it is healthy.
+
+    A log holding an event type no installed plugin provides cannot be
+    replayed, which is not damage: it goes into ``notes``.
+    """
     store = runtime.store
     path = _db_path(runtime)
     backups = list_backups(backups_dir(runtime.state_dir))
@@ -89,6 +95,10 @@ def diagnose(runtime) -> list[str]:
         try:
             stored = store.load(info.session_id)
             replayed = runtime.bus.replay(info.session_id)
+        except UnknownEventType as exc:
+            if notes is not None:
+                notes.append(f"session {info.session_id}: not checked against its log: {exc}")
+            continue
         except OrchError as exc:
             problems.append(f"session {info.session_id}: {exc}")
             continue
@@ -102,20 +112,34 @@ def diagnose(runtime) -> list[str]:
 def recover(runtime, *, dry_run: bool = False) -> Report:
     """Diagnose, and when the store is damaged rebuild it (see the module docstring); the report."""
     path = _db_path(runtime)
-    report = Report(problems=diagnose(runtime), dry_run=dry_run)
+    report = Report(dry_run=dry_run)
+    report.problems = diagnose(runtime, report.notes)
     if not report.problems:
         return report
     if path is None:
         raise StoreError(f"the {runtime.store.name} store keeps no database file orch recover can rebuild")
     runtime.store.close()
+    if not dry_run:
+        _refuse_while_resident_runs(runtime)
     with tempfile.TemporaryDirectory(prefix="orch-recover-") as scratch:
         sources = _read_sources(runtime, path, Path(scratch), report)
+        merged = _merge(sources, report)
         if dry_run:
-            _plan(sources, report)
+            _plan(merged, sources, report)
             return report
-        _refuse_while_resident_runs(runtime)
+    # Built beside the damaged file and swapped in whole: a hook never sees a half-rebuilt store,
+    # and a rebuild that fails (a full disk) leaves everything as it was.
+    try:
+        rebuilt = Path(tempfile.mkdtemp(prefix=".recover-", dir=path.parent))
+    except OSError as exc:
+        raise StoreError(f"cannot rebuild the database in {path.parent}: {exc.strerror}; nothing was changed") from None
+    try:
+        _rebuild(runtime, rebuilt, merged, sources, report)
         report.moved_aside = _move_aside(path)
-        _rebuild(runtime, sources, report)
+        os.replace(rebuilt / path.name, path)
+    finally:
+        shutil.rmtree(rebuilt, ignore_errors=True)
+    _catch_up(runtime, report, sources)
     report.journal = _drain_journal(runtime)
     for session in report.sessions:
         session.state_equals_replay = _state_equals_replay(runtime, session.session_id)
@@ -131,15 +155,18 @@ def _db_path(runtime) -> Path | None:
 
 
 def _behind(store, infos, newest: Path) -> list[str]:
-    """Sessions the newest backup holds more of than the database (the WAL that had them was lost)."""
+    """Sessions the newest backup holds more of than the database (the WAL that had them was lost).
+
+    A session the database lacks counts only when it lacks every session:
+    one removed by ``orch session gc`` is still in the backups, and is not damage.
+    """
     with tempfile.TemporaryDirectory(prefix="orch-recover-") as scratch:
-        copy = Path(scratch) / newest.name
-        shutil.copy2(newest, copy)
-        backup = salvage(copy)
+        backup = _salvage_copy(newest, Path(scratch) / newest.name)
     have = {info.session_id: info.last_seq for info in infos}
     return [
         f"session {sid}: the database holds {have.get(sid, 0)} events, its newest backup {max(rows)}"
-        for sid, rows in sorted(backup.events.items()) if rows and max(rows) > have.get(sid, 0)
+        for sid, rows in sorted(backup.events.items())
+        if rows and (sid in have or not have) and max(rows) > have.get(sid, 0)
     ]
 
 
@@ -150,22 +177,26 @@ def _read_sources(runtime, path: Path, scratch: Path, report: Report) -> list[tu
     """The database's events, then each backup's, newest first, read from copies (the originals stay as they are)."""
     sources = []
     if path.exists():
-        copy = scratch / "damaged.db"
-        shutil.copy2(path, copy)
-        wal = Path(f"{path}-wal")
-        if wal.exists():
-            shutil.copy2(wal, Path(f"{copy}-wal"))
-        found = salvage(copy)
+        found = _salvage_copy(path, scratch / "damaged.db")
         report.unreadable.extend(f"the database: {what}" for what in found.unreadable)
         sources.append((DATABASE, found))
     for number, backup in enumerate(list_backups(backups_dir(runtime.state_dir))):
-        copy = scratch / f"backup-{number}.db"
-        shutil.copy2(backup.path, copy)
-        found = salvage(copy)
+        found = _salvage_copy(backup.path, scratch / f"backup-{number}.db")
         name = f"backup {backup.path.name}"
         report.unreadable.extend(f"{name}: {what}" for what in found.unreadable)
         sources.append((name, found))
     return sources
+
+
+def _salvage_copy(path: Path, copy: Path) -> Salvage:
+    """Salvage a copy of ``path`` and its -wal: reading a database can change it, and the original must not."""
+    try:
+        shutil.copy2(path, copy)
+        if Path(f"{path}-wal").exists():
+            shutil.copy2(f"{path}-wal", f"{copy}-wal")
+    except OSError as exc:
+        raise StoreError(f"cannot copy {path} to read it ({exc.strerror}); nothing was changed") from None
+    return salvage(copy)
 
 
 def _merge(sources: list[tuple[str, Salvage]], report: Report) -> dict[str, dict[int, tuple[str, Row]]]:
@@ -191,9 +222,9 @@ def _claimed(sources: list[tuple[str, Salvage]], session_id: str) -> int:
                 *(max(found.damaged.get(session_id) or [0]) for _, found in sources)])
 
 
-def _plan(sources: list[tuple[str, Salvage]], report: Report) -> None:
+def _plan(merged: dict[str, dict[int, tuple[str, Row]]], sources: list[tuple[str, Salvage]], report: Report) -> None:
     """--dry-run: what a rebuild would bring back, without one."""
-    for session_id, rows in sorted(_merge(sources, report).items()):
+    for session_id, rows in sorted(merged.items()):
         session = _session(report, session_id)
         for name, _row in rows.values():
             session.sources[name] = session.sources.get(name, 0) + 1
@@ -231,25 +262,66 @@ def _move_aside(path: Path) -> list[str]:
     return moved
 
 
-def _rebuild(runtime, sources: list[tuple[str, Salvage]], report: Report) -> None:
-    """Append every merged event, session by session in seq order, into the new (empty) database."""
-    store, bus = runtime.store, runtime.bus
-    for session_id, rows in sorted(_merge(sources, report).items()):
+def _rebuild(runtime, folder: Path, merged: dict[str, dict[int, tuple[str, Row]]],
+             sources: list[tuple[str, Salvage]], report: Report) -> None:
+    """Append every merged event, session by session in seq order, into a new database in ``folder``."""
+    from orchcore.store.sqlite import SqliteStore
+
+    store = SqliteStore(folder, filename=Path(runtime.store.location).name)
+    store.limits = runtime.store_limits()
+    try:
+        for session_id, rows in sorted(merged.items()):
+            session = _session(report, session_id)
+            for seq in sorted(rows):
+                _append(runtime, store, session, seq, *rows[seq])
+            session.missing = _gaps(set(rows), _claimed(sources, session_id))
+    except StoreError as exc:  # a full disk, say: no rebuild is better than half of one
+        raise StoreError(f"cannot build the new database: {exc}; nothing was moved or changed") from None
+    finally:
+        store.close()  # the last connection: its WAL is folded into the file, which can now move
+
+
+def _append(runtime, store, session: SessionReport, seq: int, source_name: str, row: Row) -> None:
+    """One event into ``store`` as it was (type, source, data, key, time); the event's own failure is noted."""
+    try:
+        try:
+            reduce = runtime.bus._reducer(row.type, seq)  # the reducer emit uses; emit cannot take the old ts
+        except UnknownEventType:
+            reduce = _keep_unfolded  # its plugin is gone: the event stays in the log, as it was before
+            session.unknown_types.append(f"event {seq} ({row.type})")
+        store.append(session.session_id, row.type, row.data, row.source, reduce, create=True, key=row.key,
+                     ts=row.ts)
+    except StoreError:
+        raise  # the database itself fails, not this event
+    except OrchError as exc:
+        session.failed.append(f"event {seq} ({row.type}): {exc}")
+        return
+    session.events += 1
+    session.sources[source_name] = session.sources.get(source_name, 0) + 1
+
+
+def _keep_unfolded(state, event):
+    """The reducer for an event whose plugin is not installed: the log keeps it, the state waits for the plugin."""
+    state.updated_at = event.ts
+    return state
+
+
+def _catch_up(runtime, report: Report, sources: list[tuple[str, Salvage]]) -> None:
+    """Events another process wrote into the damaged file while it was read: appended after the rest."""
+    read = dict(sources).get(DATABASE)
+    aside = next((Path(p) for p in report.moved_aside if not p.endswith(("-wal", "-shm"))), None)
+    if read is None or aside is None:
+        return
+    with tempfile.TemporaryDirectory(prefix="orch-recover-") as scratch:
+        again = _salvage_copy(aside, Path(scratch) / "damaged.db")
+    for session_id, rows in sorted(again.events.items()):
+        done = max(read.events.get(session_id) or [0])
         session = _session(report, session_id)
-        created = False
-        for seq in sorted(rows):
-            name, row = rows[seq]
+        for seq in sorted(seq for seq in rows if seq > done):
             try:
-                reduce = bus._reducer(row.type, seq)  # the reducer emit uses; emit itself cannot take the old ts
-                store.append(session_id, row.type, row.data, row.source, reduce, create=not created,
-                             key=row.key, ts=row.ts)
-            except OrchError as exc:
-                session.failed.append(f"event {seq} ({row.type}): {exc}")
-                continue
-            created = True
-            session.events += 1
-            session.sources[name] = session.sources.get(name, 0) + 1
-        session.missing = _gaps(set(rows), _claimed(sources, session_id))
+                _append(runtime, runtime.store, session, seq, DATABASE, rows[seq])
+            except StoreError as exc:
+                session.failed.append(f"event {seq} ({rows[seq].type}), written while recover ran: {exc}")
 
 
 def _drain_journal(runtime) -> Any:
@@ -265,9 +337,11 @@ def _drain_journal(runtime) -> Any:
     return {"applied": applied, "left": left}
 
 
-def _state_equals_replay(runtime, session_id: str) -> bool:
+def _state_equals_replay(runtime, session_id: str) -> bool | None:
     try:
         return runtime.store.load(session_id) == runtime.bus.replay(session_id)
+    except UnknownEventType:
+        return None
     except OrchError:
         return False
 

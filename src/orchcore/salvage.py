@@ -115,7 +115,9 @@ def _event_tables(conn: sqlite3.Connection, found: Salvage) -> list[tuple[str, b
 
 def _session_rows(conn: sqlite3.Connection, found: Salvage) -> None:
     """The last seq each session claims (to name the events lost at the end of a log)."""
-    rows = _tolerant(conn, "SELECT session_id, last_seq FROM sessions", (), found, "table sessions")
+    rows, failed = _scan(conn, "SELECT session_id, last_seq FROM sessions", ())
+    if failed is not None:
+        found.unreadable.append(f"table sessions, after {len(rows)} rows ({failed})")
     for session_id, last_seq in rows:
         if isinstance(session_id, str) and isinstance(last_seq, int):
             found.last_seq[session_id] = max(last_seq, found.last_seq.get(session_id, 0))
@@ -125,71 +127,53 @@ def _session_rows(conn: sqlite3.Connection, found: Salvage) -> None:
 def _session_ids(conn: sqlite3.Connection, table: str, found: Salvage) -> list[str]:
     """Session ids in ``table``: a skip scan from both ends, so a bad page in the middle hides few."""
     ids = set(found.last_seq)
-    for order, compare in (("", ">"), (" DESC", "<")):
-        last = "" if order == "" else "\U0010ffff"
+    for order, compare, last in (("", ">", ""), (" DESC", "<", "\U0010ffff")):
+        sql = f"SELECT session_id FROM {_quote(table)} WHERE session_id {compare} ? ORDER BY session_id{order} LIMIT 1"
         while True:
-            sql = (f"SELECT session_id FROM {_quote(table)} WHERE session_id {compare} ? "
-                   f"ORDER BY session_id{order} LIMIT 1")
-            try:
-                row = conn.execute(sql, (last,)).fetchone()
-            except sqlite3.DatabaseError:
+            got, _failed = _scan(conn, sql, (last,))
+            if not got or not isinstance(got[0][0], str):
                 break
-            if row is None or not isinstance(row[0], str):
-                break
-            last = row[0]
+            last = got[0][0]
             ids.add(last)
     return sorted(ids)
 
 
 def _read_session(conn: sqlite3.Connection, table: str, has_key: bool, session_id: str, found: Salvage) -> None:
+    """Every readable event of one session: seq ranges that fail are halved until only bad rows are left."""
     columns = ", ".join(EVENT_COLUMNS[1:]) + (", key" if has_key else "")
     sql = f"SELECT {columns} FROM {_quote(table)} WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq"
-    rows = found.events.setdefault(session_id, {})
     highest = found.last_seq.get(session_id, 0)
-    try:
-        top = conn.execute(f"SELECT max(seq) FROM {_quote(table)} WHERE session_id = ?", (session_id,)).fetchone()[0]
-        highest = max(highest, top or 0)
-    except sqlite3.DatabaseError:
-        pass
-    try:  # the descending scan finds the end of a log whose index pages are lost
-        for r in conn.execute(f"SELECT seq FROM {_quote(table)} WHERE session_id = ? ORDER BY seq DESC LIMIT 1",
-                              (session_id,)):
-            highest = max(highest, r[0])
-    except sqlite3.DatabaseError:
-        pass
+    for probe in (f"SELECT max(seq) FROM {_quote(table)} WHERE session_id = ?",  # the index, then the table's end
+                  f"SELECT seq FROM {_quote(table)} WHERE session_id = ? ORDER BY seq DESC LIMIT 1"):
+        got, _failed = _scan(conn, probe, (session_id,))
+        if got and isinstance(got[0][0], int):
+            highest = max(highest, got[0][0])
     if not highest:  # neither end of the log reads: take what a plain scan gets
-        got, failed = _scan(conn, sql, session_id, 1, MAX_SEQ)
-        for row in got:
-            if (decoded := _row(row, table, session_id, found)) is not None:
-                rows.setdefault(decoded.seq, decoded)
+        got, failed = _scan(conn, sql, (session_id, 1, MAX_SEQ))
+        _take(got, session_id, found)
         if failed is not None:
             found.unreadable.append(f"session {session_id}: table {table} after {len(got)} events ({failed})")
         return
     pending = [(1, highest)]
     while pending:
         lo, hi = pending.pop()
-        got, failed = _scan(conn, sql, session_id, lo, hi)
-        for row in got:
-            decoded = _row(row, table, session_id, found)
-            if decoded is not None:
-                rows.setdefault(decoded.seq, decoded)
+        got, failed = _scan(conn, sql, (session_id, lo, hi))
+        _take(got, session_id, found)
         if failed is None:
             continue
-        lo = max([lo, *(r[0] + 1 for r in got)])
-        if lo > hi:
-            continue
+        lo = max([lo, *(r[0] + 1 for r in got if isinstance(r[0], int))])
         if lo == hi:
             found.damaged.setdefault(session_id, set()).add(lo)
-            continue
-        mid = (lo + hi) // 2
-        pending.extend([(mid + 1, hi), (lo, mid)])
+        elif lo < hi:
+            mid = (lo + hi) // 2
+            pending.extend([(mid + 1, hi), (lo, mid)])
 
 
-def _scan(conn: sqlite3.Connection, sql: str, session_id: str, lo: int, hi: int) -> tuple[list[Any], str | None]:
-    """Rows of one seq range, as far as they read; and the error that stopped the scan, if one did."""
+def _scan(conn: sqlite3.Connection, sql: str, args: tuple) -> tuple[list[Any], str | None]:
+    """The rows of a query, as far as they read; and the error that stopped it, if one did."""
     got: list[Any] = []
     try:
-        cursor = conn.execute(sql, (session_id, lo, hi))
+        cursor = conn.execute(sql, args)
         while (row := cursor.fetchone()) is not None:
             got.append(row)
     except sqlite3.DatabaseError as exc:
@@ -197,29 +181,23 @@ def _scan(conn: sqlite3.Connection, sql: str, session_id: str, lo: int, hi: int)
     return got, None
 
 
-def _row(row: Any, table: str, session_id: str, found: Salvage) -> Row | None:
-    """The stored row as a Row; None (and its seq noted as damaged) when its fields do not decode."""
-    seq, ts, type_, source, data = row[:5]
-    key = row[5] if len(row) > 5 else None
-    try:
-        decoded = json.loads(data)
-        if not isinstance(decoded, dict) or not all(isinstance(v, str) for v in (ts, type_, source)):
-            raise ValueError("not an event")
-    except (TypeError, ValueError):
-        found.damaged.setdefault(session_id, set()).add(seq)
-        return None
-    return Row(seq=seq, ts=ts, type=type_, source=source, data=decoded, key=key if isinstance(key, str) else None)
-
-
-def _tolerant(conn: sqlite3.Connection, sql: str, args: tuple, found: Salvage, what: str) -> list[Any]:
-    got: list[Any] = []
-    try:
-        cursor = conn.execute(sql, args)
-        while (row := cursor.fetchone()) is not None:
-            got.append(row)
-    except sqlite3.DatabaseError as exc:
-        found.unreadable.append(f"{what}, after {len(got)} rows ({exc})")
-    return got
+def _take(rows: list[Any], session_id: str, found: Salvage) -> None:
+    """Stored rows into ``found`` as Rows; one whose fields do not decode is noted as damaged."""
+    events = found.events.setdefault(session_id, {})
+    for row in rows:
+        seq, ts, type_, source, data = row[:5]
+        key = row[5] if len(row) > 5 else None
+        try:
+            decoded = json.loads(data)
+            if not isinstance(decoded, dict) or not all(isinstance(v, str) for v in (ts, type_, source)):
+                raise ValueError("not an event")
+        except (TypeError, ValueError):
+            if isinstance(seq, int):
+                found.damaged.setdefault(session_id, set()).add(seq)
+            continue
+        if isinstance(seq, int):
+            events.setdefault(seq, Row(seq=seq, ts=ts, type=type_, source=source, data=decoded,
+                                       key=key if isinstance(key, str) else None))
 
 
 def _quote(name: str) -> str:

@@ -74,6 +74,8 @@ def orch_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CLAUDE_PROJECT_DIR", str(project))
     monkeypatch.setenv("ORCH_CACHE_DIR", str(tmp_path / "cache"))
+    # Where the hook journal falls back to when the state folder cannot be written (orchcore.journal).
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     # Resident runtimes that orch subprocesses start exit soon after the test.
     monkeypatch.setenv("ORCH_RUNTIME_IDLE_S", "5")
     monkeypatch.setenv("ORCH_RUNTIME_LINGER_S", "5")

@@ -33,18 +33,23 @@ def recover(
 
 def describe(report) -> list[str]:
     """The report in words: what was wrong, what came back from where, what did not."""
+    notes = [f"note: {note}" for note in report.notes]
     if not report.problems:
-        return ["nothing to recover: the database opens, passes its integrity check, every state equals its log"]
-    lines = ["the store is damaged:", *(f"  {problem}" for problem in report.problems)]
+        return ["nothing to recover: the database opens, passes its integrity check, every state equals its log",
+                *notes]
+    lines = ["the store is damaged:", *(f"  {problem}" for problem in report.problems), *notes]
     lines += [f"moved aside (kept): {path}" for path in report.moved_aside]
     verb = "would recover" if report.dry_run else "recovered"
     lines.append(f"{verb} {report.recovered} events of {len(report.sessions)} session(s):")
     for session in report.sessions:
         sources = ", ".join(f"{count} from the {name}" if name == "database" else f"{count} from {name}"
                             for name, count in session.sources.items()) or "none"
-        check = "" if report.dry_run else (
-            "; state equals replay" if session.state_equals_replay else "; STATE DIFFERS FROM REPLAY")
+        check = "" if report.dry_run else {
+            True: "; state equals replay", False: "; STATE DIFFERS FROM REPLAY",
+            None: "; replay needs a plugin that is not installed"}[session.state_equals_replay]
         lines.append(f"  {session.session_id}: {session.events} events ({sources}){check}")
+    lines += [f"  {s.session_id}: {what} kept in the log, not in the state: no installed plugin provides its type"
+              for s in report.sessions for what in s.unknown_types]
     lost = [(s, what) for s in report.sessions for what in _lost(s)]
     if lost or report.unreadable:
         lines.append("could not recover:")

@@ -57,6 +57,9 @@ def _show(session: Session, last_seq: int, last_seen: str | None = None) -> None
         out.print(f"  last activity  {last_seen}")
     if session.ended_at:
         out.print(f"  ended          {session.ended_at}")
+    if session.archived_at:
+        out.print(f"  archived       {session.archived_at}  (read-only; its next hook event or "
+                  "`orch session revive` revives it)")
     by_status: dict[str, int] = {}
     for task in s.tasks.values():
         by_status[task.status] = by_status.get(task.status, 0) + 1
@@ -159,12 +162,18 @@ def create(
         typer.echo(chosen)
 
 
-def _emit(ctx: typer.Context, session: str | None, type: str, data: dict, as_json: bool, done: str) -> None:
+def _writable(ctx: typer.Context, session: str | None):
+    """(runtime, session id) for a command that changes the session: an archived one is read-only until revived."""
     from orchcore import expiry
 
     runtime = runtime_of(ctx)
     session_id = session_id_of(session)
-    expiry.require_live(runtime.store.get(session_id))  # archived: read-only until revived
+    expiry.require_live(runtime.store.get(session_id))
+    return runtime, session_id
+
+
+def _emit(ctx: typer.Context, session: str | None, type: str, data: dict, as_json: bool, done: str) -> None:
+    runtime, session_id = _writable(ctx, session)
     data = limits.admit(runtime, session_id, type, data)  # limits.max_sessions when it turns orchestration on
     event, state = runtime.bus.emit(session_id, type, data, source="cli")
     if as_json:
@@ -211,11 +220,7 @@ def activate_teams(
     as_json: JsonOption = False,
 ) -> None:
     """Activate teams for this session (checked against the installed team definitions)."""
-    from orchcore import expiry
-
-    runtime = runtime_of(ctx)
-    session_id = session_id_of(session)
-    expiry.require_live(runtime.store.get(session_id))
+    runtime, session_id = _writable(ctx, session)
     known = runtime.plugins.specs("orch_teams")
     if known:
         unknown = [t for t in teams if t not in known]
@@ -237,11 +242,9 @@ def checkpoint(
     as_json: JsonOption = False,
 ) -> None:
     """Mark the state as of now under a name, to roll back to (`orch rollback --to NAME`); snapshots it."""
-    from orchcore import checkpoints, expiry
+    from orchcore import checkpoints
 
-    runtime = runtime_of(ctx)
-    session_id = session_id_of(session)
-    expiry.require_live(runtime.store.get(session_id))
+    runtime, session_id = _writable(ctx, session)
     made, snapshot = checkpoints.create(runtime, session_id, name, note_text, force=force)
     if as_json:
         print_json({"session_id": session_id, "checkpoint": made.as_dict(), "snapshot": snapshot})

@@ -75,6 +75,9 @@ class Call:
         from orchcore.api import require_live
 
         require_live(self.runtime.store.get(self.session_id))
+        from orchcore.api import admit_event
+
+        data = admit_event(self.runtime, self.session_id, type, data)  # the project's limits (limits.*)
         return self.runtime.bus.emit(self.session_id, type, data, source="cli")
 
     @property

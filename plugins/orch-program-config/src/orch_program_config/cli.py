@@ -32,8 +32,12 @@ def run(ctx: typer.Context, session: str | None, as_json: bool, action, *args: A
         outcome = action(where, *args)
     except SettingError as exc:
         raise OrchError(str(exc).replace("\n", "; ")) from None
+    from orchcore.api import admit_event
+
+    session_id = state.session_id if state is not None else None
     for event_type, data in outcome.events:
-        runtime.bus.emit(state.session_id if state is not None else None, event_type, data, source="cli")
+        data = admit_event(runtime, session_id, event_type, data)  # turning orchestration on: limits.max_sessions
+        runtime.bus.emit(session_id, event_type, data, source="cli")
     if as_json:
         print_json(outcome.data)
     else:

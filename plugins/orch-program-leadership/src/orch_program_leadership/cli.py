@@ -36,7 +36,10 @@ def finish(ctx: typer.Context, session: str | None, build, as_json: bool) -> Non
         outcome = build(runtime, state)
     except actions.CommandError as exc:
         raise OrchError(str(exc).replace("\n", "; ")) from None
+    from orchcore.api import admit_event
+
     for event_type, data in outcome.events:
+        data = admit_event(runtime, state.session_id, event_type, data)  # the project's limits (limits.*)
         _, state = runtime.bus.emit(state.session_id, event_type, data, source="cli")
     if as_json:
         print_json(outcome.result(state) if outcome.result else {"text": outcome.text})
