@@ -41,6 +41,7 @@ BUILTINS = {
     "programs": ["orch_hook_handlers"],
     "delegation": ["orch_event_types", "orch_hook_handlers"],
     "session-links": ["orch_event_types"],
+    "lifecycle-events": ["orch_event_types"],
 }
 
 
