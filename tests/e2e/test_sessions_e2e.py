@@ -28,7 +28,8 @@ def orch(request: pytest.FixtureRequest, cc_project: Path, cc_env: dict[str, str
     project = OrchProject.create(cc_project, cc_env, tmp_path / "orch")
     _add_diagnostics(request, "orchcore (orch commands, settings, hook.log, events)", project.describe)
     project.enable_by_default()
-    project.install()
+    # Command hooks: every event is its own `orch hook`, with no resident runtime to wait for.
+    project.orch_json("install", "--scope", "project", "--transport", "command", "--json")
     return project
 
 
