@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from orchcore import journal
+from orchcore.router import drain_journal
 
 SESSION = "8e82f7c6-1351-45ff-b6d3-4fb1cc1717ee"
 OTHER = "7a214c65-635e-4f7c-ac74-130030d59d09"
@@ -63,8 +64,8 @@ def test_drained_events_are_routed_in_order_as_recovered_events_once(env, orch_r
     for index, payload in enumerate([tool_call("t1"), notification(), tool_call("t2")]):
         journal.keep(payload, env, project_of(env), received_at=f"2026-12-01T12:00:0{index}.000000Z")
 
-    assert journal.drain(orch_runtime, env) == (3, 0)
-    assert journal.drain(orch_runtime, env) == (0, 0)
+    assert drain_journal(orch_runtime, env) == (3, 0)
+    assert drain_journal(orch_runtime, env) == (0, 0)
 
     assert handled(orch_runtime.store) == [("PreToolUse", "t1", True), ("Notification", "", True),
                                            ("PreToolUse", "t2", True)]
@@ -77,7 +78,7 @@ def test_an_event_the_store_recorded_meanwhile_is_not_recorded_twice(env, orch_r
     orch_hook(tool_call("t1"), env={"ORCH_ENABLED": "1"})  # recorded live
     journal.keep(tool_call("t1"), env, project_of(env))  # and kept by a process that saw the store fail
 
-    assert journal.drain(orch_runtime, env) == (1, 0)
+    assert drain_journal(orch_runtime, env) == (1, 0)
     assert handled(orch_runtime.store) == [("PreToolUse", "t1", False)]
 
 
@@ -95,7 +96,7 @@ def test_events_keep_their_order_across_the_state_folder_and_the_fallback(env, o
                                         "pending.jsonl")
     assert second.where.startswith(env["XDG_STATE_HOME"])
     assert journal.pending(env, project) == 2
-    assert journal.drain(orch_runtime, env) == (2, 0)
+    assert drain_journal(orch_runtime, env) == (2, 0)
     assert [h[1] for h in handled(orch_runtime.store)] == ["t1", "t2"]
     assert not any(os.path.isdir(f) for f in journal.folders(env, project))
 
@@ -122,7 +123,7 @@ def test_each_session_is_told_once_until_the_journal_is_drained(env, orch_runtim
     assert not journal.first_notice(journal.keep(tool_call("t2"), env, project), SESSION)
     assert journal.first_notice(journal.keep(tool_call("t3", OTHER), env, project), OTHER)
 
-    assert journal.drain(orch_runtime, env) == (3, 0)
+    assert drain_journal(orch_runtime, env) == (3, 0)
 
     again = journal.keep(tool_call("t4"), env, project)  # a new outage: told again
     assert journal.first_notice(again, SESSION)
@@ -144,11 +145,11 @@ def test_a_line_that_cannot_be_applied_does_not_hold_back_the_rest(env, orch_run
         handle.write(b'{"received_at": "2026-12-01T12:00:02.000000Z", "payload": 7}\n')
     journal.keep(tool_call("t3"), env, project, received_at="2026-12-01T12:00:03.000000Z")
 
-    assert journal.drain(orch_runtime, env) == (3, 0)
+    assert drain_journal(orch_runtime, env) == (3, 0)
 
     assert [h[1] for h in handled(orch_runtime.store)] == ["t1", "t3"]
     log = (orch_project / ".claude" / "state" / "hook.log").read_text()
-    assert "journal: an entry could not be applied" in log
+    assert "of " + str(orch_project / ".claude" / "state" / "journal") in log and "is skipped" in log
 
 
 def test_a_drain_the_store_refuses_leaves_every_entry_for_the_next(env, orch_runtime, orch_project):
@@ -164,12 +165,12 @@ def test_a_drain_the_store_refuses_leaves_every_entry_for_the_next(env, orch_run
 
     broken = Runtime(project=orch_project, plugins=orch_runtime.plugins)
     try:
-        assert journal.drain(broken, env) == (0, 2)
+        assert drain_journal(broken, env) == (0, 2)
     finally:
         broken.close()
     db.unlink()
 
-    assert journal.drain(orch_runtime, env) == (2, 0)
+    assert drain_journal(orch_runtime, env) == (2, 0)
     assert [h[1] for h in handled(orch_runtime.store)] == ["t1", "t2"]
 
 
@@ -189,7 +190,7 @@ def test_events_kept_while_a_drain_runs_are_applied_once(env, orch_runtime):
         runtime = Runtime(project=orch_runtime.project, plugins=orch_runtime.plugins)  # its thread's own connection
         try:
             while not done.is_set():
-                journal.drain(runtime, env)
+                drain_journal(runtime, env)
         finally:
             runtime.close()
 
@@ -202,7 +203,7 @@ def test_events_kept_while_a_drain_runs_are_applied_once(env, orch_runtime):
         thread.join()
     done.set()
     drainer.join()
-    journal.drain(orch_runtime, env)
+    drain_journal(orch_runtime, env)
 
     recorded = [h[1] for h in handled(orch_runtime.store)]
     assert sorted(recorded) == sorted(names)

@@ -233,8 +233,10 @@ def check_journal(runtime: Any, store_ok: bool) -> Check:
     if not store_ok:
         return Check("journal", FAIL, f"{waiting} hook event(s) kept in {where} while the store fails; fix the "
                      "store, then run `orch doctor` again to apply them")
+    from orchcore.router import drain_journal
+
     try:
-        applied, left = journal.drain(runtime, env)
+        applied, left = drain_journal(runtime, env)
     except OrchError as exc:
         return Check("journal", FAIL, f"{waiting} hook event(s) kept in {where} could not be applied: {exc}")
     if left:

@@ -6,7 +6,8 @@ with its receive time, fsync'd, in ``.claude/state/journal/`` when that can
 be written, else in a per-user folder (``$XDG_STATE_HOME/orchcore/journal/<hash
 of the state folder>/``). ``drain`` routes the entries, oldest first, as
 recovered events once the store works (``orchcore.recovery.catch_up`` does
-the same for the transcript), and removes each file only after every line
+the same for the transcript; the router does the routing, ``router.drain_journal``:
+this module never imports the router), and removes each file only after every line
 of it was applied; a cursor beside the file says how many lines are done, so
 a drain cut short by a new failure goes on where it stopped.
 
@@ -176,17 +177,16 @@ def pending(env: dict[str, str], project: str) -> int:
     return count
 
 
-def drain(runtime: Any, env: dict[str, str] | None = None) -> tuple[int, int]:
-    """Apply waiting entries in order, each exactly once; returns (applied, left).
+def drain(project: str, env: dict[str, str], apply: Any, log: Any = None) -> tuple[int, int]:
+    """Apply waiting entries in order, each exactly once, with ``apply(entry)``; returns (applied, left).
 
-    Stops at the first entry the store still cannot take. Another process
-    draining the same folder at the moment is left to it (its entries count
-    as left here).
+    ``apply`` raises StoreError when the store still cannot take an entry:
+    the drain stops there and the rest waits. An entry that is not JSON is
+    passed to ``log`` and counts as done. Another process draining the same
+    folder at the moment is left to it (its entries count as left here).
     """
     import fcntl
 
-    env = dict(os.environ) if env is None else env
-    project = str(runtime.project)
     locks = []
     try:
         entries = []
@@ -209,29 +209,35 @@ def drain(runtime: Any, env: dict[str, str] | None = None) -> tuple[int, int]:
                     _mark_done(path, len(lines), len(lines))
                 for number in range(_done(path), len(lines)):
                     entries.append((order, path, number, lines[number]))
-        return _apply(runtime, env, project, entries)
+        return _apply(env, project, entries, apply, log or (lambda message: None))
     finally:
         for lock in locks:
             os.close(lock)
 
 
-def _apply(runtime: Any, env: dict[str, str], project: str, entries: list) -> tuple[int, int]:
+def _apply(env: dict[str, str], project: str, entries: list, apply: Any, log: Any) -> tuple[int, int]:
     from orchcore.errors import StoreError
 
-    def received(item: tuple) -> str:
+    parsed = []
+    for order, path, number, line in entries:
         try:
-            return str(json.loads(item[3]).get("received_at") or "")
-        except (ValueError, AttributeError):
-            return ""
-
-    entries.sort(key=lambda item: (received(item), item[0], item[1], item[2]))
+            entry = json.loads(line)
+            if not isinstance(entry, dict) or not isinstance(entry.get("payload"), dict):
+                raise ValueError("not a kept hook event")
+        except ValueError as exc:
+            log(f"journal: line {number + 1} of {path} is skipped: {exc}")
+            entry = None
+        parsed.append((str((entry or {}).get("received_at") or ""), order, path, number, entry))
+    parsed.sort(key=lambda item: item[:4])
+    entries = [(order, path, number, entry) for _, order, path, number, entry in parsed]
     totals: dict[str, int] = {}
     for _, path, number, _ in entries:
         totals[path] = max(totals.get(path, 0), number + 1)
     applied = 0
-    for index, (_, path, number, line) in enumerate(entries):
+    for index, (_, path, number, entry) in enumerate(entries):
         try:
-            _route(runtime, env, project, line)
+            if entry is not None:
+                apply(entry)
         except StoreError:
             return applied, len(entries) - index
         _mark_done(path, number + 1, totals[path])
@@ -239,26 +245,6 @@ def _apply(runtime: Any, env: dict[str, str], project: str, entries: list) -> tu
     for folder in {os.path.dirname(item[1]) for item in entries} | set(folders(env, project)):
         _tidy(folder)
     return applied, 0
-
-
-def _route(runtime: Any, env: dict[str, str], project: str, line: bytes) -> None:
-    """One entry through the router as a recovered event; our bug or a bad line is logged and counts as done."""
-    from orchcore import gate, router
-    from orchcore.errors import StoreError
-
-    try:
-        entry = json.loads(line)
-        payload = entry["payload"]
-        own_env = {k: v for k, v in env.items() if k != "ORCH_ENABLED"}
-        if isinstance(entry.get("enabled"), str):
-            own_env["ORCH_ENABLED"] = entry["enabled"]
-        cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
-        router.route(payload, gate.find_project(own_env, cwd) if cwd else project, own_env, runtime,
-                     recovered=True, occurred_at=entry.get("received_at"))
-    except StoreError:
-        raise
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - one bad entry must not hold back the rest
-        router.log(env, project, f"journal: an entry could not be applied: {type(exc).__name__}: {exc}")
 
 
 def _take_over(folder: str) -> None:

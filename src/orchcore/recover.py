@@ -326,12 +326,10 @@ def _catch_up(runtime, report: Report, sources: list[tuple[str, Salvage]]) -> No
 
 def _drain_journal(runtime) -> Any:
     """Hook events the journal kept while the store could not be written, applied now (when it is installed)."""
+    from orchcore.router import drain_journal
+
     try:
-        from orchcore import journal
-    except ImportError:
-        return None
-    try:
-        applied, left = journal.drain(runtime)
+        applied, left = drain_journal(runtime)
     except OrchError as exc:  # the rebuilt database stands; the journal waits for the next drain
         return {"applied": 0, "left": None, "error": str(exc)}
     return {"applied": applied, "left": left}

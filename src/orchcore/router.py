@@ -116,6 +116,36 @@ def _keep(payload: dict[str, Any], env: dict[str, str], project: str, problem: s
     return None
 
 
+def drain_journal(runtime: Any, env: dict[str, str] | None = None) -> tuple[int, int]:
+    """Route the hook events the journal kept while the store failed, oldest first, as recovered events.
+
+    (applied, left); ``orch doctor`` and ``orch recover`` call this, and the
+    router itself before an event when the journal holds some.
+    """
+    from orchcore import journal
+
+    env = dict(os.environ) if env is None else env
+    project = str(runtime.project)
+
+    def apply(entry: dict[str, Any]) -> None:
+        from orchcore.errors import StoreError
+
+        payload = entry["payload"]
+        own_env = {k: v for k, v in env.items() if k != "ORCH_ENABLED"}
+        if isinstance(entry.get("enabled"), str):  # as the event came: the variable Claude Code's process had
+            own_env["ORCH_ENABLED"] = entry["enabled"]
+        occurred_at = entry.get("received_at") if isinstance(entry.get("received_at"), str) else None
+        try:
+            route(payload, project, own_env, runtime, recovered=True, occurred_at=occurred_at)
+        except StoreError:
+            raise  # the store still fails: this entry and the rest wait
+        except (Exception, SystemExit) as exc:  # our bug or a plugin's: logged, and the entry counts as done
+            log(env, project, f"journal: a kept {payload.get('hook_event_name')} could not be applied: "
+                f"{type(exc).__name__}: {_ascii(str(exc))}", exc)
+
+    return journal.drain(project, env, apply, lambda message: log(env, project, message))
+
+
 def _drain_journal(runtime: Any, env: dict[str, str], project: str) -> None:
     """Events kept while the store failed go before this one, in order; one stat per folder when there are none."""
     from orchcore import journal
@@ -123,7 +153,7 @@ def _drain_journal(runtime: Any, env: dict[str, str], project: str) -> None:
     if not journal.waiting(env, project):
         return
     try:
-        applied, left = journal.drain(runtime, env)
+        applied, left = drain_journal(runtime, env)
     except (Exception, SystemExit) as exc:  # never the current event's problem
         log(env, project, f"journal: not drained: {type(exc).__name__}: {_ascii(str(exc))}", exc)
         return
