@@ -217,3 +217,13 @@ def test_orchestrated_is_judged_without_the_store(env, orch_project):
     assert not journal.orchestrated(plain, project, SESSION)
     (orch_project / ".claude" / "orchcore.json").write_text('{"orchestration": {"enabled": true}}')
     assert journal.orchestrated(plain, project, SESSION)
+
+
+def test_a_drain_with_a_time_budget_goes_on_where_it_stopped(env, orch_runtime):
+    """The hook path drains within a budget (router.JOURNAL_BUDGET_S): past it, the rest waits for the next event."""
+    for name in ("t1", "t2", "t3"):
+        journal.keep(tool_call(name), env, project_of(env))
+
+    assert drain_journal(orch_runtime, env, budget_s=0) == (1, 2)
+    assert drain_journal(orch_runtime, env) == (2, 0)
+    assert [h[1] for h in handled(orch_runtime.store)] == ["t1", "t2", "t3"]

@@ -177,13 +177,17 @@ def pending(env: dict[str, str], project: str) -> int:
     return count
 
 
-def drain(project: str, env: dict[str, str], apply: Any, log: Any = None) -> tuple[int, int]:
+def drain(
+    project: str, env: dict[str, str], apply: Any, log: Any = None, budget_s: float | None = None
+) -> tuple[int, int]:
     """Apply waiting entries in order, each exactly once, with ``apply(entry)``; returns (applied, left).
 
     ``apply`` raises StoreError when the store still cannot take an entry:
     the drain stops there and the rest waits. An entry that is not JSON is
     passed to ``log`` and counts as done. Another process draining the same
     folder at the moment is left to it (its entries count as left here).
+    ``budget_s``: stop after this long (the hook path must answer Claude
+    Code); the cursor keeps what was done.
     """
     import fcntl
 
@@ -209,14 +213,20 @@ def drain(project: str, env: dict[str, str], apply: Any, log: Any = None) -> tup
                     _mark_done(path, len(lines), len(lines))
                 for number in range(_done(path), len(lines)):
                     entries.append((order, path, number, lines[number]))
-        return _apply(env, project, entries, apply, log or (lambda message: None))
+        return _apply(env, project, entries, apply, log or (lambda message: None), budget_s)
     finally:
         for lock in locks:
             os.close(lock)
 
 
-def _apply(env: dict[str, str], project: str, entries: list, apply: Any, log: Any) -> tuple[int, int]:
+def _apply(
+    env: dict[str, str], project: str, entries: list, apply: Any, log: Any, budget_s: float | None
+) -> tuple[int, int]:
+    import time
+
     from orchcore.errors import StoreError
+
+    deadline = None if budget_s is None else time.monotonic() + budget_s
 
     parsed = []
     for order, path, number, line in entries:
@@ -242,6 +252,8 @@ def _apply(env: dict[str, str], project: str, entries: list, apply: Any, log: An
             return applied, len(entries) - index
         _mark_done(path, number + 1, totals[path])
         applied += 1
+        if deadline is not None and time.monotonic() > deadline and index + 1 < len(entries):
+            return applied, len(entries) - index - 1
     for folder in {os.path.dirname(item[1]) for item in entries} | set(folders(env, project)):
         _tidy(folder)
     return applied, 0

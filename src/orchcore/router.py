@@ -35,6 +35,7 @@ MAX_INPUT_BYTES = gate.MAX_INPUT_BYTES
 HOOK_BUSY_TIMEOUT_S = 5.0  # waiting longer for the store's lock than this is worse than passing through
 LOG_NAME = "hook.log"
 LOG_MAX_BYTES = 1024 * 1024
+JOURNAL_BUDGET_S = 5.0  # kept events applied before one hook event at most this long; the next event goes on
 
 
 
@@ -116,7 +117,7 @@ def _keep(payload: dict[str, Any], env: dict[str, str], project: str, problem: s
     return None
 
 
-def drain_journal(runtime: Any, env: dict[str, str] | None = None) -> tuple[int, int]:
+def drain_journal(runtime: Any, env: dict[str, str] | None = None, budget_s: float | None = None) -> tuple[int, int]:
     """Route the hook events the journal kept while the store failed, oldest first, as recovered events.
 
     (applied, left); ``orch doctor`` and ``orch recover`` call this, and the
@@ -143,7 +144,7 @@ def drain_journal(runtime: Any, env: dict[str, str] | None = None) -> tuple[int,
             log(env, project, f"journal: a kept {payload.get('hook_event_name')} could not be applied: "
                 f"{type(exc).__name__}: {_ascii(str(exc))}", exc)
 
-    return journal.drain(project, env, apply, lambda message: log(env, project, message))
+    return journal.drain(project, env, apply, lambda message: log(env, project, message), budget_s)
 
 
 def _drain_journal(runtime: Any, env: dict[str, str], project: str) -> None:
@@ -153,7 +154,7 @@ def _drain_journal(runtime: Any, env: dict[str, str], project: str) -> None:
     if not journal.waiting(env, project):
         return
     try:
-        applied, left = drain_journal(runtime, env)
+        applied, left = drain_journal(runtime, env, budget_s=JOURNAL_BUDGET_S)
     except (Exception, SystemExit) as exc:  # never the current event's problem
         log(env, project, f"journal: not drained: {type(exc).__name__}: {_ascii(str(exc))}", exc)
         return
