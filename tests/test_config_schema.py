@@ -271,7 +271,7 @@ def test_a_file_is_checked_key_by_key_and_denying_what_is_not_installed_is_harml
     assert problems(data, INSTALLED) == [
         'orchestration.enabled takes true or false, not a string ("yes")',
         "plugins.allow: no installed plugin named 'nope' (installed: core-events, extra)",
-        "store must be an object holding store.backend, store.options",
+        "store must be an object holding store.backend, store.options, store.backups",
     ]
 
 
