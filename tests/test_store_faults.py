@@ -365,3 +365,29 @@ class FullDisk(Fault):
 def test_no_event_is_lost_while_the_disk_is_full(env, small_disk):
     before = start_session(env)
     assert_no_event_lost_through(env, FullDisk(small_disk), before)
+
+
+# -- orch doctor's write test -----------------------------------------------------------------
+
+
+def test_the_write_test_commits_nothing_and_names_a_lock_held_too_long(env, state):
+    from orchcore.store import faults
+
+    start_session(env)
+    db = state / "orchcore.db"
+    before = handled(env)
+
+    assert faults.write_test(db) is None
+    with sqlite3.connect(db) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn.close()
+    assert "orchcore_write_test" not in tables and handled(env) == before
+
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
+    try:
+        problem = faults.write_test(db, timeout_s=0.1)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert problem is not None and problem.cause == "locked" and "orch runtime status" in str(problem)

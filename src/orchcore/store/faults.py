@@ -145,7 +145,7 @@ def explain(path: Path, exc: BaseException) -> StoreError:
         return _io(path, text)
     if name.startswith("SQLITE_CORRUPT") or "malformed" in text:
         return _corrupt(path, text)
-    return _io(path, text)
+    return StoreFault("io", path, f"the state database {path} cannot be used ({text}); see `orch doctor`")
 
 
 def write_test(path: Path, timeout_s: float = 2.0) -> StoreError | None:
