@@ -227,3 +227,13 @@ def test_a_drain_with_a_time_budget_goes_on_where_it_stopped(env, orch_runtime):
     assert drain_journal(orch_runtime, env, budget_s=0) == (1, 2)
     assert drain_journal(orch_runtime, env) == (2, 0)
     assert [h[1] for h in handled(orch_runtime.store)] == ["t1", "t2", "t3"]
+
+
+def test_a_file_is_applied_in_its_own_order_so_its_cursor_never_skips_a_line(env, orch_runtime):
+    """Two processes can append out of receive-time order; the drain follows the file, never jumping ahead."""
+    journal.keep(tool_call("late"), env, project_of(env), received_at="2026-12-01T12:00:09.000000Z")
+    journal.keep(tool_call("early"), env, project_of(env), received_at="2026-12-01T12:00:01.000000Z")
+
+    assert drain_journal(orch_runtime, env, budget_s=0) == (1, 1)
+    assert drain_journal(orch_runtime, env) == (1, 0)
+    assert [h[1] for h in handled(orch_runtime.store)] == ["late", "early"]

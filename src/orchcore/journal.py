@@ -228,7 +228,9 @@ def _apply(
 
     deadline = None if budget_s is None else time.monotonic() + budget_s
 
-    parsed = []
+    import heapq
+
+    per_file: dict[str, list] = {}
     for order, path, number, line in entries:
         try:
             entry = json.loads(line)
@@ -237,9 +239,10 @@ def _apply(
         except ValueError as exc:
             log(f"journal: line {number + 1} of {path} is skipped: {exc}")
             entry = None
-        parsed.append((str((entry or {}).get("received_at") or ""), order, path, number, entry))
-    parsed.sort(key=lambda item: item[:4])
-    entries = [(order, path, number, entry) for _, order, path, number, entry in parsed]
+        per_file.setdefault(path, []).append((str((entry or {}).get("received_at") or ""), order, path, number, entry))
+    # Oldest first across files, but each file in its own order: its cursor counts the lines done from its start.
+    merged = heapq.merge(*per_file.values(), key=lambda item: item[0])
+    entries = [(order, path, number, entry) for _, order, path, number, entry in merged]
     totals: dict[str, int] = {}
     for _, path, number, _ in entries:
         totals[path] = max(totals.get(path, 0), number + 1)
