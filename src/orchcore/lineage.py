@@ -80,7 +80,13 @@ def settle(runtime: Any, session: Session, event: Any) -> tuple[Session, str | N
     parent, seen = parent_in_transcript(session.transcript_path or event.transcript_path, session.session_id)
     if parent is None and not seen:
         return session, None  # the copy is not written yet: try again at the next event
-    return link(runtime, session, parent, "fork")
+    from orchcore.errors import OrchError
+
+    try:
+        return link(runtime, session, parent, "fork")
+    except OrchError as exc:  # (a parent whose state cannot be read): linked without it, never tried at every event
+        data = {"how": "fork", "parent": parent, "pending": False, "reason": f"nothing carried over: {exc}"}
+        return runtime.bus.emit(session.session_id, LINKED, data, "hook")[1], None
 
 
 def link(runtime: Any, session: Session, parent: str | None, how: str) -> tuple[Session, str | None]:
