@@ -17,7 +17,7 @@ import attrs
 
 from orchcore import jsonlimits
 from orchcore.clock import now_iso
-from orchcore.errors import InvalidValue, StoreError, UnknownSession
+from orchcore.errors import InvalidValue, LimitExceeded, StoreError, UnknownSession
 from orchcore.models import Event, Session, structure, unstructure
 
 Reduce = Callable[[Session, Event], Session]
@@ -178,6 +178,16 @@ class SessionStore(abc.ABC):
         The SQLite store runs ``PRAGMA integrity_check`` (``orch doctor``).
         """
         return None
+
+
+def check_state_size(session_id: str, type: str, before: int, after: int, limits: Any) -> None:
+    """Refuse an event that grows a session's state past ``limits.max_state_bytes`` (shrinking is always fine)."""
+    if after > limits.max_state_bytes and after > before:
+        raise LimitExceeded(
+            f"event {type!r} would grow the state of session {session_id} to {after // 1024:,} KB, past "
+            f"limits.max_state_kb = {limits.max_state_bytes // 1024:,}; remove what it no longer needs (done "
+            "tasks, delivered messages) or raise the limit in .claude/orchcore.json"
+        )
 
 
 def encode_data(type: str, data: Any) -> str:

@@ -19,6 +19,7 @@ from orchcore.store.base import (
     SessionInfo,
     SessionStore,
     apply_event,
+    check_state_size,
     decode_state,
     encode_data,
     encode_state,
@@ -86,6 +87,7 @@ class MemoryStore(SessionStore):
             seq = len(self._events.get(session_id, [])) + 1
             event, state = apply_event(current, session_id, seq, type, json.loads(encoded), source, reduce, ts)
             state_text = encode_state(state)
+            check_state_size(session_id, type, len(self._states.get(session_id, "")), len(state_text), self.limits)
             self._events.setdefault(session_id, []).append((event, encoded))
             self._states[session_id] = state_text
             if key is not None:

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from orchcore.clock import now_iso, parse_iso
-from orchcore.errors import DuplicateEvent, InvalidValue, LimitExceeded, StoreError
+from orchcore.errors import DuplicateEvent, InvalidValue, StoreError
 from orchcore.gate import clear_flags, touch, write_flag
 from orchcore.models import Event, Session
 from orchcore.store import faults
 from orchcore.store.layout import DB_NAME, MIGRATIONS, SCHEMA_VERSION
-from orchcore.store.base import Reduce, SessionInfo, SessionStore, encode_data
+from orchcore.store.base import Reduce, SessionInfo, SessionStore, check_state_size, encode_data
 from orchcore.store.parts import Stored, changes, from_snapshot, snapshot_text
 
 T = TypeVar("T")
@@ -508,16 +508,6 @@ _CACHE_LOCK = threading.Lock()
 def compact_step(buffer: int) -> int:
     """How many events past the buffer a session gathers before compaction moves them (a tenth, 10 to 500)."""
     return max(10, min(500, buffer // 10))
-
-
-def check_state_size(session_id: str, type: str, before: int, after: int, limits: Any) -> None:
-    """Refuse an event that grows a session's state past ``limits.max_state_bytes`` (shrinking is always fine)."""
-    if after > limits.max_state_bytes and after > before:
-        raise LimitExceeded(
-            f"event {type!r} would grow the state of session {session_id} to {after // 1024:,} KB, past "
-            f"limits.max_state_kb = {limits.max_state_bytes // 1024:,}; remove what it no longer needs (done "
-            "tasks, delivered messages) or raise the limit in .claude/orchcore.json"
-        )
 
 
 def _corrupt(session_id: str, where: str, exc: BaseException) -> StoreError:
