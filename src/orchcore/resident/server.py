@@ -162,19 +162,35 @@ class Server:
                 if now - checked >= STALE_CHECK_S:  # also under a steady stream of requests
                     checked = now
                     self.periodic(identity, now)
+            if _inode(self.path) == identity:
+                _remove(self.path)  # from now on a client finds no runtime and answers in-process
+            self.answer_queued(server)
             server.close()
             if self.listener is not None:
                 self.listener.close()
             if self.zygote_pipe is not None:
                 os.close(self.zygote_pipe)  # the zygote sees the end of its pipe and exits
-            if _inode(self.path) == identity:
-                _remove(self.path)
             for thread in threading.enumerate():
                 if thread.name in ("orch-runtime-request", "orch-http"):
                     thread.join(client.CLIENT_TIMEOUT_S)  # let answers in flight finish
         finally:
             lock.close()
         return self.exit_code
+
+    def answer_queued(self, server) -> None:
+        """Answer the connections the kernel queued since the last accept, as if the loop had gone on.
+
+        Closing the socket would reset them, and a client whose request was
+        sent must take that for a lost answer (``SENT_BUT_LOST``): the event
+        would be neither answered nor recorded. A stale runtime answers them STALE.
+        """
+        server.setblocking(False)
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), name="orch-runtime-request", daemon=True).start()
 
     def start_zygote(self, lock) -> None:
         """Fork the command zygote (``forkserver``) now, while this process has no thread but this one."""
