@@ -67,10 +67,6 @@ class Plan:
     shared: list[str]  # in-progress tasks that are now in progress in both sessions (a fork)
     metrics: dict[str, float]  # the source's numeric metrics as imported after this merge
 
-    @property
-    def nothing_new(self) -> bool:
-        return not self.steps
-
 
 def key(source: str, kind: str, item_id: str) -> str:
     return f"from:{source}:{kind}:{item_id}"
