@@ -38,8 +38,11 @@ def test_the_context_follows_every_change(active, orch_hook, palette):
     palette("set orchestration.enabled true")
     after = context_of(orch_hook)
 
-    assert "orchestration.enabled  false" in before
-    assert "orchestration.enabled  true" in after
+    def enabled(text: str) -> str:
+        return next(line.split()[1] for line in text.splitlines() if line.split()[:1] == ["orchestration.enabled"])
+
+    assert enabled(before) == "false"
+    assert enabled(after) == "true"
 
 
 def test_a_broken_file_is_reported_in_the_context(session, config):
