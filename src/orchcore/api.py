@@ -67,6 +67,8 @@ _EXPORTS: dict[str, str] = {
     "SessionStore": "orchcore.store.base",
     "SessionInfo": "orchcore.store.base",
     "apply_event": "orchcore.store.base",
+    "StoreLimits": "orchcore.store.base",
+    "check_state_size": "orchcore.store.base",
     "MemoryStore": "orchcore.store.memory",
     # a session's lifecycle: checkpoints, rollback, expiry
     "Checkpoint": "orchcore.checkpoints",
