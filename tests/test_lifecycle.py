@@ -271,3 +271,22 @@ def test_a_housekeeping_round_that_fails_is_logged_and_never_raises(orch_project
     assert keeper.round() is None
     logged = (orch_project / ".claude" / "state" / "hook.log").read_text()
     assert "housekeeping failed: " in logged and str(broken / "orchcore.db") in logged
+
+
+def test_the_resident_runtime_runs_housekeeping_from_its_loop_once_idle(orch_cli, orch_bus, orch_project,
+                                                                        two_sessions, monkeypatch, tmp_path):
+    from orchcore.resident.server import Server
+
+    monkeypatch.setenv("ORCH_NOW", later(hours=25)["ORCH_NOW"])
+    monkeypatch.setenv("ORCH_RUNTIME_IDLE_S", "100000")  # idle, yet a session may still post: it stays up
+    socket = tmp_path / "runtime.sock"
+    socket.write_text("")  # stands for its socket: the loop checks it is still its own
+    server = Server(str(socket))
+    server.fingerprint = server._fingerprint()
+    now = server.last_used + 120  # two minutes without a request
+
+    server.periodic(os.stat(socket).st_ino, now)
+
+    assert not server.stopping.is_set()
+    server.housekeeping.running.join()
+    assert orch_bus.store.get(two_sessions).archived_at is not None
