@@ -35,7 +35,8 @@ import sys
 
 from orchcore.resident import client
 
-IN_PROCESS = {"dashboard", "demo", "install", "uninstall", "doctor", "runtime"}
+# recover and backup read (and move) the database file itself: never in, nor starting, a runtime
+IN_PROCESS = {"dashboard", "demo", "install", "uninstall", "doctor", "runtime", "recover", "backup"}
 END = b"\n\0END\n"  # a request ends with this: arguments may hold anything but NUL
 IN_PROCESS_SUB = {("events", "tail")}
 
