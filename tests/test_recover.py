@@ -364,3 +364,27 @@ def test_a_full_disk_leaves_the_damaged_store_as_it_was_until_there_is_room(
     fixed = Runtime(project=orch_project, plugins=orch_plugin_manager)
     assert event_tuples(fixed, A) == written and fixed.store.get(A) == fixed.bus.replay(A)
     fixed.close()
+
+
+def test_recover_waits_for_the_resident_runtime_to_stop(project, env, state: Path, tmp_path: Path):
+    runtime, before, backed_up = project
+    (tmp_path / "sockets").mkdir()
+    live = {**env, "TMPDIR": str(tmp_path / "sockets"), "ORCH_RUNTIME": "1",
+            "ORCH_RUNTIME_IDLE_S": "60", "ORCH_RUNTIME_LINGER_S": "60"}
+    sql(state, "UPDATE sessions SET state = 'not json' WHERE session_id = ?", A)
+    started = subprocess.run([orch_executable(), "runtime", "start"], env=live, capture_output=True, text=True,
+                             timeout=120)
+    assert started.returncode == 0, started.stderr
+    try:
+        refused = orch_recover(live)
+        assert refused.returncode == 1
+        assert "has the database open: stop it with `orch runtime stop`" in refused.stderr
+        assert not list(state.glob("orchcore.db.damaged-*"))
+    finally:
+        stopped = subprocess.run([orch_executable(), "runtime", "stop"], env=live, capture_output=True, text=True,
+                                 timeout=120)
+    assert stopped.returncode == 0, stopped.stderr
+
+    done = orch_recover(live, "--json")
+    assert done.returncode == 0, done.stderr
+    assert_recovered(runtime(), before, backed_up, json.loads(done.stdout), lost_ok=False)
