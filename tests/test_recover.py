@@ -388,3 +388,28 @@ def test_recover_waits_for_the_resident_runtime_to_stop(project, env, state: Pat
     done = orch_recover(live, "--json")
     assert done.returncode == 0, done.stderr
     assert_recovered(runtime(), before, backed_up, json.loads(done.stdout), lost_ok=False)
+
+
+def test_archived_events_come_back_with_the_live_ones(orch_project: Path, orch_plugin_manager, env, state: Path,
+                                                      monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ORCH_EVENT_BUFFER", "20")  # older events are compacted into the archive table
+    runtime = Runtime(project=orch_project, plugins=orch_plugin_manager)
+    runtime.bus.create_session(A)
+    for n in range(80):
+        runtime.bus.emit(A, "task.created", {"id": f"T-{n}", "title": "x" * 200}, key=f"a-{n}")
+    written = event_tuples(runtime, A)
+    runtime.close()
+    conn = sqlite3.connect(state / "orchcore.db")
+    archived = conn.execute("SELECT count(*) FROM events_archive").fetchone()[0]
+    conn.close()
+    assert archived >= 40
+    sql(state, "UPDATE sessions SET state = 'not json' WHERE session_id = ?", A)
+
+    done = orch_recover({**env, "ORCH_EVENT_BUFFER": "20"}, "--json")
+
+    assert done.returncode == 0, done.stderr
+    fixed = Runtime(project=orch_project, plugins=orch_plugin_manager)
+    assert event_tuples(fixed, A) == written
+    assert fixed.store.recorded_keys(A, [f"a-{n}" for n in range(80)]) == {f"a-{n}" for n in range(80)}
+    assert fixed.store.get(A) == fixed.bus.replay(A)
+    fixed.close()
