@@ -11,8 +11,8 @@ from orchcore.cli.common import JsonOption, runtime_of
 from orchcore.cli.output import print_json, table
 from orchcore.errors import StoreError
 
-backup_app = typer.Typer(help="Online backups of the state database in .claude/state/backups/.",
-                         invoke_without_command=True)
+backup_app = typer.Typer(help="Take an online backup of the state database now, into .claude/state/backups/ "
+                              "(`orch backup list`: the backups kept).", invoke_without_command=True)
 
 
 def recover(
