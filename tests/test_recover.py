@@ -413,3 +413,18 @@ def test_archived_events_come_back_with_the_live_ones(orch_project: Path, orch_p
     assert fixed.store.recorded_keys(A, [f"a-{n}" for n in range(80)]) == {f"a-{n}" for n in range(80)}
     assert fixed.store.get(A) == fixed.bus.replay(A)
     fixed.close()
+
+
+def test_an_entity_row_that_differs_from_the_log_is_found_and_the_report_checks_the_new_file(project, env,
+                                                                                            state: Path):
+    runtime, before, backed_up = project
+    sql(state, "UPDATE parts SET body = replace(body, '\"task 1 ', '\"tampered ') WHERE id = 'T-1'")
+
+    done = orch_recover(env)
+
+    assert done.returncode == 0, done.stderr
+    assert f"session {A}: the stored state differs from the fold of its log" in done.stdout
+    assert f"{A}: 121 events (121 from the database); state equals replay" in done.stdout
+    fixed = runtime()
+    assert fixed.store.get(A).state.tasks["T-1"].title.startswith("task 1 ")
+    assert "nothing to recover" in orch_recover(env).stdout

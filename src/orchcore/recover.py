@@ -2,16 +2,22 @@
 
 The database is damaged when it does not open, fails ``integrity_check``, a
 session's state does not decode or differs from the fold of its log, or a
-session is behind its newest backup (a lost WAL). Then the damaged file and
-its -wal/-shm are moved aside (``orchcore.db.damaged-<time>``, never
-deleted); every event that still reads is salvaged (``orchcore.salvage``)
-from a copy of it and, for what it lacks, from the backups, newest first;
-and a new database is built by appending those events in seq order through
-the store's public ``append`` with their original type, source, data, key
-and time, so each state is the fold of its log again. The unsaved hook
-events of the local journal follow (``orchcore.journal``, when installed).
-The report says what came back from where, and what did not (seq gaps).
-A healthy store is left as it is: "nothing to recover".
+session is behind its newest backup (a lost WAL). A session whose state
+alone is wrong is rebuilt the same way as a damaged file: its log is the
+truth, and one path that rebuilds everything is one path to trust.
+
+Every event that still reads is salvaged (``orchcore.salvage``) from a copy
+of the database and, for what it lacks, from the backups, newest first. A
+new database is built beside it by appending those events in seq order
+through the store's public ``append`` with their original type, source,
+data, key and time, so each state is the fold of its log again; only when
+it is whole is the damaged file moved aside with its -wal/-shm
+(``orchcore.db.damaged-<time>``, never deleted) and the new one renamed into
+place (a full disk leaves everything as it was). Events another process
+wrote into the old file meanwhile follow, then the unsaved hook events of
+the local journal (``orchcore.journal``). The report says what came back
+from where, and what did not (seq gaps). A healthy store is left as it is:
+"nothing to recover".
 """
 
 from __future__ import annotations
@@ -139,10 +145,10 @@ def recover(runtime, *, dry_run: bool = False) -> Report:
         os.replace(rebuilt / path.name, path)
     finally:
         shutil.rmtree(rebuilt, ignore_errors=True)
-    _catch_up(runtime, report, sources)
+    for session_id in _catch_up(runtime, report, sources):
+        _session(report, session_id).state_equals_replay = _state_equals_replay(
+            runtime.store, runtime.bus, session_id)
     report.journal = _drain_journal(runtime)
-    for session in report.sessions:
-        session.state_equals_replay = _state_equals_replay(runtime, session.session_id)
     return report
 
 
@@ -264,17 +270,24 @@ def _move_aside(path: Path) -> list[str]:
 
 def _rebuild(runtime, folder: Path, merged: dict[str, dict[int, tuple[str, Row]]],
              sources: list[tuple[str, Salvage]], report: Report) -> None:
-    """Append every merged event, session by session in seq order, into a new database in ``folder``."""
+    """Append every merged event, session by session in seq order, into a new database in ``folder``.
+
+    Each state is checked against its replay here, on the new file: this
+    process's store may still hold states it decoded from the damaged one.
+    """
+    from orchcore.bus import EventBus
     from orchcore.store.sqlite import SqliteStore
 
     store = SqliteStore(folder, filename=Path(runtime.store.location).name)
     store.limits = runtime.store_limits()
+    bus = EventBus(store, runtime.plugins)
     try:
         for session_id, rows in sorted(merged.items()):
             session = _session(report, session_id)
             for seq in sorted(rows):
                 _append(runtime, store, session, seq, *rows[seq])
             session.missing = _gaps(set(rows), _claimed(sources, session_id))
+            session.state_equals_replay = _state_equals_replay(store, bus, session_id)
     except StoreError as exc:  # a full disk, say: no rebuild is better than half of one
         raise StoreError(f"cannot build the new database: {exc}; nothing was moved or changed") from None
     finally:
@@ -306,22 +319,30 @@ def _keep_unfolded(state, event):
     return state
 
 
-def _catch_up(runtime, report: Report, sources: list[tuple[str, Salvage]]) -> None:
-    """Events another process wrote into the damaged file while it was read: appended after the rest."""
+def _catch_up(runtime, report: Report, sources: list[tuple[str, Salvage]]) -> list[str]:
+    """Events another process wrote into the damaged file while it was read: appended after the rest.
+
+    The sessions that got any.
+    """
     read = dict(sources).get(DATABASE)
     aside = next((Path(p) for p in report.moved_aside if not p.endswith(("-wal", "-shm"))), None)
     if read is None or aside is None:
-        return
+        return []
     with tempfile.TemporaryDirectory(prefix="orch-recover-") as scratch:
         again = _salvage_copy(aside, Path(scratch) / "damaged.db")
+    touched = []
     for session_id, rows in sorted(again.events.items()):
         done = max(read.events.get(session_id) or [0])
         session = _session(report, session_id)
-        for seq in sorted(seq for seq in rows if seq > done):
+        late = sorted(seq for seq in rows if seq > done)
+        if late:
+            touched.append(session_id)
+        for seq in late:
             try:
                 _append(runtime, runtime.store, session, seq, DATABASE, rows[seq])
             except StoreError as exc:
                 session.failed.append(f"event {seq} ({rows[seq].type}), written while recover ran: {exc}")
+    return touched
 
 
 def _drain_journal(runtime) -> Any:
@@ -335,9 +356,9 @@ def _drain_journal(runtime) -> Any:
     return {"applied": applied, "left": left}
 
 
-def _state_equals_replay(runtime, session_id: str) -> bool | None:
+def _state_equals_replay(store, bus, session_id: str) -> bool | None:
     try:
-        return runtime.store.load(session_id) == runtime.bus.replay(session_id)
+        return store.load(session_id) == bus.replay(session_id)
     except UnknownEventType:
         return None
     except OrchError:
