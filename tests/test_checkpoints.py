@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import pytest
 
+from orchcore.checkpoints import last_seq
 from orchcore.models import unstructure
 
 
 def ok(result):
     assert result.exit_code == 0, result.stderr + result.stdout
     return result
-
-
-def last_seq(orch_bus, session_id) -> int:
-    return orch_bus.store.events(session_id, limit=1, newest=True)[-1].seq
 
 
 def work(session) -> dict:
@@ -163,7 +160,7 @@ def test_a_bad_target_is_one_line_and_changes_nothing(orch_cli, orch_bus, sprint
 
     assert result.exit_code == 1
     assert result.stderr.startswith("orch: error: ") and message in result.stderr and result.stderr.count("\n") == 1
-    assert last_seq(orch_bus, sprinting) == 5
+    assert last_seq(orch_bus.store, sprinting) == 5
 
 
 def test_an_unknown_checkpoint_names_the_ones_there_are(orch_cli, sprinting):
@@ -191,4 +188,4 @@ def test_a_restored_snapshot_of_another_session_is_refused(orch_bus, sprinting):
     snapshot = {**unstructure(orch_bus.replay(sprinting, upto=2)), "session_id": "someone-else"}
     with pytest.raises(InvalidValue, match="the snapshot is of another session"):
         orch_bus.emit(sprinting, "state.restored", {"to_seq": 2, "snapshot": snapshot})
-    assert last_seq(orch_bus, sprinting) == 5
+    assert last_seq(orch_bus.store, sprinting) == 5
