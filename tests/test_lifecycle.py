@@ -117,6 +117,9 @@ def test_archived_sessions_are_hidden_from_the_list_unless_all(orch_cli, two_ses
     ["session", "activate-teams", "qa"],
     ["session", "checkpoint", "mark"],
     ["rollback", "--to", "1"],
+    ["state", "set", "mode", "scrum"],
+    ["events", "emit", "metric.recorded", "--data", '{"name": "n"}'],
+    ["msg", "send", "qa", "hello"],
 ])
 def test_an_archived_session_is_read_only_and_the_error_says_how_to_revive_it(orch_cli, orch_bus, two_sessions,
                                                                                command):

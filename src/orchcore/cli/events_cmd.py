@@ -126,10 +126,13 @@ def emit(
         raise OrchError(f"--data is not valid JSON ({exc})") from None
     if not isinstance(payload, dict):
         raise OrchError("--data must be a JSON object")
-    from orchcore import limits
+    from orchcore import expiry, limits
+    from orchcore.builtin.lifecycle_events import LIFECYCLE_TYPES
 
     runtime = runtime_of(ctx)
     session_id = session_id_of(session)
+    if type not in LIFECYCLE_TYPES and runtime.store.has_session(session_id):
+        expiry.require_live(runtime.store.get(session_id))  # an archived session is read-only
     payload = limits.admit(runtime, session_id, type, payload)  # the project's limits, as on every other path
     event, _ = runtime.bus.emit(session_id, type, payload, source=source)
     if as_json:

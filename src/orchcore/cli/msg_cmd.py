@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from orchcore import limits
+from orchcore import expiry, limits
 from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of, session_of
 from orchcore.cli.output import print_json, table
 from orchcore.domain.vocabulary import PRIORITIES, MessageStatus, priority_rank
@@ -34,6 +34,7 @@ def _send(ctx, session, sender, recipient, text, priority, kind, as_json) -> Non
     session_id = session_id_of(session)
     data = {"id": f"M-{uuid.uuid4().hex[:8]}", "from": sender, "to": recipient, "type": kind,
             "priority": priority, "payload": text}
+    expiry.require_live(runtime.store.get(session_id))  # an archived session is read-only
     sent = limits.admit(runtime, session_id, "message.sent", data)  # held to the configured queue limit
     event, _ = runtime.bus.emit(session_id, "message.sent", sent, source="cli")
     if as_json:

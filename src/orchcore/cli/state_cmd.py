@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from orchcore import jsonlimits, limits
+from orchcore import expiry, jsonlimits, limits
 from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of, session_of
 from orchcore.cli.output import print_json
 from orchcore.statepath import get_path, set_path
@@ -58,7 +58,8 @@ def set_(
     runtime = runtime_of(ctx)
     session_id = session_id_of(session)
     parsed = parse_value(value, string)
-    set_path(runtime.store.get(session_id), path, parsed)  # check first: a clear error, nothing written
+    current = expiry.require_live(runtime.store.get(session_id))  # an archived session is read-only
+    set_path(current, path, parsed)  # check first: a clear error, nothing written
     data = limits.admit(runtime, session_id, "state.set", {"path": path, "value": parsed})
     event, state = runtime.bus.emit(session_id, "state.set", data, source="cli")
     if as_json:
