@@ -49,6 +49,23 @@ from pathlib import Path
 
 OFF_SESSION = "7a214c65-635e-4f7c-ac74-130030d59d09"
 ON_SESSION = "8e82f7c6-1351-45ff-b6d3-4fb1cc1717ee"
+LARGE_SESSION = "3c0f7e2a-9d41-4b6e-8a57-1f2e3d4c5b6a"  # a working day: 5,000 events, 1,000 tasks, ~700 KB
+
+GROW_LARGE = """
+import sys
+from orchcore.runtime import Runtime
+runtime = Runtime()
+bus = runtime.bus
+sid = sys.argv[1]
+bus.create_session(sid, orchestration_enabled=True)
+bus.emit(sid, "sprint.started", {"id": "S-1", "name": "Sprint 1", "duration_days": 10})
+for i in range(1000):
+    bus.emit(sid, "task.created", {"id": f"T-{i}", "title": f"task {i}", "sprint": "S-1",
+                                   "description": "a task of a long session " * 20})
+for i in range(5000 - 1002):
+    bus.emit(sid, "metric.recorded", {"name": "grown", "value": 1})
+runtime.close()
+"""
 BASE = "python -c pass"
 SH_BASE = "sh -c 'python -c pass'"
 COMMAND_TIMEOUT_S = 60
@@ -119,7 +136,8 @@ def time_once(case: Case, env: dict[str, str], cwd: Path) -> float:
 
 
 def prepare(project: Path, orch: str, env: dict[str, str], notes: list[str]) -> None:
-    """Two sessions (off; on with a sprint and a task). A failing step is noted, not fatal."""
+    """Three sessions (off; on with a sprint and a task; on and grown like a working day: 5,000 events,
+    1,000 tasks, about 700 KB of state). A failing step is noted, not fatal."""
     (project / ".claude").mkdir(parents=True)
     for args in (
         ["session", "create", OFF_SESSION],
@@ -132,6 +150,10 @@ def prepare(project: Path, orch: str, env: dict[str, str], notes: list[str]) -> 
             run([orch, *args], env, project)
         except CommandFailed as exc:
             notes.append(f"setup `orch {' '.join(args[:3])}` failed: {exc}")
+    try:
+        run([str(Path(orch).with_name("python")), "-c", GROW_LARGE, LARGE_SESSION], env, project)
+    except CommandFailed as exc:
+        notes.append(f"setup of the large session failed: {exc}")
 
 
 def installed_commands(project: Path, orch: str, env: dict[str, str], notes: list[str]) -> dict[str, str]:
@@ -213,6 +235,10 @@ def build_cases(venv: Path, project: Path, installed: dict[str, str]) -> list[Ca
         Case("statusline (off)", [orch, "statusline"], off_status, 1.5),
         Case("statusline (on)", [orch, "statusline"], on_status, 1.5),
         Case("statusline (on, no runtime)", [orch, "statusline"], on_status, env=no_runtime),
+        Case("hook (on, large session)", [orch, "hook"], payload(LARGE_SESSION, project), 2.5),
+        Case("statusline (on, large session)", [orch, "statusline"], status_input(LARGE_SESSION, project), 1.5),
+        Case("orch state get mode (large)", [orch, "state", "get", "mode", "--session", LARGE_SESSION],
+             target=3.0),
         Case("orch --version", [orch, "--version"], target=3.0),
         Case("orch state get mode", [orch, "state", "get", "mode", "--session", ON_SESSION], target=3.0),
         Case("orch session show --json", [orch, "session", "show", "--session", ON_SESSION, "--json"], target=3.0),

@@ -361,3 +361,15 @@ def test_removing_a_session_removes_its_rows_everywhere(bus, session_id, orch_st
     for table in ("sessions", "events", "events_archive", "parts", "snapshots"):
         assert rows(orch_store, f"SELECT count(*) FROM {table}") == [(0,)], table
     assert orch_store.load(session_id) is None
+
+
+def test_an_entity_read_twice_is_two_private_copies_down_to_its_lists_and_unknown_keys(bus, session_id, orch_store):
+    bus.emit(session_id, "task.created", {"id": "T-1", "blockers": ["T-0"], "labels": ["api"]})
+
+    first = orch_store.get(session_id).state.tasks["T-1"]
+    first.blockers.append("T-9")
+    first.extra["labels"].append("changed")
+    second = orch_store.get(session_id).state.tasks["T-1"]
+
+    assert second.blockers == ["T-0"] and second.extra["labels"] == ["api"]
+    assert second == bus.replay(session_id, from_start=True).state.tasks["T-1"]

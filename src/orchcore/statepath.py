@@ -1,18 +1,20 @@
 """Dotted paths into a session's state: ``state.tasks.T-1.status``, ``state.messages.0``.
 
-Reading walks the session's JSON form. Writing is stricter: the parent must
-exist, and a typed model only accepts its own fields, so a typo is an error
-rather than a new key; the result is validated as a whole Session.
+Both walk the models, not the whole session's JSON, so a path costs the
+same in a small and a large session. Writing is stricter than reading: the
+parent must exist, a typed model only accepts its own fields (a typo is an
+error rather than a new key), and the value is checked against the type of
+the place it goes to.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, get_args, get_origin, get_type_hints
 
 import attrs
 
-from orchcore.errors import StatePathError
+from orchcore.errors import InvalidValue, StatePathError
 from orchcore.models import _RENAMES, Session, structure, unstructure
 
 READ_ONLY = {"session_id", "created_at", "updated_at"}
@@ -41,60 +43,138 @@ def _step(node: Any, part: str, walked: list[str]) -> Any:
 
 
 def get_path(session: Session, path: str) -> Any:
-    node: Any = unstructure(session)
+    """The JSON value at ``path`` (a copy: changing it changes nothing).
+
+    The walk goes through the models, so reading one task of a large
+    session decodes that task, not the session.
+    """
+    node: Any = session
     walked: list[str] = []
     for part in split(path):
-        node = _step(node, part, walked)
+        node = _child(node, part, walked)
         walked.append(part)
-    return node
+    return copy.deepcopy(unstructure(node))
 
 
 def set_path(session: Session, path: str, value: Any) -> Session:
-    """A new Session with ``value`` at ``path``; raises StatePathError or InvalidValue."""
+    """A new Session with ``value`` at ``path``; the given one is unchanged. StatePathError or InvalidValue."""
+    return write_path(copy.deepcopy(session), path, value)
+
+
+def write_path(session: Session, path: str, value: Any) -> Session:
+    """``session`` with ``value`` written at ``path`` in place (for reducers, which may change what they get).
+
+    Only the nodes on the path are touched, and the value is checked against
+    the type of the place it goes to (a task's field, a whole agent, a free
+    dict), so a write costs the same in a small and a large session.
+    """
     parts = split(path)
     if parts[0] in READ_ONLY:
         raise StatePathError(f"{parts[0]} is kept by orchcore and cannot be set")
-    data = copy.deepcopy(unstructure(session))  # never write through to the caller's session
-    parent: Any = data
-    model: Any = session
+    node: Any = session
+    kind: Any = Session
     walked: list[str] = []
+    where = "Session"
     for part in parts[:-1]:
-        parent = _step(parent, part, walked)
-        model = _model_step(model, part)
+        kind = _slot_type(node, kind, part)
+        where += _where_step(node, part)
+        node = _child(node, part, walked)
         walked.append(part)
     last = parts[-1]
     here = ".".join(walked) or "the session"
-    if isinstance(parent, list):
-        _step(parent, last, walked)  # the index must exist
-        parent[int(last)] = value
-    elif isinstance(parent, dict):
-        if attrs.has(type(model)) and last not in _json_fields(model) and last not in parent:
-            fields = ", ".join(sorted(_json_fields(model)))
+    target = _slot_type(node, kind, last)
+    where += _where_step(node, last)
+    if attrs.has(type(node)):
+        name = _attribute(type(node), last)
+        if name is not None:
+            setattr(node, name, _checked(value, target, where))  # attrs runs the field's validators too
+        elif last in node.extra:
+            node.extra[last] = copy.deepcopy(value)
+        else:
+            fields = ", ".join(sorted(_json_fields(node)))
             raise StatePathError(f"{here} has no field {last!r} (fields: {fields})")
-        parent[last] = value
+    elif isinstance(node, list):
+        _step(node, last, walked)  # the index must exist
+        node[int(last)] = _checked(value, target, where)
+    elif isinstance(node, dict):
+        node[last] = _checked(value, target, where)
     else:
-        raise StatePathError(f"{here} is a {type(parent).__name__}; it has no {last!r}")
-    return structure(data, Session)
+        raise StatePathError(f"{here} is a {type(node).__name__}; it has no {last!r}")
+    return session
+
+
+def _child(node: Any, part: str, walked: list[str]) -> Any:
+    """One step of a path: a model's field (by its JSON key) or kept unknown key, a dict's key, a list's index."""
+    if attrs.has(type(node)):
+        name = _attribute(type(node), part)
+        if name is not None:
+            return getattr(node, name)
+        if part in node.extra:
+            return node.extra[part]
+        here = ".".join(walked) or "the session"
+        choices = ", ".join(sorted(_json_fields(node) | set(node.extra))[:12])
+        raise StatePathError(f"no {part!r} in {here} (it holds: {choices})")
+    return _step(node, part, walked)
+
+
+def _attribute(cls: type, key: str) -> str | None:
+    """The attribute a JSON key of a model stands for (``from`` is Message.sender), or None."""
+    renames = _RENAMES.get(cls, {})  # attribute -> JSON key
+    reverse = {wire: name for name, wire in renames.items()}
+    if key in reverse:
+        return reverse[key]
+    if key in renames:
+        return None  # an attribute whose JSON key is another word is not a key itself
+    fields = {f.name for f in attrs.fields(cls) if not f.metadata.get("orch_extra")}
+    return key if key in fields else None
+
+
+def _slot_type(node: Any, kind: Any, part: str) -> Any:
+    """The declared type of what sits at ``part`` of ``node`` (Any for free JSON)."""
+    if attrs.has(type(node)):
+        name = _attribute(type(node), part)
+        return _hints(type(node)).get(name, Any) if name is not None else Any
+    args = get_args(kind)
+    if isinstance(node, dict) and get_origin(kind) is dict and len(args) == 2:
+        return args[1]
+    if isinstance(node, list) and get_origin(kind) is list and args:
+        return args[0]
+    return Any
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    found = _HINTS.get(cls)
+    if found is None:
+        found = _HINTS[cls] = get_type_hints(cls)
+    return found
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _where_step(node: Any, part: str) -> str:
+    """The path as the converter's messages write it: ``.field``, ``['key']``, ``[0]``."""
+    if attrs.has(type(node)):
+        return f".{part}"
+    if isinstance(node, list):
+        return f"[{part}]"
+    return f"[{part!r}]"
+
+
+def _checked(value: Any, kind: Any, where: str) -> Any:
+    """``value`` as the place it goes to holds it: structured and checked, or a copy of free JSON."""
+    if kind is Any:
+        return copy.deepcopy(value)
+    try:
+        return structure(copy.deepcopy(value), kind)
+    except InvalidValue as exc:
+        message = str(exc)
+        name = getattr(kind, "__name__", "")
+        if name and f"@ {name}" in message:
+            raise InvalidValue(message.replace(f"@ {name}", f"@ {where}")) from None
+        raise InvalidValue(f"{message} @ {where}") from None  # as the converter words a whole session's
 
 
 def _json_fields(model: Any) -> set[str]:
     renames = _RENAMES.get(type(model), {})
     return {renames.get(f.name, f.name) for f in attrs.fields(type(model)) if not f.metadata.get("orch_extra")}
-
-
-def _model_step(model: Any, part: str) -> Any:
-    """Follow the same step in the typed model, to know whether a node is a model or a free dict."""
-    if attrs.has(type(model)):
-        reverse = {key: name for name, key in _RENAMES.get(type(model), {}).items()}
-        name = reverse.get(part, part)
-        if name in {f.name for f in attrs.fields(type(model))} and name != "extra":
-            return getattr(model, name)
-        return model.extra.get(part)
-    if isinstance(model, dict):
-        return model.get(part)
-    if isinstance(model, list):
-        try:
-            return model[int(part)]
-        except (ValueError, IndexError):
-            return None
-    return None

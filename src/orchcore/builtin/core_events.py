@@ -8,6 +8,7 @@ Bad data raises InvalidValue, which rejects the event and changes nothing.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -113,14 +114,15 @@ def session_ended(session: Session, event: Event) -> Session:
 
 
 def state_set(session: Session, event: Event) -> Session:
-    from orchcore.statepath import set_path
+    from orchcore.statepath import write_path
 
     if "value" not in event.data:
         raise InvalidValue("event 'state.set' needs 'value'")
     path = event.need("path")
-    new = set_path(session, path, event.data["value"])
-    if limits.touches_messages(path):
-        _check_queue(session.state.messages, new.state.messages, limits.message_limit(event.data))
+    before = copy.deepcopy(session.state.messages) if limits.touches_messages(path) else None
+    new = write_path(session, path, event.data["value"])  # in place: a reducer may change what it gets
+    if before is not None:
+        _check_queue(before, new.state.messages, limits.message_limit(event.data))
     return new
 
 

@@ -10,7 +10,7 @@ import typer
 from orchcore import expiry, jsonlimits, limits
 from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of, session_of
 from orchcore.cli.output import print_json
-from orchcore.statepath import get_path, set_path
+from orchcore.statepath import get_path, write_path
 
 app = typer.Typer(help="Read and write session state by path (e.g. state.tasks, mode).", no_args_is_help=True)
 
@@ -59,7 +59,7 @@ def set_(
     session_id = session_id_of(session)
     parsed = parse_value(value, string)
     current = expiry.require_live(runtime.store.get(session_id))  # an archived session is read-only
-    set_path(current, path, parsed)  # check first: a clear error, nothing written
+    write_path(current, path, parsed)  # check first, on this copy: a clear error, nothing written
     data = limits.admit(runtime, session_id, "state.set", {"path": path, "value": parsed})
     event, state = runtime.bus.emit(session_id, "state.set", data, source="cli")
     if as_json:

@@ -18,6 +18,7 @@ returns another Session, makes that collection count as touched throughout.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable, Iterator
 from functools import partial
@@ -256,9 +257,48 @@ def _checked_part(session_id: str, where: str, kind: str, item_id: str, text: st
 
 
 def _decode_part(kind: str, item_id: str, text: str) -> Any:
+    """A private model of a part's text: decoded once per process and text, then copied (about twice as fast).
+
+    The status line and the router read the same entities at every event;
+    in the resident runtime they are decoded once, not at every refresh.
+    """
     model = KINDS[kind][2]
-    data = json.loads(text)
-    return data if model is None else structure(data, model)
+    if model is None:
+        return json.loads(text)
+    decoded = _DECODED.get((kind, text))
+    if decoded is None:
+        decoded = structure(json.loads(text), model)
+        if len(_DECODED) >= DECODED_PARTS:
+            try:  # the oldest goes; another thread may be trimming too
+                _DECODED.pop(next(iter(_DECODED)), None)
+            except (StopIteration, RuntimeError):
+                pass
+        _DECODED[(kind, text)] = decoded
+    return _copy(decoded)
+
+
+def _copy(entity: Any) -> Any:
+    """A copy of a flat entity model: its scalars shared (immutable), its lists and dicts (JSON) copied."""
+    cls = type(entity)
+    new = object.__new__(cls)
+    for name in _field_names(cls):
+        value = getattr(entity, name)
+        if isinstance(value, (list, dict)):
+            value = copy.deepcopy(value) if value else type(value)()
+        object.__setattr__(new, name, value)
+    return new
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in attrs.fields(cls))
+    return names
+
+
+DECODED_PARTS = 20_000  # decoded entities a process keeps (their texts are in the store's cache anyway)
+_DECODED: dict[tuple[str, str], Any] = {}
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 @attrs.frozen
