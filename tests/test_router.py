@@ -932,6 +932,30 @@ def test_a_handler_emitting_an_invalid_event_is_isolated(orch_hook, orch_bus, en
     assert last(orch_bus, "plugin.error").data["plugin"] == "a"
 
 
+def test_a_handler_emitting_data_nested_too_deep_is_isolated_like_any_invalid_event(orch_hook, orch_bus, enabled,
+                                                                                      register_plugin, orch_project):
+    deep: dict = {}
+    node = deep
+    for _ in range(400):  # far deeper than JSON orchcore takes, and than json.dumps could recurse
+        node["next"] = {}
+        node = node["next"]
+
+    def deep_emit(event, context):
+        context.emit("metric.recorded", {"name": "n", "extra": deep})
+        return HookResult.allow()
+
+    register_plugin(handlers(HookHandler("deep-emit", ["*"], deep_emit)), name="a")
+    register_plugin(handlers(returning("guard", HookResult.deny("no rm"))), name="b")
+
+    run = orch_hook(pre_tool_use())
+
+    assert run.exit_code == 0 and run.answer["hookSpecificOutput"]["permissionDecision"] == "deny"
+    error = last(orch_bus, "plugin.error").data
+    assert error["plugin"] == "a" and "deeper than orchcore's limit of 100 levels" in error["error"]
+    log = orch_project / ".claude" / "state" / "hook.log"
+    assert not log.exists() or "RecursionError" not in log.read_text()
+
+
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
