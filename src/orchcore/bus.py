@@ -33,6 +33,11 @@ class EventBus:
     def subscribers(self) -> dict[str, Provided]:
         return self.plugins.collect("orch_event_subscribers")
 
+    def reducer(self, event_type: str, seq: int | None = None) -> Any:
+        """The reducer ``emit`` applies for ``event_type`` (for code that appends to the store itself,
+        such as ``orch recover`` rebuilding events with their own times); UnknownEventType when none is."""
+        return self._reducer(event_type, seq)
+
     def _reducer(self, event_type: str, seq: int | None = None) -> Any:
         provided = self.types.get(event_type)
         if provided is None:

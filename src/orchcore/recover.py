@@ -298,7 +298,7 @@ def _append(runtime, store, session: SessionReport, seq: int, source_name: str, 
     """One event into ``store`` as it was (type, source, data, key, time); the event's own failure is noted."""
     try:
         try:
-            reduce = runtime.bus._reducer(row.type, seq)  # the reducer emit uses; emit cannot take the old ts
+            reduce = runtime.bus.reducer(row.type, seq)  # the reducer emit uses; emit cannot take the old ts
         except UnknownEventType:
             reduce = _keep_unfolded  # its plugin is gone: the event stays in the log, as it was before
             session.unknown_types.append(f"event {seq} ({row.type})")

@@ -45,6 +45,7 @@ class SqliteStore(SessionStore):
         self.location = str(self.path)
         self.busy_timeout_s = busy_timeout_s
         self._conn: sqlite3.Connection | None = None
+        self._file: tuple[int, int] = (0, 0)
 
     # -- connection and schema ---------------------------------------
 
@@ -72,6 +73,11 @@ class SqliteStore(SessionStore):
             self._retry(lambda: _set_wal(conn))
             conn.execute("PRAGMA synchronous=NORMAL")
             self._retry(lambda: self._upgrade(conn))
+            info = os.stat(self.path)
+            self._file = (info.st_dev, info.st_ino)  # the cache's key: a file put in its place is another store
+        except OSError as exc:
+            conn.close()
+            raise faults.explain(self.path, exc) from None
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise self._unusable(exc) from None
@@ -163,7 +169,7 @@ class SqliteStore(SessionStore):
 
     def _stored(self, conn: sqlite3.Connection, session_id: str, created_at: str, last_seq: int, head: str) -> Stored:
         """The session's stored state at ``last_seq``: this process's copy when it is that one, else read."""
-        key = (self.location, session_id)
+        key = (self.location, self._file, session_id)
         with _CACHE_LOCK:
             cached = _CACHE.get(key)
         if cached is not None and cached[0] == (created_at, last_seq) and cached[1].head == head:
@@ -176,15 +182,16 @@ class SqliteStore(SessionStore):
         return stored
 
     def _remember(self, session_id: str, created_at: str, last_seq: int, stored: Stored) -> None:
+        key = (self.location, self._file, session_id)
         with _CACHE_LOCK:
-            _CACHE[(self.location, session_id)] = ((created_at, last_seq), stored)
-            _CACHE.move_to_end((self.location, session_id))
+            _CACHE[key] = ((created_at, last_seq), stored)
+            _CACHE.move_to_end(key)
             while len(_CACHE) > CACHED_SESSIONS:
                 _CACHE.popitem(last=False)
 
     def _forget(self, session_id: str) -> None:
         with _CACHE_LOCK:
-            _CACHE.pop((self.location, session_id), None)
+            _CACHE.pop((self.location, self._file, session_id), None)
 
     def load(self, session_id: str) -> Session | None:
         def read(conn: sqlite3.Connection) -> Stored | None:
@@ -501,7 +508,7 @@ HOURLY_SNAPSHOT = "auto: hourly"
 KEPT_SNAPSHOTS = 24  # automatic snapshots kept per session (named checkpoints are all kept)
 CACHED_SESSIONS = 32  # sessions whose stored state a process keeps decoded
 
-_CACHE: OrderedDict[tuple[str, str], tuple[tuple[str, int], Stored]] = OrderedDict()
+_CACHE: OrderedDict[tuple[str, tuple[int, int], str], tuple[tuple[str, int], Stored]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
 
