@@ -1,6 +1,8 @@
 """Core tests use the same fixtures plugin authors get from ``orchcore.testing``."""
 
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -21,3 +23,18 @@ def subprocess_env(orch_project: Path) -> dict[str, str]:
 @pytest.fixture
 def python() -> str:
     return sys.executable
+
+
+def mount_small_disk(folder: Path, size: str) -> Path:
+    """``folder`` (made empty) as a tmpfs of ``size`` (``4m``, ``32k``): a real disk to fill. Skips the test
+    where mounting is not possible (not root, no mount); unmount with ``unmount_small_disk``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or shutil.which("mount") is None or subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True
+    ).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root): no real full disk to write to")
+    return folder
+
+
+def unmount_small_disk(folder: Path) -> None:
+    subprocess.run(["umount", "-l", str(folder)], check=True)

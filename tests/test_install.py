@@ -26,6 +26,7 @@ import pytest
 from orchcore import doctor, install, protocol
 from orchcore.plugins import hookimpl
 from orchcore.specs import AgentSpec, CommandSpec, ProgramSpec
+from tests.conftest import mount_small_disk
 
 ORCH = install.orch_launcher()
 HOOK = f"{ORCH} hook"
@@ -687,12 +688,7 @@ def tiny_disk(tmp_path):
     mounted = []
 
     def make(folder: Path) -> Path:
-        folder.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() != 0 or shutil.which("mount") is None or subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=32k", "tmpfs", str(folder)], capture_output=True
-        ).returncode != 0:
-            pytest.skip("cannot mount a small tmpfs here (needs root): no real full disk to write to")
-        mounted.append(folder)
+        mounted.append(mount_small_disk(folder, "32k"))
         return folder
 
     yield make

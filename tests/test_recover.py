@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import random
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from orchcore.recover import recover
 from orchcore.runtime import Runtime
 from orchcore.store.backup import backup, backups_dir
 from orchcore.testing import orch_executable
+from tests.conftest import mount_small_disk, unmount_small_disk
 
 A = "8e82f7c6-1351-45ff-b6d3-4fb1cc1717ee"
 B = "7a214c65-635e-4f7c-ac74-130030d59d09"
@@ -318,13 +318,8 @@ def test_events_of_a_plugin_that_is_not_installed_stay_in_the_log(
 @pytest.fixture
 def small_disk(state: Path):
     """The state folder on a 4 MiB tmpfs (needs root and mount)."""
-    state.mkdir(parents=True)
-    if os.geteuid() != 0 or shutil.which("mount") is None or subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(state)], capture_output=True
-    ).returncode != 0:
-        pytest.skip("cannot mount a small tmpfs here (needs root): no real full disk to write to")
-    yield state
-    subprocess.run(["umount", "-l", str(state)], check=True)
+    yield mount_small_disk(state, "4m")
+    unmount_small_disk(state)
 
 
 def test_a_full_disk_leaves_the_damaged_store_as_it_was_until_there_is_room(

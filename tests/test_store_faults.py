@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from orchcore.testing import orch_executable
+from tests.conftest import mount_small_disk, unmount_small_disk
 
 SESSION = "8e82f7c6-1351-45ff-b6d3-4fb1cc1717ee"
 
@@ -335,13 +336,8 @@ def test_a_deleted_wal_under_a_live_writer(env, state):
 @pytest.fixture
 def small_disk(state):
     """The state folder on a 1 MiB tmpfs (needs root and mount)."""
-    state.mkdir(parents=True)
-    if os.geteuid() != 0 or shutil.which("mount") is None or subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(state)], capture_output=True
-    ).returncode != 0:
-        pytest.skip("cannot mount a small tmpfs here (needs root): no real full disk to write to")
-    yield state
-    subprocess.run(["umount", "-l", str(state)], check=True)
+    yield mount_small_disk(state, "1m")
+    unmount_small_disk(state)
 
 
 class FullDisk(Fault):

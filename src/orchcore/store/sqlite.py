@@ -167,6 +167,19 @@ class SqliteStore(SessionStore):
 
         return self._guard(read)
 
+    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work`` in one write transaction (the lock taken up front): all of it is committed, or none."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return result
+
     def _stored(self, conn: sqlite3.Connection, session_id: str, created_at: str, last_seq: int, head: str) -> Stored:
         """The session's stored state at ``last_seq``: this process's copy when it is that one, else read."""
         key = (self.location, self._file, session_id)
@@ -464,41 +477,25 @@ class SqliteStore(SessionStore):
     def snapshot(self, session_id: str, reason: str) -> int | None:
         """A snapshot of the session's state now, kept under ``reason`` (a checkpoint's name)."""
 
-        def take() -> int:
-            conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = conn.execute(
-                    "SELECT created_at, last_seq, state FROM sessions WHERE session_id = ?", (session_id,)
-                ).fetchone()
-                if row is None:
-                    raise self._unknown(session_id)
-                stored = self._stored(conn, session_id, row[0], row[1], row[2])
-                self._put_snapshot(conn, session_id, row[1], now_iso(), reason or "checkpoint", stored)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        def take(conn: sqlite3.Connection) -> int:
+            row = conn.execute(
+                "SELECT created_at, last_seq, state FROM sessions WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            if row is None:
+                raise self._unknown(session_id)
+            stored = self._stored(conn, session_id, row[0], row[1], row[2])
+            self._put_snapshot(conn, session_id, row[1], now_iso(), reason or "checkpoint", stored)
             return row[1]
 
-        return self._guard(take)
+        return self._guard(lambda: self._write(take))
 
     def remove_session(self, session_id: str) -> bool:
-        def remove() -> None:
-            conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for table in ("events", "events_archive", "parts", "snapshots", "sessions"):
-                    conn.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
-                clear_flags(str(self.path.parent), session_id)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        def remove(conn: sqlite3.Connection) -> None:
+            for table in ("events", "events_archive", "parts", "snapshots", "sessions"):
+                conn.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
+            clear_flags(str(self.path.parent), session_id)
 
-        self._guard(remove)
+        self._guard(lambda: self._write(remove))
         self._forget(session_id)
         return True
 
