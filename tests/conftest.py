@@ -38,3 +38,17 @@ def mount_small_disk(folder: Path, size: str) -> Path:
 
 def unmount_small_disk(folder: Path) -> None:
     subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def fill_disk(folder: Path) -> Path:
+    """Write zeros into ``folder``'s file ``filler`` until the disk is full; the file, to remove for room."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass  # no space left on device: that was the point
+    finally:
+        os.close(fd)
+    return filler

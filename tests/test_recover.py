@@ -28,7 +28,7 @@ from orchcore.recover import recover
 from orchcore.runtime import Runtime
 from orchcore.store.backup import backup, backups_dir
 from orchcore.testing import orch_executable
-from tests.conftest import mount_small_disk, unmount_small_disk
+from tests.conftest import fill_disk, mount_small_disk, unmount_small_disk
 
 A = "8e82f7c6-1351-45ff-b6d3-4fb1cc1717ee"
 B = "7a214c65-635e-4f7c-ac74-130030d59d09"
@@ -334,15 +334,7 @@ def test_a_full_disk_leaves_the_damaged_store_as_it_was_until_there_is_room(
     sql(small_disk, "UPDATE sessions SET state = 'not json' WHERE session_id = ?", A)
     listing = [name for name in os.listdir(small_disk) if not name.endswith(("-wal", "-shm"))]
     damaged = digest(small_disk / "orchcore.db")
-    filler = small_disk / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        while os.write(fd, b"\0" * 4096):
-            pass
-    except OSError:
-        pass  # no space left on device: that was the point
-    finally:
-        os.close(fd)
+    filler = fill_disk(small_disk)
 
     done = orch_recover(env)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from orchcore.testing import orch_executable
-from tests.conftest import mount_small_disk, unmount_small_disk
+from tests.conftest import fill_disk, mount_small_disk, unmount_small_disk
 
 SESSION = "8e82f7c6-1351-45ff-b6d3-4fb1cc1717ee"
 
@@ -344,15 +344,7 @@ class FullDisk(Fault):
     cause = "disk-full"
 
     def make(self) -> None:
-        self.filler = self.state / "filler"
-        fd = os.open(self.filler, os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            while os.write(fd, b"\0" * 4096):
-                pass
-        except OSError:
-            pass  # no space left on device: that was the point
-        finally:
-            os.close(fd)
+        self.filler = fill_disk(self.state)
 
     def remove(self) -> None:
         self.filler.unlink()
