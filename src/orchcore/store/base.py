@@ -209,10 +209,15 @@ def decode_state(session_id: str, text: str, where: str) -> Session:
     try:
         return structure(json.loads(text), Session)
     except (ValueError, InvalidValue) as exc:
-        raise StoreError(
-            f"the stored state of session {session_id} in {where} is corrupt ({exc}); "
-            f"its event log is kept: inspect it with `orch events replay --session {session_id}`"
-        ) from None
+        raise corrupt_state(session_id, where, exc) from None
+
+
+def corrupt_state(session_id: str, where: str, detail: object) -> StoreError:
+    """The error for a stored state (or one part of it) that does not decode: the log is kept."""
+    return StoreError(
+        f"the stored state of session {session_id} in {where} is corrupt ({detail}); "
+        f"its event log is kept: inspect it with `orch events replay --session {session_id}`"
+    )
 
 
 def encode_state(session: Session) -> str:
@@ -222,6 +227,13 @@ def encode_state(session: Session) -> str:
         raise InvalidValue("the state would hold a number that is not finite (NaN or infinity)") from None
 
 
+def reduced(state: Any, session_id: str, type: str) -> Session:
+    """What a reducer returned, when it is this session's state (else InvalidValue: the event is refused)."""
+    if not isinstance(state, Session) or state.session_id != session_id:
+        raise InvalidValue(f"the reducer for {type!r} did not return this session's state")
+    return state
+
+
 def apply_event(
     current: Session | None, session_id: str, seq: int, type: str, data: dict[str, Any], source: str, reduce: Reduce,
     ts: str | None = None,
@@ -229,9 +241,7 @@ def apply_event(
     """Build the event and the next state; shared by every backend so they agree."""
     event = Event(seq=seq, session_id=session_id, ts=ts or now_iso(), type=type, source=source, data=data)
     state = current if current is not None else Session(session_id=session_id)
-    new_state = reduce(state, event)
-    if not isinstance(new_state, Session) or new_state.session_id != session_id:
-        raise InvalidValue(f"the reducer for {type!r} did not return this session's state")
+    new_state = reduced(reduce(state, event), session_id, type)
     # A reducer may have put anything into the models; only a state that loads again is committed.
     try:
         return event, structure(unstructure(new_state), Session)

@@ -65,7 +65,6 @@ class PartDict(dict):
         self._decode = decode  # (key, text) -> a private model
         self.touched: set[str] = set(touched)  # keys whose value is a model now (or that were set or deleted)
         self.appended: dict[str, None] = {}  # keys set while absent, in order: they take new ordinals
-        self.deleted: set[str] = set()
 
     def _own(self, key: Any) -> Any:
         if key not in self.touched:
@@ -98,7 +97,6 @@ class PartDict(dict):
 
     def _removed(self, key: Any) -> None:
         self.appended.pop(key, None)
-        self.deleted.add(key)
         self.touched.add(key)
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
@@ -248,12 +246,9 @@ def _checked_part(session_id: str, where: str, kind: str, item_id: str, text: st
     try:
         return _decode_part(kind, item_id, text)
     except (ValueError, InvalidValue) as exc:
-        from orchcore.errors import StoreError
+        from orchcore.store.base import corrupt_state
 
-        raise StoreError(
-            f"the stored state of session {session_id} in {where} is corrupt ({kind} {item_id!r}: {exc}); "
-            f"its event log is kept: inspect it with `orch events replay --session {session_id}`"
-        ) from None
+        raise corrupt_state(session_id, where, f"{kind} {item_id!r}: {exc}") from None
 
 
 def _decode_part(kind: str, item_id: str, text: str) -> Any:
@@ -339,9 +334,9 @@ def changes(before: Stored, view: Session, after: Session, event_type: str) -> C
         old = before.texts.get(kind, {})
         ordinal = before.order.get(kind, 0)
         if after is view and isinstance(current, PartDict) and current is collection(view, kind):
-            # Appended keys take new ordinals in the order they were set; the rest keep theirs.
+            # Keys set while absent (new, or deleted and set again) take new ordinals in the order they were
+            # set, then entities of a head written before the split; the rest keep theirs.
             fresh = [k for k in current.appended if dict.__contains__(current, k)]
-            fresh += [k for k in current.deleted if dict.__contains__(current, k) and k not in current.appended]
             fresh += [k for k in current.touched if k not in old and dict.__contains__(current, k) and k not in fresh]
             kept = [k for k in current.touched if k in old and dict.__contains__(current, k) and k not in fresh]
             gone = [k for k in current.touched if k in old and not dict.__contains__(current, k)]
@@ -402,12 +397,6 @@ def _head(after: Session, event_type: str) -> str:
     except InvalidValue as exc:
         raise InvalidValue(f"event {event_type!r} would leave an invalid state: {exc}") from None
     return text
-
-
-def split(session: Session) -> tuple[str, list[tuple[str, str, int, str]]]:
-    """A whole Session as a head and its parts (for a new or restored state)."""
-    change = changes(Stored.empty(session.session_id), Session(session_id=session.session_id), session, "state")
-    return change.head, change.written
 
 
 def snapshot_text(stored: Stored) -> str:

@@ -27,7 +27,7 @@ from orchcore.gate import clear_flags, touch, write_flag
 from orchcore.models import Event, Session
 from orchcore.store import faults
 from orchcore.store.layout import DB_NAME, MIGRATIONS, SCHEMA_VERSION
-from orchcore.store.base import Reduce, SessionInfo, SessionStore, check_state_size, encode_data
+from orchcore.store.base import Reduce, SessionInfo, SessionStore, check_state_size, encode_data, reduced
 from orchcore.store.parts import Stored, changes, from_snapshot, snapshot_text
 
 T = TypeVar("T")
@@ -216,11 +216,7 @@ class SqliteStore(SessionStore):
         stored = self._read(read)
         if stored is None:
             return None
-        try:
-            return stored.view(session_id, self.location)  # entities decode when taken out
-        except (ValueError, InvalidValue) as exc:
-            self._forget(session_id)
-            raise _corrupt(session_id, self.location, exc) from None
+        return stored.view(session_id, self.location)  # entities decode when taken out (a corrupt one: StoreError)
 
     def has_session(self, session_id: str) -> bool:
         row = self._guard(
@@ -373,15 +369,10 @@ class SqliteStore(SessionStore):
             else:
                 before = self._stored(conn, session_id, row[0], row[1], row[2])
             seq = (row[1] if row else 0) + 1
-            try:
-                view = before.view(session_id, self.location)
-            except (ValueError, InvalidValue) as exc:
-                raise _corrupt(session_id, self.location, exc) from None
+            view = before.view(session_id, self.location)
             event = Event(seq=seq, session_id=session_id, ts=ts or now_iso(), type=type, source=source,
                           data=json.loads(encoded))
-            state = reduce(view, event)
-            if not isinstance(state, Session) or state.session_id != session_id:
-                raise InvalidValue(f"the reducer for {type!r} did not return this session's state")
+            state = reduced(reduce(view, event), session_id, type)
             change = changes(before, view, state, type)
             check_state_size(session_id, type, before.size, change.size, self.limits)
             conn.execute(
@@ -448,10 +439,9 @@ class SqliteStore(SessionStore):
         if seq - archived_upto >= buffer + compact_step(buffer):
             self._put_snapshot(conn, session_id, seq, ts, AUTO_SNAPSHOT, stored)
             upto = seq - buffer
-            for table in ("events_archive",):
-                conn.execute(
-                    f"INSERT INTO {table} (session_id, seq, ts, type, source, data, key) SELECT session_id, seq, ts,"
-                    " type, source, data, key FROM events WHERE session_id = ? AND seq <= ?", (session_id, upto))
+            conn.execute(
+                "INSERT INTO events_archive (session_id, seq, ts, type, source, data, key) SELECT session_id, seq,"
+                " ts, type, source, data, key FROM events WHERE session_id = ? AND seq <= ?", (session_id, upto))
             conn.execute("DELETE FROM events WHERE session_id = ? AND seq <= ?", (session_id, upto))
             conn.execute("UPDATE sessions SET archived_upto = ? WHERE session_id = ?", (upto, session_id))
         elif snapshot_ts is None:
@@ -516,13 +506,6 @@ def compact_step(buffer: int) -> int:
     this many events: a 1 MB state adds a few microseconds to each.
     """
     return max(10, min(1000, buffer // 4))
-
-
-def _corrupt(session_id: str, where: str, exc: BaseException) -> StoreError:
-    return StoreError(
-        f"the stored state of session {session_id} in {where} is corrupt ({exc}); "
-        f"its event log is kept: inspect it with `orch events replay --session {session_id}`"
-    )
 
 
 def _hours_between(start: str, end: str) -> float:
