@@ -46,6 +46,8 @@ _EXPORTS: dict[str, str] = {
     "StoreBackend": "orchcore.specs",
     "Subscriber": "orchcore.specs",
     "TeamSpec": "orchcore.specs",
+    "V1Importer": "orchcore.specs",
+    "ImportPlan": "orchcore.specs",
     # models: a session's state and its events
     "Agent": "orchcore.models",
     "Delegation": "orchcore.models",
@@ -161,6 +163,9 @@ _EXPORTS: dict[str, str] = {
     "print_json": "orchcore.cli.output",
     "print_table": "orchcore.cli.output:table",
     "note": "orchcore.cli.output",
+    # migrating from V1: its files, as importers read them
+    "V1Project": "orchcore.v1.source",
+    "V1FormatError": "orchcore.v1.source",
     # errors: one line each, shown to the user as they are
     "OrchError": "orchcore.errors",
     "ConfigError": "orchcore.errors",

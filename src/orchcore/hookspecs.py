@@ -39,6 +39,7 @@ from orchcore.specs import (
     StoreBackend,
     Subscriber,
     TeamSpec,
+    V1Importer,
 )
 
 PROJECT_NAME = "orchcore"
@@ -268,4 +269,28 @@ def orch_hook_handlers() -> Iterable[HookHandler]:
                 return None
             return [HookHandler(name="no-force-push", events=["PreToolUse"],
                                 matcher="Bash", handler=no_force_push)]
+    """
+
+
+@hookspec
+def orch_v1_importers() -> Iterable[V1Importer]:
+    """Parts of a V1 project a plugin imports in ``orch migrate v1``, besides the session state.
+
+    Reference: docs/plugin-hooks.md#orch_v1_importers
+
+    Example::
+
+        from orchcore.api import ImportPlan, V1Importer, hookimpl
+
+
+        def plan(v1):
+            workflows = v1.json("orchestration/workflows.json")  # None when V1 has none
+            if workflows is None:
+                return ImportPlan()
+            return ImportPlan(counts={"workflows": len(workflows)}, apply=lambda: save(v1.target, workflows))
+
+
+        @hookimpl
+        def orch_v1_importers():
+            return [V1Importer(name="workflows", plan=plan)]
     """

@@ -358,6 +358,40 @@ class CliCommand:
 
 
 @attrs.frozen
+class ImportPlan:
+    """What one ``V1Importer`` would do, worked out before anything is written.
+
+    Attributes:
+        counts: What it would import, by kind (``{"teams": 4, "agents": 17}``); empty when nothing is new.
+        already: What an earlier migration imported already, by kind.
+        notes: Lines for the report: what it keeps, what it leaves and why.
+        apply: Writes it; called only after every part of the migration planned
+            without an error, and not at all for ``--dry-run``.
+    """
+
+    counts: dict[str, int] = attrs.field(factory=dict)
+    already: dict[str, int] = attrs.field(factory=dict)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    apply: Callable[[], None] | None = None
+
+
+@attrs.frozen
+class V1Importer:
+    """A plugin's part of ``orch migrate v1``: what it takes from a V1 project besides the session state.
+
+    Attributes:
+        name: The part's name in the report (``teams``); one word.
+        plan: ``plan(v1)`` reads the ``V1Project`` and returns an ``ImportPlan``;
+            an ``OrchError`` it raises stops the whole migration, nothing written.
+        description: One line about what it imports.
+    """
+
+    name: str = attrs.field(validator=_WORD)
+    plan: Callable[[Any], ImportPlan]
+    description: str = ""
+
+
+@attrs.frozen
 class HookHandler:
     """Handles Claude Code hook events while orchestration is on for the session.
 
