@@ -42,6 +42,7 @@ BUILTINS = {
     "delegation": ["orch_event_types", "orch_hook_handlers"],
     "session-links": ["orch_event_types"],
     "lifecycle-events": ["orch_event_types"],
+    "v1-migration": ["orch_event_types"],
 }
 
 

@@ -107,6 +107,7 @@ def make_app() -> Any:
     import orchcore.cli.rollback_cmd as rollback_cmd
     import orchcore.cli.recover_cmd as recover_cmd
     import orchcore.cli.runtime_cmd as runtime_cmd
+    import orchcore.cli.migrate_cmd as migrate_cmd
     import orchcore.cli.session_cmd as session_cmd
     import orchcore.cli.state_cmd as state_cmd
 
@@ -136,6 +137,7 @@ def make_app() -> Any:
     app.add_typer(program_cmd.app, name="program")
     app.add_typer(msg_cmd.app, name="msg")
     app.add_typer(runtime_cmd.app, name="runtime")
+    app.add_typer(migrate_cmd.app, name="migrate")
     app.command("install")(install_cmd.install)
     app.command("uninstall")(install_cmd.uninstall)
     app.command("doctor")(install_cmd.doctor)
