@@ -475,3 +475,85 @@ def test_the_real_v1_files_migrate(tmp_path, orch_cli, orch_store):
     assert [m.priority for m in session.state.messages] == ["critical"]
     assert tree_digest(SHARED_V1 / ".claude") == before
     assert migrate(orch_cli, str(SHARED_V1))["sessions"][0]["imported"] == {}
+
+
+# -- faults: a run that dies half-way, two runs at once ------------------------------------
+
+
+def big_v1(root: Path, lines: int = 3000) -> Path:
+    """A V1 project with a long event stream, so a run is still importing when it is killed."""
+    claude = make_v1(root)
+    with (claude / "events" / "stream.jsonl").open("a") as stream:
+        for n in range(lines):
+            stream.write(json.dumps({"timestamp": f"2025-08-21T10:{n // 60 % 60:02d}:{n % 60:02d}.{n:06d}",
+                                     "type": "agent_heartbeat", "source": "monitor", "data": {"n": n}}) + "\n")
+    return claude
+
+
+def wait_for_events(store, session: str, at_least: int, process, timeout_s: float = 60.0) -> int:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            seen = len(store.events(session, types=["v1.event"]))
+        except Exception:  # the session is not there yet
+            seen = 0
+        if seen >= at_least:
+            return seen
+        time.sleep(0.02)
+    raise AssertionError(f"the migration imported fewer than {at_least} events before it ended")
+
+
+def test_a_run_killed_half_way_is_finished_by_the_next_and_nothing_is_there_twice(
+        tmp_path, orch_project, orch_env, orch_store, orch_bus):
+    import signal
+    import subprocess
+
+    from orchcore.testing import orch_executable
+
+    root = tmp_path / "v1"
+    big_v1(root)
+    session = importer.session_id_for(V1Project(root, orch_project), None)
+    run = subprocess.Popen([orch_executable(), "migrate", "v1", str(root)], env=orch_env, cwd=orch_project,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        wait_for_events(orch_store, session, 200, run)
+        os.killpg(run.pid, signal.SIGKILL)
+    finally:
+        run.wait(timeout=30)
+    assert run.returncode == -signal.SIGKILL
+    assert len(orch_store.events(session, types=["v1.event"])) < len(STREAM) + 3000  # it really stopped half-way
+
+    again = subprocess.run([orch_executable(), "migrate", "v1", str(root), "--json"], env=orch_env,
+                           cwd=orch_project, capture_output=True, text=True, timeout=300)
+
+    assert again.returncode == 0, again.stderr
+    log = orch_store.events(session)
+    keys = [e.data["fingerprint"] for e in log if e.type == "v1.event"]
+    assert len(keys) == len(STREAM) + 3000 == len(set(keys))  # every line once (no line repeats in this stream)
+    assert sorted(e.data["id"] for e in log if e.type == "v1.imported" and e.data["kind"] == "task") == sorted(
+        STATE["tasks"])
+    assert [e.seq for e in log] == list(range(1, len(log) + 1))
+    assert orch_bus.replay(session, from_start=True) == orch_store.get(session)
+
+
+def test_two_runs_at_once_import_everything_once(tmp_path, orch_project, orch_env, orch_store, orch_bus):
+    import subprocess
+
+    from orchcore.testing import orch_executable
+
+    root = tmp_path / "v1"
+    big_v1(root, lines=500)
+    runs = [subprocess.Popen([orch_executable(), "migrate", "v1", str(root), "--json"], env=orch_env,
+                             cwd=orch_project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outs = [r.communicate(timeout=300) for r in runs]
+
+    assert [r.returncode for r in runs] == [0, 0], [err for _, err in outs]
+    session = importer.session_id_for(V1Project(root, orch_project), None)
+    log = orch_store.events(session)
+    assert len([e for e in log if e.type == "v1.event"]) == len(STREAM) + 500
+    assert len([e for e in log if e.type == "v1.imported"]) == 1 + 2 + 4 + 3 + 7
+    assert len(orch_store.get(session).state.messages) == 7
+    assert orch_bus.replay(session, from_start=True) == orch_store.get(session)
