@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from orchcore.domain.vocabulary import priority_rank
+from orchcore.errors import OrchError
 from orchcore.v1 import importer
 from orchcore.v1.source import V1Project
 
@@ -557,3 +558,55 @@ def test_two_runs_at_once_import_everything_once(tmp_path, orch_project, orch_en
     assert len([e for e in log if e.type == "v1.imported"]) == 1 + 2 + 4 + 3 + 7
     assert len(orch_store.get(session).state.messages) == 7
     assert orch_bus.replay(session, from_start=True) == orch_store.get(session)
+
+
+# -- plugins' parts (orch_v1_importers) -------------------------------------------------------
+
+
+def workflows_importer(fail_with: Exception | None = None):
+    """A plugin that imports V1's workflows.json: counted in the plan, written in apply; and what it applied."""
+    from orchcore.api import ImportPlan, V1Importer, hookimpl
+
+    applied: list[str] = []
+
+    def plan(v1):
+        if fail_with is not None:
+            raise fail_with
+        workflows = v1.json("orchestration/workflows.json")
+        return ImportPlan(counts={"workflows": len(workflows)}, notes=["kept V1's phases"],
+                          apply=lambda: applied.append(str(v1.target)))
+
+    class Plugin:
+        @hookimpl
+        def orch_v1_importers(self):
+            return [V1Importer(name="workflows", plan=plan, description="V1's workflows")]
+
+    return Plugin(), applied
+
+
+@pytest.mark.exercises_hook("orch_v1_importers")
+def test_a_plugins_part_is_planned_with_the_rest_and_applied_after_it(v1, orch_cli, register_plugin, orch_project):
+    plugin, applied = workflows_importer()
+    register_plugin(plugin, "workflows")
+
+    dry = migrate(orch_cli, str(v1), "--dry-run")
+    assert dry["parts"]["workflows"] == {"would_import": {"workflows": 1}, "already": {}, "notes": ["kept V1's phases"]}
+    assert applied == []
+
+    done = migrate(orch_cli, str(v1))
+    assert done["parts"]["workflows"]["imported"] == {"workflows": 1} and applied == [str(orch_project)]
+
+
+@pytest.mark.parametrize("failure, message", [
+    (ValueError("boom"), "the V1 importer 'workflows' of plugin workflows failed: ValueError: boom; nothing was imported"),
+    (OrchError("teams.json: team 'x y' is not a name"), "teams.json: team 'x y' is not a name"),
+])
+def test_a_plugins_part_that_fails_stops_the_migration_before_anything_is_written(
+        v1, orch_cli, register_plugin, failure, message):
+    plugin, applied = workflows_importer(fail_with=failure)
+    register_plugin(plugin, "workflows")
+
+    result = orch_cli("migrate", "v1", str(v1))
+
+    assert result.exit_code != 0 and message in result.stderr and "Traceback" not in result.stderr
+    assert orch_cli("session", "list", "--json").json() == [] and applied == []
