@@ -260,18 +260,22 @@ def sprint_completed(session: Session, event: Event) -> Session:
 def message_sent(session: Session, event: Event) -> Session:
     event.need("id")
     message = _merge(None, Message, {k: v for k, v in event.data.items() if k != "limits"})
+    message.created_at = event.ts
+    queue_message(session, message, limits.message_limit(event.data))
+    return session
+
+
+def queue_message(session: Session, message: Message, limit: int) -> None:
+    """Put ``message`` in the queue by the queue's rules: a known priority, a new id, at most ``limit`` queued."""
     if message.priority not in PRIORITIES:
         raise InvalidValue(f"message priority must be one of {', '.join(PRIORITIES)}")
     if any(m.id == message.id for m in session.state.messages):
         raise InvalidValue(f"message {message.id!r} already exists")
     queued = sum(m.status == MessageStatus.QUEUED for m in session.state.messages)
-    limit = limits.message_limit(event.data)
     if queued >= limit:
         raise limits.queue_full(queued, limit)
-    message.created_at = event.ts
     message.status = MessageStatus.QUEUED
     session.state.messages.append(message)
-    return session
 
 
 def message_delivered(session: Session, event: Event) -> Session:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchcore import limits
-from orchcore.domain.vocabulary import MessageStatus
+from orchcore.builtin.core_events import queue_message
 from orchcore.errors import InvalidValue
 from orchcore.models import Agent, Epic, Event, Message, Session, Sprint, Task, structure
 
@@ -50,23 +50,12 @@ def imported(session: Session, event: Event) -> Session:
     if item.id != item_id:
         raise InvalidValue(f"event {IMPORTED!r}: the item's id is {item.id!r}, not {item_id!r}")
     if kind == "message":
-        _queue(session, item, event)
+        queue_message(session, item, limits.message_limit(event.data))  # with V1's time, as imported
     else:
         getattr(session.state, collection_name)[item_id] = item
     seen = session.plugins.setdefault(NAMESPACE, {}).setdefault("imported", {}).setdefault(kind, {})
     seen[item_id] = fingerprint
     return session
-
-
-def _queue(session: Session, message: Message, event: Event) -> None:
-    if any(m.id == message.id for m in session.state.messages):
-        raise InvalidValue(f"message {message.id!r} is queued already")
-    queued = sum(m.status == MessageStatus.QUEUED for m in session.state.messages)
-    limit = limits.message_limit(event.data)
-    if queued >= limit:
-        raise limits.queue_full(queued, limit)
-    message.status = MessageStatus.QUEUED
-    session.state.messages.append(message)
 
 
 def stream_event(session: Session, event: Event) -> Session:
