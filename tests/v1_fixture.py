@@ -298,6 +298,15 @@ WORKFLOWS: dict[str, Any] = {
 # -- what V1 installs into Claude Code ---------------------------------------------------------------
 
 HOOKS_LOG = ".claude/logs/v1_hooks.jsonl"  # every V1 hook appends one line here
+V1_HOOK_OUTPUT = (".claude/logs/", ".claude/data/")  # what V1's hooks write as they run
+
+# What orchcore keeps in .claude/state/ beside V1's state (orchestration.json, .orchestration.lock), and
+# leaves there after ``orch uninstall``: its store (the user's orchcore history), the gate's flag files,
+# the transcript-recovery cursors, the hook journal and log, and the .gitignore that keeps them out of git.
+ORCHCORE_STATE = tuple(
+    ".claude/state/" + name
+    for name in ("orchcore.db", "gate/", "recovery/", "journal/", "hook.log", ".gitignore")
+)
 
 
 def claude_settings() -> dict[str, Any]:
@@ -340,7 +349,9 @@ data = json.load(sys.stdin)
 session_id = data.get("session_id", "unknown")
 path = Path(".claude/data/sessions") / f"{session_id}.json"
 path.parent.mkdir(parents=True, exist_ok=True)
-record = json.loads(path.read_text()) if path.exists() else {"session_id": session_id, "prompts": [], "agent_name": None}
+record = {"session_id": session_id, "prompts": [], "agent_name": None}
+if path.exists():
+    record = json.loads(path.read_text())
 record["prompts"].append(data.get("prompt", ""))
 path.write_text(json.dumps(record, indent=2))
 log = Path(".claude/logs/v1_hooks.jsonl")
