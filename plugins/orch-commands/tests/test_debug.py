@@ -231,3 +231,37 @@ def test_profile_shows_latency_per_handler_from_the_routers_records(run, orch_bu
 
 def test_profile_of_a_session_without_hooks(run, session):
     assert run("debug", "profile").stdout.startswith("No hook handler has run in this session yet")
+
+
+# -- agents (what V1's debug/agents did) ------------------------------------
+
+
+def test_debug_agents_shows_each_agent_and_what_waits_for_it(run, prepared):
+    run("msg", "send", "qa-tester", "please look at T-2")
+
+    text = run("debug", "agents").stdout
+
+    assert "  a1b2 qa-tester [active] team qa, role worker" in text
+    assert "    current task T-2; open tasks T-2; 1 message(s) waiting" in text
+    assert text.splitlines()[-1] == "No problems found."
+
+
+def test_debug_agents_names_what_does_not_add_up(run, orch_bus, prepared, session_id):
+    orch_bus.emit(session_id, "agent.upserted", {"id": "zz9", "agent_type": "ghost", "status": "completed",
+                                                 "current_task": "T-3"}, source="test")
+    run("sprint", "assign", "T-1", "nobody")
+    run("msg", "send", "typo-team", "hello")
+
+    result = run("debug", "agents", "--json").json()
+
+    ghost = next(a for a in result["agents"] if a["id"] == "zz9")
+    assert ghost["problems"] == ["its current task T-3 is done", "it is completed but still holds T-3",
+                                 "no installed agent definition 'ghost'"]
+    assert result["unknown_assignees"] == ["nobody"] and result["undeliverable_to"] == ["typo-team"]
+    assert result["problems"] == 5
+
+
+def test_debug_agents_of_an_unknown_agent_is_a_one_line_error(run, prepared):
+    result = run("debug", "agents", "nobody", ok=False)
+
+    assert (result.exit_code, result.stderr) == (1, "orch: error: no agent 'nobody' in this session (agents: a1b2)\n")

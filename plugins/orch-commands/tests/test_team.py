@@ -137,3 +137,45 @@ def test_assign_lead_needs_the_team_active(run, organisation, session):
 
     assert result.stderr == ("orch: error: team qa is not active in this session; "
                              "activate it first (orch team activate qa)\n")
+
+
+# -- handoff (what V1's team/handoff did) ----------------------------------
+
+
+def test_handoff_moves_the_task_to_the_team_and_queues_its_context(run, orch_bus, prepared, session_id):
+    result = run("team", "handoff", "T-2", "engineering", "note=the test plan needs the API", "--json").json()
+
+    s = state(orch_bus, session_id)
+    task = s.state.tasks["T-2"]
+    assert (task.team, task.assignee, task.status) == ("engineering", None, "pending")
+    assert s.state.agents["a1b2"].current_task is None  # qa-tester's agent no longer holds it
+    message = s.state.messages[-1]
+    assert (message.recipient, message.type, message.priority) == ("engineering", "handoff", "normal")
+    assert message.payload == 'handoff of T-2 "Test plan" from qa (@qa-tester) (was in_progress): the test plan needs the API'
+    assert message.extra["handoff"]["from_assignee"] == "qa-tester"
+    assert result["previous"] == {"team": "qa", "assignee": "qa-tester", "status": "in_progress"}
+
+
+def test_handoff_to_an_agent_assigns_it_and_addresses_the_message_to_it(run, orch_bus, prepared, session_id):
+    text = run("team", "handoff", "T-1", "qa", "agent=qa-tester", "priority=critical").stdout
+
+    s = state(orch_bus, session_id)
+    assert (s.state.tasks["T-1"].team, s.state.tasks["T-1"].assignee) == ("qa", "qa-tester")
+    assert (s.state.messages[-1].recipient, s.state.messages[-1].priority) == ("qa-tester", "critical")
+    assert text.splitlines()[0] == "T-1 handed over from engineering to qa (in_progress, @qa-tester): Login API"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["T-9", "qa"], "no task 'T-9' in this session (tasks: T-1, T-2, T-3)"),
+    (["T-3", "qa"], "task T-3 is done; there is nothing to hand over"),
+    (["T-2", "qa"], "task T-2 is already team qa's"),
+    (["T-1", "design"], "unknown team design; defined teams: engineering, qa"),
+    (["T-1"], "orch team handoff: give a task and the team taking it (orch team handoff T-1 qa note=...)"),
+])
+def test_handoff_refuses_what_it_cannot_do_and_changes_nothing(run, orch_bus, prepared, session_id, args, message):
+    before = len(orch_bus.store.events(session_id))
+
+    result = run("team", "handoff", *args, ok=False)
+
+    assert (result.exit_code, result.stderr) == (1, f"orch: error: {message}\n")
+    assert len(orch_bus.store.events(session_id)) == before

@@ -305,3 +305,58 @@ def test_delegate_text_names_task_agent_and_capacity(run, prepared):
     assert "  T-1 Login API [high, 3 pts, team engineering]" in text
     assert "    -> engineering-" in text
     assert "  qa: 1/1; lead qa-director" in text
+
+
+# -- every task, and an epic's plan (what V1's state/tasks and orchestrate/epic-plan showed) --
+
+
+def test_tasks_lists_every_task_with_its_dependencies_both_ways(run, prepared):
+    run("sprint", "add-task", "Docs", "team=qa", "sprint=none", "blocked-by=T-1")
+
+    text = run("sprint", "tasks").stdout
+
+    assert text.splitlines()[0] == "4 of 4 task(s)"
+    assert "  pending     T-1 Login API [high, 3 pts, team engineering] (sprint s1)\n      blocks T-4" in text
+    assert "  blocked     T-4 Docs [normal, team qa] (backlog)\n      waits for T-1 (pending)" in text
+    assert "T-2 Test plan [normal, 2 pts, team qa] @qa-tester (sprint s1)" in text
+
+
+def test_tasks_filters_by_status_team_sprint_and_assignee(run, prepared):
+    run("sprint", "add-task", "Docs", "team=qa", "sprint=none")
+
+    def ids(*args):
+        return [t["id"] for t in run("sprint", "tasks", *args, "--json").json()["tasks"]]
+
+    assert ids("done") == ["T-3"]
+    assert ids("pending,in_progress", "team=engineering") == ["T-1"]
+    assert ids("sprint=none") == ["T-4"]
+    assert ids("assignee=qa-tester") == ["T-2"]
+
+
+def test_tasks_refuses_an_unknown_status(run, prepared):
+    result = run("sprint", "tasks", "finished", ok=False)
+
+    assert result.stderr.startswith("orch: error: unknown task status finished; statuses: pending, in_progress")
+
+
+def test_epic_shows_its_tasks_per_sprint_and_team_and_what_is_not_allocated(run, prepared):
+    run("sprint", "add-task", "Password reset", "epic=auth", "sprint=none")
+
+    result = run("sprint", "epic", "--json").json()
+    text = run("sprint", "epic", "auth").stdout
+
+    assert [p["sprint"] for p in result["plan"]] == ["s1", None]
+    assert sorted(result["plan"][0]["teams"]) == ["engineering", "qa"]
+    assert result["plan"][0]["teams"]["engineering"]["points"] == 4
+    assert result["summary"] | {"no_team": None} == {
+        "tasks": 4, "done": 1, "points": 6, "done_points": 1,
+        "no_sprint": ["T-4"], "no_team": None, "unassigned": ["T-1", "T-4"]}
+    assert text.splitlines()[0] == 'Epic auth "Authentication" (open): 1/4 tasks done, 1/6 points'
+    assert "  open and not in a sprint: T-4" in text
+
+
+def test_epic_without_one_is_a_one_line_error(run, organisation, session):
+    result = run("sprint", "epic", ok=False)
+
+    assert result.stderr.startswith("orch: error: no current epic in this session")
+    assert result.stderr.count("\n") == 1

@@ -1,7 +1,7 @@
 """The debug pack: ``/orchestration:inspect-state``, ``list-events``, ``replay-events``,
 ``profile-hooks`` and ``rollback``.
 
-In a terminal: ``orch debug state|events|replay|profile|rollback``; the
+In a terminal: ``orch debug state|agents|events|replay|profile|rollback``; the
 core's ``orch rollback --to SEQ|CHECKPOINT`` does what ``orch debug rollback``
 does. A rollback is the core's (``roll_back``, event type ``state.restored``):
 it records the whole state at its target as a new event, so nothing is
@@ -102,5 +102,5 @@ def orch_cli_commands():
         return app
 
     return [
-        CliCommand(name="debug", help="Debug a session: state, events, replay, profile, rollback.", load=load_debug),
+        CliCommand(name="debug", help="Debug a session: state, agents, events, replay, profile, rollback.", load=load_debug),
     ]

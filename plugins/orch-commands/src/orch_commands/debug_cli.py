@@ -20,9 +20,10 @@ from orch_commands.cli import (
     group,
     unstructure,
 )
-from orchcore.api import JsonOption, MessageStatus, OrchError, SessionOption
+from orchcore.api import CLOSED_TASK, OPEN_TASK, ENDED_AGENT, JsonOption, MessageStatus, OrchError, SessionOption
+from orchcore.api import names_of
 
-app = group("Debug a session: inspect its state, list and replay its events, profile its hooks, roll it back.")
+app = group("Debug a session: inspect its state and agents, list and replay its events, profile its hooks, roll it back.")
 
 
 # -- comparing two states --------------------------------------------------
@@ -152,6 +153,80 @@ def state(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption 
     lines.append(f"  checkpoints: {marks or '-'}")
     call.done({"session_id": call.session_id, "last_seq": last, "consistent": consistent,
                "session": unstructure(stored), "checkpoints": list(cps.values())}, lines)
+
+
+# -- agents ----------------------------------------------------------------
+
+AGENTS = (Param("agent", "only this agent (id, name or type)", positional=True),)
+
+
+def _agent_report(state, agent, definitions, teams) -> dict[str, Any]:
+    """One agent: what it is, what it works on, what waits for it, and what does not add up."""
+    tasks = state.state.tasks
+    names = names_of(state, agent.id)
+    kind = agent.agent_type or agent.name
+    problems = []
+    current = tasks.get(agent.current_task) if agent.current_task else None
+    if agent.current_task and current is None:
+        problems.append(f"its current task {agent.current_task} does not exist")
+    elif current is not None and current.status in CLOSED_TASK:
+        problems.append(f"its current task {current.id} is {current.status}")
+    elif current is not None and current.assignee and current.assignee not in names:
+        problems.append(f"its current task {current.id} is assigned to {current.assignee}")
+    if agent.status in ENDED_AGENT and agent.current_task:
+        problems.append(f"it is {agent.status} but still holds {agent.current_task}")
+    if kind and definitions and kind not in definitions:
+        problems.append(f"no installed agent definition {kind!r}")
+    if agent.team and teams and agent.team not in teams:
+        problems.append(f"its team {agent.team!r} is not defined")
+    inbox = {*names, "all", *([agent.team] if agent.team else [])}
+    waiting = [m for m in state.state.messages if m.status == MessageStatus.QUEUED and m.recipient in inbox]
+    assigned = sorted(t.id for t in tasks.values() if t.status in OPEN_TASK and t.assignee in names)
+    return {
+        "id": agent.id, "type": kind or None, "team": agent.team, "role": agent.role, "status": agent.status,
+        "current_task": agent.current_task, "open_tasks": assigned, "queued_messages": [m.id for m in waiting],
+        "started_at": agent.started_at, "ended_at": agent.ended_at, "defined": bool(kind) and kind in definitions,
+        "problems": problems,
+    }
+
+
+@command(app, "agents", AGENTS)
+def agents(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
+    """The session's agents: status, current task, definition, waiting messages, and what does not add up."""
+    call = Call(ctx, args, AGENTS, "orch debug agents", session, as_json)
+    state = call.state()
+    definitions = call.plugins.specs("orch_agents")
+    teams = set(call.plugins.specs("orch_teams")) | set(state.state.teams)
+    chosen = list(state.state.agents.values())
+    if call.get("agent"):
+        wanted = call.get("agent")
+        chosen = [a for a in chosen if wanted in names_of(state, a.id)]
+        if not chosen:
+            known = ", ".join(sorted(state.state.agents)) or "none"
+            raise OrchError(f"no agent {wanted!r} in this session (agents: {known})")
+    reports = [_agent_report(state, agent, definitions, teams) for agent in chosen]
+    # Work and mail addressed to nobody the session knows: an assignee or recipient that is a typo, or gone.
+    known = {n for a in state.state.agents.values() for n in names_of(state, a.id)} | set(definitions) | teams
+    orphans = sorted({t.assignee for t in state.state.tasks.values()
+                      if t.status in OPEN_TASK and t.assignee and t.assignee not in known})
+    undeliverable = sorted({m.recipient for m in state.state.messages if m.status == MessageStatus.QUEUED
+                            and m.recipient not in known | {"all", "main"}})
+    lines = [f"{len(reports)} agent(s) in session {call.session_id}"]
+    for r in reports:
+        lines.append(f"  {r['id']} {r['type'] or '-'} [{r['status']}] team {r['team'] or '-'}, role {r['role']}"
+                     f"{'' if r['defined'] else ', no definition'}")
+        lines.append(f"    current task {r['current_task'] or '-'}; open tasks {', '.join(r['open_tasks']) or '-'}; "
+                     f"{len(r['queued_messages'])} message(s) waiting")
+        lines += [f"    ! {problem}" for problem in r["problems"]]
+    if not call.get("agent"):
+        if orphans:
+            lines.append(f"Open tasks assigned to no known agent: {', '.join(orphans)}")
+        if undeliverable:
+            lines.append(f"Queued messages for no known agent or team: {', '.join(undeliverable)}")
+    problems = sum(len(r["problems"]) for r in reports) + (0 if call.get("agent") else len(orphans) + len(undeliverable))
+    lines.append("No problems found." if not problems else f"{problems} problem(s) found.")
+    call.done({"session_id": call.session_id, "agents": reports, "unknown_assignees": orphans,
+               "undeliverable_to": undeliverable, "problems": problems}, lines)
 
 
 # -- events ----------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The team pack: ``/orchestration:activate-team``, ``team-standup``, ``assign-lead``.
 
-In a terminal: ``orch team activate|standup|assign-lead|list``. Adds the event
+In a terminal: ``orch team activate|standup|assign-lead|list|handoff``. Adds the event
 types ``team.standup`` (the stand-up marker) and ``team.lead_assigned``.
 """
 
@@ -83,4 +83,4 @@ def orch_cli_commands():
 
         return app
 
-    return [CliCommand(name="team", help="Teams: activate them, hold a stand-up, assign a lead.", load=load)]
+    return [CliCommand(name="team", help="Teams: activate them, hold a stand-up, assign a lead, hand a task over.", load=load)]

@@ -1,7 +1,8 @@
-"""``orch team``: activate teams, list them, hold a stand-up, assign a lead."""
+"""``orch team``: activate teams, list them, hold a stand-up, assign a lead, hand a task over."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import typer
@@ -16,9 +17,10 @@ from orch_commands.cli import (
     command,
     group,
 )
-from orchcore.api import JsonOption, OrchError, SessionOption, TaskStatus, team_definitions
+from orchcore.api import CLOSED_TASK, PRIORITIES, AgentStatus, JsonOption, OrchError, SessionOption, TaskStatus
+from orchcore.api import team_definitions
 
-app = group("Teams: activate them, hold a stand-up, assign a lead.")
+app = group("Teams: activate them, hold a stand-up, assign a lead, hand a task over.")
 
 
 def _defined(call: Call, state) -> list[str]:
@@ -194,3 +196,64 @@ def assign_lead(ctx: typer.Context, args: ArgsArgument = None, session: SessionO
     was = f" (was {previous})" if previous and previous != agent else ""
     call.done({"session_id": call.session_id, "seq": event.seq, "team": team, "lead": agent, "previous": previous},
               f"{agent} now leads {team}{was}.")
+
+
+HANDOFF = (
+    Param("task", "the task's id", positional=True, aliases=("id",)),
+    Param("team", "the team that takes it over", positional=True, aliases=("to",)),
+    Param("agent", "an agent of that team to assign it to at once", aliases=("assignee",)),
+    Param("note", "what the new team needs to know (kept in the handoff message)", aliases=("context", "message")),
+    Param("priority", "the handoff message's priority (default: the task's)", kind="choice", choices=PRIORITIES,
+          aliases=("prio",)),
+    Param("from", "who hands it over (default: main)", aliases=("sender",)),
+)
+
+
+@command(app, "handoff", HANDOFF)
+def handoff(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
+    """Hand a task over to another team: it moves there, unassigned, with a handoff message carrying its context."""
+    call = Call(ctx, args, HANDOFF, "orch team handoff", session, as_json)
+    state = call.state()
+    task_id, team = call.get("task"), call.get("team")
+    if not task_id or not team:
+        raise OrchError("orch team handoff: give a task and the team taking it (orch team handoff T-1 qa note=...)")
+    task = state.state.tasks.get(task_id)
+    if task is None:
+        raise OrchError(f"no task {task_id!r} in this session (tasks: {', '.join(sorted(state.state.tasks)) or 'none'})")
+    if task.status in CLOSED_TASK:
+        raise OrchError(f"task {task_id} is {task.status}; there is nothing to hand over")
+    if team == task.team:
+        raise OrchError(f"task {task_id} is already team {team}'s")
+    check_teams(call.plugins, state, [team])
+    previous = {"team": task.team, "assignee": task.assignee, "status": task.status}
+    update: dict[str, Any] = {"id": task_id, "team": team, "assignee": None}
+    if task.status in (TaskStatus.IN_PROGRESS, TaskStatus.REVIEW):
+        update["status"] = TaskStatus.PENDING  # the new team starts it again; a blocked task stays blocked
+    seqs = [call.emit("task.updated", update)[0].seq]
+    for agent in state.state.agents.values():  # the old assignee's live agent is free again
+        if agent.current_task == task_id:
+            freed = {"id": agent.id, "current_task": None}
+            if agent.status == AgentStatus.BUSY:
+                freed["status"] = AgentStatus.IDLE
+            seqs.append(call.emit("agent.upserted", freed)[0].seq)
+    recipient = call.get("agent") or team
+    was = f"{previous['team'] or 'no team'}" + (f" (@{previous['assignee']})" if previous["assignee"] else "")
+    context = {"task": task_id, "title": task.title, "description": task.description, "status": task.status,
+               "from_team": previous["team"], "from_assignee": previous["assignee"], "note": call.get("note") or ""}
+    text = (f"handoff of {task_id} \"{task.title}\" from {was} (was {task.status})"
+            + (f": {call.get('note')}" if call.get("note") else ""))
+    priority = call.get("priority") or (task.priority if task.priority in PRIORITIES else "normal")
+    message = {"id": f"M-{uuid.uuid4().hex[:8]}", "from": call.get("from") or "main", "to": recipient,
+               "type": "handoff", "priority": priority, "payload": text, "handoff": context}
+    seqs.append(call.emit("message.sent", message)[0].seq)
+    if call.get("agent"):
+        seqs.append(call.emit("task.assigned", {"id": task_id, "assignee": call.get("agent")})[0].seq)
+    after = call.runtime.store.get(call.session_id).state.tasks[task_id]
+    lines = [f"{task_id} handed over from {was} to {team} ({after.status}"
+             + (f", @{after.assignee}" if after.assignee else ", unassigned") + f"): {task.title}",
+             f"  handoff message {message['id']} queued for {recipient} ({priority})"
+             + (f": {call.get('note')}" if call.get("note") else ""),
+             f"  {recipient} reads it with: orch msg receive --as {recipient}"
+             + ("" if call.get("agent") else f" (or --as AGENT --team {team})")]
+    call.done({"session_id": call.session_id, "task": task_id, "previous": previous, "team": team,
+               "assignee": after.assignee, "status": after.status, "message": message, "events": seqs}, lines)

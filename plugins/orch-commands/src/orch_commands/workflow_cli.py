@@ -445,3 +445,120 @@ def delegate(ctx: typer.Context, args: ArgsArgument = None, session: SessionOpti
          "agents": {n: m.as_json() for n, m in sorted(members.items())}},
         lines,
     )
+
+
+# -- every task, and an epic's plan -----------------------------------------
+
+TASKS = (
+    Param("status", "only tasks with these statuses", kind="list", positional=True),
+    Param("team", "only tasks of this team"),
+    Param("sprint", "only tasks of this sprint ('none': the backlog)"),
+    Param("assignee", "only tasks of this agent (also agent)", aliases=("agent",)),
+)
+
+
+def _dependencies(session, task) -> dict[str, Any]:
+    """What a task waits for (with each one's status) and which tasks wait for it."""
+    tasks = session.state.tasks
+    return {
+        "blocked_by": [{"id": b, "status": tasks[b].status if b in tasks else "unknown"} for b in task.blockers],
+        "blocks": sorted(t.id for t in tasks.values() if task.id in t.blockers),
+    }
+
+
+@command(app, "tasks", TASKS)
+def tasks(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
+    """Every task of the session (any sprint, or none) with its status, assignee and dependencies."""
+    call = Call(ctx, args, TASKS, "orch sprint tasks", session, as_json)
+    state = call.state()
+    statuses = call.get("status", [])
+    unknown = [s for s in statuses if s not in FLOW_ORDER]
+    if unknown:
+        raise OrchError(f"unknown task status {', '.join(unknown)}; statuses: {', '.join(FLOW_ORDER)}")
+    wanted_sprint = call.get("sprint")
+    sprint_id = None
+    if wanted_sprint and wanted_sprint.lower() != "none":
+        sprint_id = find_sprint(state, wanted_sprint).id
+    rows = []
+    for task in sorted(state.state.tasks.values(), key=lambda t: (FLOW_ORDER.index(t.status)
+                                                                  if t.status in FLOW_ORDER else len(FLOW_ORDER),
+                                                                  *by_urgency(t))):
+        if statuses and task.status not in statuses:
+            continue
+        if call.get("team") and task.team != call.get("team"):
+            continue
+        if wanted_sprint and task.sprint != sprint_id:
+            continue
+        if call.get("assignee") and task.assignee != call.get("assignee"):
+            continue
+        rows.append({**_task_row(task), "status": task.status, "sprint": task.sprint, "epic": task.epic,
+                     **_dependencies(state, task)})
+    lines = [f"{len(rows)} of {len(state.state.tasks)} task(s)"]
+    for row in rows:
+        where = f"sprint {row['sprint']}" if row["sprint"] else "backlog"
+        lines.append(f"  {row['status']:<11} {_row_text(row)} ({where})")
+        if row["blocked_by"]:
+            lines.append("      waits for " + ", ".join(f"{b['id']} ({b['status']})" for b in row["blocked_by"]))
+        if row["blocks"]:
+            lines.append(f"      blocks {', '.join(row['blocks'])}")
+    call.done({"session_id": call.session_id, "tasks": rows, "total": len(state.state.tasks)}, lines)
+
+
+EPIC = (Param("epic", "the epic's id or title (default: the current one)", positional=True, greedy=True,
+              aliases=("id",)),)
+
+
+@command(app, "epic", EPIC)
+def epic(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
+    """An epic's plan: its tasks per sprint (and backlog) and team, points, and what is not yet allocated."""
+    call = Call(ctx, args, EPIC, "orch sprint epic", session, as_json)
+    state = call.state()
+    wanted = call.get("epic") or state.current_epic
+    if not wanted:
+        raise OrchError("no current epic in this session; name one (orch sprint epic ID) "
+                        "or start a sprint with epic=NAME")
+    found = _find_epic(state, wanted)
+    if found is None:
+        raise OrchError(f"no epic {wanted!r} in this session (epics: {', '.join(sorted(state.state.epics)) or 'none'})")
+    sprints = state.state.sprints
+    ours = sorted((t for t in state.state.tasks.values()
+                   if t.epic == found.id or (t.sprint in sprints and sprints[t.sprint].epic == found.id)),
+                  key=by_urgency)
+    groups: dict[str | None, dict[str, list]] = {}
+    for task in ours:
+        groups.setdefault(task.sprint, {}).setdefault(task.team or "-", []).append(task)
+    order = [s for s in sprints if s in groups] + [s for s in groups if s not in sprints]
+    plan = []
+    for key in order:
+        sprint = sprints.get(key) if key else None
+        plan.append({
+            "sprint": key, "name": sprint.name if sprint else None, "status": sprint.status if sprint else None,
+            "teams": {team: {"tasks": [_task_row(t) | {"status": t.status} for t in items],
+                             "points": sum(t.points or 0 for t in items),
+                             "done": sum(t.status == TaskStatus.DONE for t in items)}
+                      for team, items in sorted(groups[key].items())},
+        })
+    open_tasks = [t for t in ours if t.status not in CLOSED_TASK]
+    summary = {
+        "tasks": len(ours), "done": sum(t.status == TaskStatus.DONE for t in ours),
+        "points": sum(t.points or 0 for t in ours),
+        "done_points": sum(t.points or 0 for t in ours if t.status == TaskStatus.DONE),
+        "no_sprint": [t.id for t in open_tasks if not t.sprint],
+        "no_team": [t.id for t in open_tasks if not t.team],
+        "unassigned": [t.id for t in open_tasks if not t.assignee],
+    }
+    lines = [f"Epic {found.id} \"{found.title}\" ({found.status}): {summary['done']}/{summary['tasks']} tasks done, "
+             f"{summary['done_points']}/{summary['points']} points"]
+    if not ours:
+        lines.append("  no tasks yet: add them with orch sprint add-task TITLE epic=" + found.id + " team=T points=N")
+    for group in plan:
+        head = (f"sprint {group['sprint']} \"{group['name']}\" ({group['status']})" if group["name"]
+                else f"sprint {group['sprint']} (unknown)" if group["sprint"] else "backlog (no sprint)")
+        lines.append(f"  {head}")
+        for team, part in group["teams"].items():
+            lines.append(f"    team {team}: {len(part['tasks'])} task(s), {part['points']} points, {part['done']} done")
+            lines += [f"      {row['status']:<11} {_row_text(row)}" for row in part["tasks"]]
+    for key, label in (("no_sprint", "not in a sprint"), ("no_team", "without a team"), ("unassigned", "unassigned")):
+        if summary[key]:
+            lines.append(f"  open and {label}: {', '.join(summary[key])}")
+    call.done({"session_id": call.session_id, "epic": unstructure(found), "plan": plan, "summary": summary}, lines)
