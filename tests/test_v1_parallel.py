@@ -38,6 +38,7 @@ from tests.v1_fixture import (
     V1_HOOK_OUTPUT,
     make_v1_project,
     tree_hashes,
+    v1_scripts,
 )
 
 ENABLED = "11111111-1111-4111-8111-111111111111"
@@ -195,14 +196,15 @@ def test_a_hook_event_runs_v1s_hook_and_orch_hook_and_the_session_flag_decides_w
     orch(project, "session", "create", ENABLED, "--enable")
     orch(project, "session", "create", DISABLED)
 
+    events = ("UserPromptSubmit", "PreToolUse", "PostToolUse")
     for session_id in (ENABLED, DISABLED):
-        for event in ("UserPromptSubmit", "PreToolUse", "PostToolUse"):
+        for event in events:
             ran = fire(project, event, session_id)
-            assert [is_orch_hook(c) for c in ran] == [False, True], ran  # V1's hook, then orchcore's
+            assert [is_orch_hook(c) for c in ran] == [False] * len(v1_scripts(event)) + [True], ran
 
     # V1's hooks ran for every session, whatever orchcore's flag says
-    logged = [(line["hook"], line["session_id"]) for line in v1_hooks_log(project)]
-    assert logged == [(e, s) for s in (ENABLED, DISABLED) for e in ("UserPromptSubmit", "PreToolUse", "PostToolUse")]
+    logged = [(line["session_id"], line["hook"], line["script"]) for line in v1_hooks_log(project)]
+    assert logged == [(s, e, script) for s in (ENABLED, DISABLED) for e in events for script in v1_scripts(e)]
     for session_id in (ENABLED, DISABLED):
         record = json.loads((v1["sessions"] / f"{session_id}.json").read_text())
         assert record == {"session_id": session_id, "prompts": ["show the sprint"], "agent_name": None}
@@ -256,8 +258,8 @@ def test_uninstall_after_use_gives_v1_back_exactly(v1):
     # V1 works as before: its scripts answer the same, its hooks are the only ones Claude Code runs
     assert run_script(project, ".claude/scripts/state_manager.py", "summary").stdout == summary_before
     logged = len(v1_hooks_log(project))
-    assert fire(project, "PostToolUse", DISABLED) == ["python3 .claude/hooks/post_tool_use.py"]
-    assert v1_hooks_log(project)[logged:] == [{"hook": "PostToolUse", "session_id": DISABLED, "tool_name": "Bash"}]
+    assert not any(is_orch_hook(c) for c in fire(project, "PostToolUse", DISABLED))
+    assert [line["script"] for line in v1_hooks_log(project)[logged:]] == v1_scripts("PostToolUse")
 
 
 def test_orchcores_history_stays_after_uninstall_and_a_new_install_finds_it(v1):
@@ -273,3 +275,17 @@ def test_orchcores_history_stays_after_uninstall_and_a_new_install_finds_it(v1):
     orch(project, "install", "--transport", "command")
     orch(project, "uninstall")
     assert v1["settings"].read_bytes() == settings_before
+
+
+def test_the_users_own_local_settings_come_back_byte_for_byte(v1):
+    project = v1["root"]
+    local = project / ".claude" / "settings.local.json"
+    local.write_bytes(b'{\r\n    "permissions": {"allow": ["Bash(npm test)"]},\r\n    "env": {"V1_DEBUG": "1"}\r\n}')
+    before = local.read_bytes()
+
+    orch(project, "install")  # the http hooks' secret goes into this file
+    assert "ORCH_HOOK_TOKEN" in json.loads(local.read_text())["env"]
+    orch(project, "uninstall")
+
+    assert local.read_bytes() == before
+    assert not local.with_name(local.name + ".orchcore-backup").exists()

@@ -309,55 +309,73 @@ ORCHCORE_STATE = tuple(
 )
 
 
-def claude_settings() -> dict[str, Any]:
-    """V1's ``.claude/settings.json``: its hooks, which only log, and a permission of its own."""
-    def run(name: str) -> list[dict[str, Any]]:
-        return [{"type": "command", "command": f"python3 .claude/hooks/{name}.py"}]
+# V1's hooks as its settings wire them (event, script, arguments, timeout), in the order of the file; as in
+# V1, SessionStart and PostToolUse have two groups each, and every group has ``"matcher": ""``.
+V1_HOOKS: list[tuple[str, str, str, int | None]] = [
+    ("PreToolUse", "pre_tool_use", "", None),
+    ("PostToolUse", "post_tool_use", "", None),
+    ("PostToolUse", "orchestration_handler", "", 3),
+    ("Notification", "notification", " --notify", None),
+    ("Stop", "stop", " --chat", None),
+    ("SubagentStop", "subagent_stop", " --notify", None),
+    ("UserPromptSubmit", "user_prompt_submit", " --log-only --store-last-prompt --name-agent", None),
+    ("PreCompact", "pre_compact", "", None),
+    ("SessionStart", "session_start", "", None),
+    ("SessionStart", "orchestration_session_init", "", 5),
+]
 
+
+def v1_scripts(event: str) -> list[str]:
+    """The V1 hook scripts wired for ``event``, in the settings' order."""
+    return [script for name, script, _, _ in V1_HOOKS if name == event]
+
+
+def claude_settings() -> dict[str, Any]:
+    """V1's ``.claude/settings.json``: its permissions, and its hooks (which only log)."""
+    hooks: dict[str, list[dict[str, Any]]] = {}
+    for event, script, arguments, timeout in V1_HOOKS:
+        handler: dict[str, Any] = {
+            "type": "command", "command": f"python3 $CLAUDE_PROJECT_DIR/.claude/hooks/{script}.py{arguments}",
+        }
+        if timeout is not None:
+            handler["timeout"] = timeout
+        group: dict[str, Any] = {"hooks": [handler]}
+        if event != "UserPromptSubmit":
+            group = {"matcher": "", **group}
+        hooks.setdefault(event, []).append(group)
     return {
-        "permissions": {"allow": ["Bash(python3 .claude/scripts/*)"]},
-        "hooks": {
-            "UserPromptSubmit": [{"hooks": run("user_prompt_submit")}],
-            "PreToolUse": [{"matcher": "", "hooks": run("pre_tool_use")}],
-            "PostToolUse": [{"matcher": "", "hooks": run("post_tool_use")}],
-            "Stop": [{"hooks": run("stop")}],
-        },
+        "permissions": {"allow": ["Bash(mkdir:*)", "Bash(python3:*)", "Bash(git:*)", "Write", "Edit"], "deny": []},
+        "enableAllProjectMcpServers": True,
+        "hooks": hooks,
     }
 
 
-_HOOK_LOG = '''\
-"""V1 hook: {event}. Logs the event; never blocks."""
+_HOOK = '''\
+"""V1 hook {script}: logs the event ({{hook, script, session_id, tool_name}} a line); never blocks."""
 import json
+import os
 import sys
 from pathlib import Path
 
 data = json.load(sys.stdin)
-log = Path(".claude/logs/v1_hooks.jsonl")
+project = Path(os.environ.get("CLAUDE_PROJECT_DIR", "."))
+log = project / ".claude/logs/v1_hooks.jsonl"
 log.parent.mkdir(parents=True, exist_ok=True)
 with log.open("a") as f:
-    f.write(json.dumps({{"hook": "{event}", "session_id": data.get("session_id"),
-                        "tool_name": data.get("tool_name")}}) + "\\n")
+    f.write(json.dumps({{"hook": data.get("hook_event_name"), "script": "{script}",
+                        "session_id": data.get("session_id"), "tool_name": data.get("tool_name")}}) + "\\n")
 '''
 
-_HOOK_PROMPT = '''\
-"""V1 hook: UserPromptSubmit. Keeps each session's prompts in .claude/data/sessions/<session_id>.json."""
-import json
-import sys
-from pathlib import Path
-
-data = json.load(sys.stdin)
+# UserPromptSubmit also keeps each session's prompts, as V1's did: .claude/data/sessions/<session_id>.json
+_PROMPT_LOG = '''
 session_id = data.get("session_id", "unknown")
-path = Path(".claude/data/sessions") / f"{session_id}.json"
+path = project / ".claude/data/sessions" / f"{session_id}.json"
 path.parent.mkdir(parents=True, exist_ok=True)
 record = {"session_id": session_id, "prompts": [], "agent_name": None}
 if path.exists():
     record = json.loads(path.read_text())
 record["prompts"].append(data.get("prompt", ""))
 path.write_text(json.dumps(record, indent=2))
-log = Path(".claude/logs/v1_hooks.jsonl")
-log.parent.mkdir(parents=True, exist_ok=True)
-with log.open("a") as f:
-    f.write(json.dumps({"hook": "UserPromptSubmit", "session_id": session_id, "tool_name": None}) + "\\n")
 '''
 
 _STATE_MANAGER = '''\
@@ -531,9 +549,9 @@ def make_v1_project(root: Path, *, installed: bool = True) -> dict[str, Any]:
         _write_json(paths["settings"], claude_settings())
         hooks = claude / "hooks"
         hooks.mkdir(parents=True, exist_ok=True)
-        (hooks / "user_prompt_submit.py").write_text(_HOOK_PROMPT)
-        for event, name in [("PreToolUse", "pre_tool_use"), ("PostToolUse", "post_tool_use"), ("Stop", "stop")]:
-            (hooks / f"{name}.py").write_text(_HOOK_LOG.format(event=event))
+        for _, script, _, _ in V1_HOOKS:
+            extra = _PROMPT_LOG if script == "user_prompt_submit" else ""
+            (hooks / f"{script}.py").write_text(_HOOK.format(script=script) + extra)
         paths["hooks"] = hooks
         paths["hooks_log"] = root / HOOKS_LOG
         paths["sessions"] = claude / "data" / "sessions"

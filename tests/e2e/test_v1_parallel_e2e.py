@@ -53,13 +53,14 @@ def one_bash_call(command: str, answer: str):
 
 
 def v1_logged(project: Path, session_id: str, timeout: float = 15) -> list[tuple[str, str | None]]:
-    """V1's hook log lines of one session, (hook, tool), once its Stop hook has logged."""
+    """The V1 hook scripts that logged one session, (script, tool), sorted (Claude Code runs an event's
+    hooks in parallel), once its Stop hook has logged."""
     deadline = time.monotonic() + timeout
     while True:
         path = project / HOOKS_LOG
         lines = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
-        mine = [(x["hook"], x["tool_name"]) for x in lines if x["session_id"] == session_id]
-        if ("Stop", None) in mine or time.monotonic() > deadline:
+        mine = sorted((x["script"], x["tool_name"]) for x in lines if x["session_id"] == session_id)
+        if ("stop", None) in mine or time.monotonic() > deadline:
             return mine
         time.sleep(0.1)
 
@@ -68,7 +69,12 @@ def ended(events: list[dict]) -> bool:
     return any(e["type"] == "session.ended" for e in events)
 
 
-V1_ONE_BASH_CALL = [("UserPromptSubmit", None), ("PreToolUse", "Bash"), ("PostToolUse", "Bash"), ("Stop", None)]
+# What V1's hooks log for a -p run with one Bash call: both SessionStart scripts, the prompt, both
+# PostToolUse scripts, Stop.
+V1_ONE_BASH_CALL = sorted([
+    ("session_start", None), ("orchestration_session_init", None), ("user_prompt_submit", None),
+    ("pre_tool_use", "Bash"), ("post_tool_use", "Bash"), ("orchestration_handler", "Bash"), ("stop", None),
+])
 
 
 def test_claude_runs_v1s_hooks_and_orchcores_and_after_uninstall_v1s_only(fake_api, run_claude, orch, v1):
@@ -127,5 +133,5 @@ def test_a_v1_slash_command_runs_its_script_with_orchcore_installed(fake_api, ru
     assert "tasks: blocked=2, completed=3, in_progress=2, pending=3" in request.messages_text
     assert "sprint sprint-1: active completed_points=5" in request.messages_text
     assert "!`python3" not in request.messages_text
-    assert v1_logged(orch.project, run.session_id)[0] == ("UserPromptSubmit", None)
+    assert ("user_prompt_submit", None) in v1_logged(orch.project, run.session_id)
     fake_api.assert_no_errors()
