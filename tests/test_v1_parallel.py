@@ -36,6 +36,7 @@ from tests.v1_fixture import (
     HOOKS_LOG,
     ORCHCORE_STATE,
     V1_HOOK_OUTPUT,
+    claude_settings,
     make_v1_project,
     tree_hashes,
     v1_scripts,
@@ -289,3 +290,18 @@ def test_the_users_own_local_settings_come_back_byte_for_byte(v1):
 
     assert local.read_bytes() == before
     assert not local.with_name(local.name + ".orchcore-backup").exists()
+
+
+def test_a_v1_hook_added_while_both_run_stays_after_uninstall(v1):
+    project = v1["root"]
+    orch(project, "install", "--transport", "command")
+    settings = json.loads(v1["settings"].read_text())
+    added = {"matcher": "Write", "hooks": [{"type": "command", "command": "python3 .claude/hooks/pre_tool_use.py"}]}
+    settings["hooks"]["PreToolUse"].append(added)  # V1 (or its user) wires one more hook meanwhile
+    v1["settings"].write_text(json.dumps(settings, indent=2) + "\n")
+
+    orch(project, "uninstall")
+
+    expected = claude_settings()
+    expected["hooks"]["PreToolUse"].append(added)
+    assert v1["settings"].read_text() == json.dumps(expected, indent=2) + "\n"  # V1's layout, orchcore's gone
