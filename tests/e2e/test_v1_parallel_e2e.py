@@ -135,3 +135,23 @@ def test_a_v1_slash_command_runs_its_script_with_orchcore_installed(fake_api, ru
     assert "!`python3" not in request.messages_text
     assert ("user_prompt_submit", None) in v1_logged(orch.project, run.session_id)
     fake_api.assert_no_errors()
+
+
+def test_in_local_scope_orchcore_runs_beside_v1_without_touching_v1s_settings(fake_api, run_claude, orch, v1):
+    settings_before = v1["settings"].read_bytes()
+    orch.install(scope="local")  # orchcore in the git-ignored settings.local.json, V1's settings.json as it is
+    assert v1["settings"].read_bytes() == settings_before
+
+    on = str(uuid.uuid4())
+    orch.orch("session", "create", on, "--enable")
+    fake_api.script = one_bash_call("echo local", "done")
+    run_claude("show the sprint", session_id=on)
+
+    assert v1_logged(orch.project, on) == V1_ONE_BASH_CALL  # Claude Code runs the hooks of both files
+    events = orch.wait_for_events(on, lambda ev: ended(ev) and bool(handled(ev, "PostToolUse")),
+                                  "PostToolUse handled and SessionEnd")
+    assert handled(events, "PreToolUse")
+    orch.uninstall(scope="local")
+    assert v1["settings"].read_bytes() == settings_before
+    assert not (orch.project / ".claude" / "settings.local.json").exists()
+    fake_api.assert_no_errors()
