@@ -68,10 +68,10 @@ def test_a_second_install_changes_nothing(teams, orch_cli):
 def test_plugins_list_shows_the_plugin_and_its_hooks(teams, orch_cli):
     rows = {row["name"]: row for row in ok(orch_cli("plugins", "list", "--json")).json()}
     assert rows["teams"]["status"] == "active"
-    assert rows["teams"]["hooks"] == ["orch_agents", "orch_teams"]
+    assert rows["teams"]["hooks"] == ["orch_agents", "orch_teams", "orch_v1_importers"]
     assert rows["teams"]["error"] is None
     table = ok(orch_cli("plugins", "list")).stdout
-    assert "teams" in table and "orch_agents, orch_teams" in table
+    assert "teams" in table and "orch_agents, orch_teams, orch_v1_importers" in table
 
 
 def test_the_installed_distribution_is_found_through_its_entry_point(orch_project):

@@ -82,16 +82,25 @@ def load(project: Path | None = None) -> Organisation:
 def _load(path: str | None, stamp: tuple[int, int] | None) -> Organisation:
     # Cached by the file's path and stamp, so a long-lived process (orchcore's
     # resident runtime) sees an edited project file at once and parses it only once.
+    if path is None:
+        return Organisation.from_data(merge({}, dict(_default_data()), DEFAULT_SOURCE), DEFAULT_SOURCE)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise OrganisationError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise OrganisationError(f"{path} is not UTF-8 text") from None
+    return from_project_text(text, path)
+
+
+def from_project_text(text: str, source: str) -> Organisation:
+    """The organisation a project file holding ``text`` gives, checked; mistakes name ``source``.
+
+    What ``load`` does with the file once it is written, so a writer (``orch
+    migrate v1``) can check a file before it puts it in place.
+    """
     data = merge({}, dict(_default_data()), DEFAULT_SOURCE)  # the packaged file obeys the same rules
-    if path is not None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise OrganisationError(f"cannot read {path}: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise OrganisationError(f"{path} is not UTF-8 text") from None
-        data = merge(data, _parse(text, path), path)
-    return Organisation.from_data(data, path or DEFAULT_SOURCE)
+    return Organisation.from_data(merge(data, _parse(text, source), source), source)
 
 
 # -- merging a project's changes ----------------------------------------------------

@@ -25,3 +25,19 @@ def orch_agents():
     from orch_teams.organisation import load
 
     return load().agent_specs()
+
+
+def plan_v1_teams(v1):
+    """``orch migrate v1``: V1's teams.json as the project's organisation (see ``orch_teams.v1``)."""
+    from orch_teams.v1 import plan
+
+    return plan(v1)
+
+
+@hookimpl
+def orch_v1_importers():
+    """V1's teams become the project's organisation, written to ``.claude/orch-teams.toml``."""
+    from orchcore.api import V1Importer
+
+    return [V1Importer(name="teams", plan=plan_v1_teams,
+                       description="V1's teams.json as the project's organisation (.claude/orch-teams.toml)")]
