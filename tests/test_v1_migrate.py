@@ -610,3 +610,47 @@ def test_a_plugins_part_that_fails_stops_the_migration_before_anything_is_writte
 
     assert result.exit_code != 0 and message in result.stderr and "Traceback" not in result.stderr
     assert orch_cli("session", "list", "--json").json() == [] and applied == []
+
+
+# -- against V1's own scripts, through the installed orch (every plugin, orch-teams's part included) ------
+
+
+def test_orchcore_answers_as_v1s_own_scripts_after_the_migration(tmp_path, orch_env):
+    import subprocess
+    import sys
+
+    from orchcore.testing import orch_executable
+    from tests.v1_fixture import ORCHCORE_STATE, TASKS, make_v1_project, messages, tree_hashes
+
+    v1 = make_v1_project(tmp_path / "project")
+    project = v1["root"]
+    env = {**orch_env, "CLAUDE_PROJECT_DIR": str(project)}
+    env.pop("CLAUDE_CODE_SESSION_ID", None)
+    before = tree_hashes(project)
+
+    def orch(*args: str):
+        done = subprocess.run([orch_executable(), *args], cwd=project, env=env, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout) if "--json" in args else done.stdout
+
+    def v1_script(script: str, *args: str):
+        done = subprocess.run([sys.executable, f".claude/scripts/{script}", *args], cwd=project,
+                              capture_output=True, text=True, timeout=60, check=True)
+        return json.loads(done.stdout)
+
+    report = orch("migrate", "v1", "--json")
+    session = report["sessions"][0]["session_id"]
+
+    for task_id in TASKS:
+        v1_task = v1_script("state_manager.py", "get", f"tasks.{task_id}")
+        mine = orch("state", "get", f"state.tasks.{task_id}", "--session", session, "--json")
+        assert mine["status"] == {"completed": "done"}.get(v1_task["status"], v1_task["status"])
+        assert mine["assignee"] == v1_task.get("assigned_to")
+    for agent in sorted({m["to"] for m in messages()}):
+        v1_order = [m["id"] for m in v1_script("message_bus.py", "receive", agent, "--peek")]
+        peeked = orch("msg", "receive", "--as", agent, "--peek", "--session", session, "--json")
+        assert [m["id"].removesuffix(f"-{agent}") for m in peeked] == v1_order  # (a broadcast's: <id>-<to>)
+    assert report["parts"]["teams"]["imported"]["teams"] >= 1  # orch-teams took V1's teams.json
+    assert (project / ".claude" / "orch-teams.toml").is_file()
+    assert tree_hashes(project, exclude=ORCHCORE_STATE + (".claude/orch-teams.toml",)) == before
