@@ -143,6 +143,17 @@ def test_assign_and_done_move_a_task_along(run, orch_bus, prepared, session_id):
     assert (task.status, task.assignee) == ("done", "engineering-developer")
 
 
+def test_assign_says_the_load_against_capacity_and_warns_past_it(run, prepared):
+    within = run("sprint", "assign", "T-1", "engineering-developer")
+    past = run("sprint", "assign", "T-1", "qa-tester", "--json")
+
+    assert within.stdout.splitlines()[1] == "  capacity: engineering-developer runs 1 of 1; team engineering: 1/2 in progress"
+    assert within.stderr == ""
+    assert past.json()["capacity"] == {"agent": "qa-tester", "running": 2, "capacity": 1, "over": ["qa-tester"],
+                                       "team": {"name": "qa", "running": 1, "max_parallel": 1}}
+    assert past.stderr == "orch: qa-tester is over capacity now; orch sprint delegate shows who has room\n"
+
+
 @pytest.mark.parametrize("args, message", [
     (["sprint", "assign", "T-9", "qa-tester"], "no task 'T-9' in this session (tasks: T-1, T-2, T-3)"),
     (["sprint", "assign", "T-3", "qa-tester"], "task T-3 is done; it cannot be assigned"),

@@ -200,7 +200,7 @@ ASSIGN = (
 
 @command(app, "assign", ASSIGN)
 def assign(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
-    """Assign a task to an agent (it moves to in_progress)."""
+    """Assign a task to an agent (it moves to in_progress); says the agent's and team's load against capacity."""
     call = Call(ctx, args, ASSIGN, "orch sprint assign", session, as_json)
     state = call.state()
     task_id, agent = call.get("task"), call.get("agent")
@@ -216,8 +216,36 @@ def assign(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption
         note(f"{agent!r} is not a known agent of this session's teams; assigning anyway")
     event, state = call.emit("task.assigned", {"id": task_id, "assignee": agent})
     task = state.state.tasks[task_id]
-    call.done({"session_id": call.session_id, "task": unstructure(task), "seq": event.seq},
-              f"{task.id} assigned to {agent} ({task.status}): {task.title}")
+    capacity = _capacity_after(call, state, agent)
+    lines = [f"{task.id} assigned to {agent} ({task.status}): {task.title}"]
+    if capacity is not None:
+        team = capacity["team"]
+        limit = "" if team is None else (f"; team {team['name']}: {team['running']}"
+                                          f"{'' if team['max_parallel'] is None else '/' + str(team['max_parallel'])}"
+                                          " in progress")
+        lines.append(f"  capacity: {agent} runs {capacity['running']} of {capacity['capacity']}{limit}")
+        for over in capacity["over"]:
+            note(f"{over} is over capacity now; orch sprint delegate shows who has room")
+    call.done({"session_id": call.session_id, "task": unstructure(task), "seq": event.seq, "capacity": capacity},
+              lines)
+
+
+def _capacity_after(call: Call, state, agent: str) -> dict[str, Any] | None:
+    """The assignee's load against its capacity, and its team's against max_parallel (None: not a known member)."""
+    members, teams = roster.build(call.plugins, state, teams=roster.ALL)
+    member = next((m for m in members.values() if agent in m.ids), None)
+    if member is None:
+        return None
+    team = teams.get(member.team) if member.team else None
+    over = [agent] if member.running > member.capacity else []
+    if team is not None and team.max_parallel is not None and team.running > team.max_parallel:
+        over.append(f"team {team.name}")
+    return {
+        "agent": member.name, "running": member.running, "capacity": member.capacity,
+        "team": None if team is None else {"name": team.name, "running": team.running,
+                                           "max_parallel": team.max_parallel},
+        "over": over,
+    }
 
 
 DONE = (Param("tasks", "ids of the tasks that are done", kind="list", positional=True, aliases=("task", "id")),)
