@@ -151,6 +151,18 @@ def find_sprint(session, wanted: str | None):
     return None
 
 
+def open_task(session, task_id: str, refused: str):
+    """The task ``task_id``, still open; else the one-line error (``refused``: what a closed task cannot be)."""
+    from orchcore.api import CLOSED_TASK
+
+    task = session.state.tasks.get(task_id)
+    if task is None:
+        raise OrchError(f"no task {task_id!r} in this session (tasks: {', '.join(sorted(session.state.tasks)) or 'none'})")
+    if task.status in CLOSED_TASK:
+        raise OrchError(f"task {task_id} is {task.status}; {refused}")
+    return task
+
+
 def check_teams(plugins, session, teams: list[str]) -> None:
     """Teams must be installed definitions or already in the session (when any are installed)."""
     known = set(plugins.specs("orch_teams")) | set(session.state.teams)

@@ -16,6 +16,7 @@ from orch_commands.cli import (
     check_teams,
     command,
     group,
+    open_task,
 )
 from orchcore.api import CLOSED_TASK, PRIORITIES, AgentStatus, JsonOption, OrchError, SessionOption, TaskStatus
 from orchcore.api import team_definitions
@@ -217,11 +218,7 @@ def handoff(ctx: typer.Context, args: ArgsArgument = None, session: SessionOptio
     task_id, team = call.get("task"), call.get("team")
     if not task_id or not team:
         raise OrchError("orch team handoff: give a task and the team taking it (orch team handoff T-1 qa note=...)")
-    task = state.state.tasks.get(task_id)
-    if task is None:
-        raise OrchError(f"no task {task_id!r} in this session (tasks: {', '.join(sorted(state.state.tasks)) or 'none'})")
-    if task.status in CLOSED_TASK:
-        raise OrchError(f"task {task_id} is {task.status}; there is nothing to hand over")
+    task = open_task(state, task_id, "there is nothing to hand over")
     if team == task.team:
         raise OrchError(f"task {task_id} is already team {team}'s")
     check_teams(call.plugins, state, [team])

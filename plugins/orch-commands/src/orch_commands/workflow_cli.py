@@ -19,6 +19,7 @@ from orch_commands.cli import (
     group,
     next_number_id,
     note,
+    open_task,
     slug,
     unstructure,
 )
@@ -206,11 +207,7 @@ def assign(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption
     task_id, agent = call.get("task"), call.get("agent")
     if not task_id or not agent:
         raise OrchError("orch sprint assign: give a task and an agent (orch sprint assign T-1 engineering-developer)")
-    task = state.state.tasks.get(task_id)
-    if task is None:
-        raise OrchError(f"no task {task_id!r} in this session (tasks: {', '.join(sorted(state.state.tasks)) or 'none'})")
-    if task.status in CLOSED_TASK:
-        raise OrchError(f"task {task_id} is {task.status}; it cannot be assigned")
+    task = open_task(state, task_id, "it cannot be assigned")
     known = {agent_id for m in roster.build(call.plugins, state, teams=roster.ALL)[0].values() for agent_id in m.ids}
     if known and agent not in known:
         note(f"{agent!r} is not a known agent of this session's teams; assigning anyway")
