@@ -18,7 +18,7 @@ from orch_commands.cli import (
     group,
     open_task,
 )
-from orchcore.api import CLOSED_TASK, PRIORITIES, AgentStatus, JsonOption, OrchError, SessionOption, TaskStatus
+from orchcore.api import PRIORITIES, AgentStatus, JsonOption, OrchError, SessionOption, TaskStatus
 from orchcore.api import team_definitions
 
 app = group("Teams: activate them, hold a stand-up, assign a lead, hand a task over.")
