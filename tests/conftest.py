@@ -21,6 +21,16 @@ def subprocess_env(orch_project: Path) -> dict[str, str]:
 
 
 @pytest.fixture
+def isolated_home(tmp_path, monkeypatch) -> Path:
+    """A throwaway HOME and CLAUDE_CONFIG_DIR: the user scope (``orch install --scope user``) writes there."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home / "claude-config"))
+    return home
+
+
+@pytest.fixture
 def python() -> str:
     return sys.executable
 

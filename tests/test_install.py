@@ -40,13 +40,9 @@ FOREIGN_STATUS = {"type": "command", "command": "~/bin/my-status"}
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path, monkeypatch) -> Path:
-    """A throwaway HOME and CLAUDE_CONFIG_DIR: the user scope writes there."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home / "claude-config"))
-    return home
+def _home(isolated_home) -> Path:
+    """Every test here gets a throwaway HOME (tests/conftest.py), so the user scope never reaches the real one."""
+    return isolated_home
 
 
 def ok(result):

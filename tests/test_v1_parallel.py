@@ -47,12 +47,9 @@ DISABLED = "22222222-2222-4222-8222-222222222222"
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path, monkeypatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home / "claude-config"))
-    return home
+def _home(isolated_home) -> Path:
+    """Every test here gets a throwaway HOME (tests/conftest.py), so the user scope never reaches the real one."""
+    return isolated_home
 
 
 @pytest.fixture
