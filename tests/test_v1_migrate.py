@@ -639,6 +639,11 @@ def test_orchcore_answers_as_v1s_own_scripts_after_the_migration(tmp_path, orch_
                               capture_output=True, text=True, timeout=60, check=True)
         return json.loads(done.stdout)
 
+    dry = orch("migrate", "v1", "--dry-run", "--set-default", "--json")
+    assert dry["parts"]["teams"]["would_import"]["teams"] >= 1 and dry["default"]["would_write"]
+    assert not (project / ".claude" / "orch-teams.toml").exists() and not (project / ".claude/orchcore.json").exists()
+    assert orch("session", "list", "--json") == []
+
     report = orch("migrate", "v1", "--json")
     session = report["sessions"][0]["session_id"]
 
