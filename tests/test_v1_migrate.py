@@ -346,6 +346,19 @@ def test_a_record_changed_on_both_sides_keeps_orchcores_and_says_so(v1, orch_cli
     assert orch_store.get(session).state.tasks["task-2"].status == "review"
 
 
+def test_a_record_v1_no_longer_has_stays_in_orchcore_and_the_report_says_so(v1, orch_cli, orch_store):
+    session = migrated_session(migrate(orch_cli, str(v1)))
+    state = json.loads((v1 / ".claude/state/orchestration.json").read_text())
+    del state["tasks"]["task-4"]
+    write_json(v1 / ".claude/state/orchestration.json", state)
+
+    again = migrate(orch_cli, str(v1))
+
+    assert again["sessions"][0]["gone_from_v1"] == {"tasks": 1}
+    assert "task-4" in orch_store.get(session).state.tasks
+    assert "no longer in V1, kept in orchcore: 1 task" in orch_cli("migrate", "v1", str(v1)).stdout
+
+
 def test_dry_run_prints_what_would_be_imported_and_changes_nothing(v1, orch_cli, orch_project):
     result = orch_cli("migrate", "v1", str(v1), "--dry-run")
 

@@ -88,6 +88,7 @@ class SessionPlan:
     events: list[StreamLine] = attrs.Factory(list)
     already: dict[str, int] = attrs.Factory(dict)
     conflicts: list[dict[str, str]] = attrs.Factory(list)
+    gone: dict[str, int] = attrs.Factory(dict)  # imported earlier, no longer in V1: kept in orchcore
     current_sprint: str | None = None
     active_teams: list[str] = attrs.Factory(list)
     kept: dict[str, Any] | None = None  # V1's state orchcore has no model for, when it changed
@@ -232,6 +233,7 @@ def _session(runtime: Any, v1: V1Project, session_id: str, project: str | None, 
         items.append(_item("agent", agent_id, convert.agent(agent_id, record, f"{path}agents.active.{agent_id}",
                                                            teams)))
     _sort(plan_, current, items)
+    _gone(plan_, current, items)
 
     done = events.record(current) if current is not None else {}
     active = [s for s, r in sprints.items() if r.get("status") == "active"]
@@ -275,6 +277,16 @@ def _sort(plan_: SessionPlan, current: Session | None, items: list[Item]) -> Non
         else:
             plan_.conflicts.append({"kind": item.kind, "id": item.id,
                                     "why": "changed in V1 and in orchcore since it was imported; kept orchcore's"})
+
+
+def _gone(plan_: SessionPlan, current: Session | None, items: list[Item]) -> None:
+    """What an earlier run imported that V1 no longer has: the migration never deletes, it says so."""
+    seen = events.record(current).get("imported", {}) if current is not None else {}
+    for kind in ("epic", "sprint", "task", "agent"):
+        now = {i.id for i in items if i.kind == kind}
+        missing = [i for i in seen.get(kind, {}) if i not in now]
+        if missing:
+            plan_.gone[PLURAL[kind]] = len(missing)
 
 
 def _current(session: Session, item: Item) -> Any:
@@ -476,6 +488,7 @@ def report(migration: Migration, outcome: list[dict[str, Any]] | None = None) ->
                 would["events"] = len(each.events)
             row.update({"would_import": would, "would_update": each.counts(each.updated), "already": each.already})
         row["conflicts"] = each.conflicts
+        row["gone_from_v1"] = each.gone
         sessions.append(row)
     parts = {name: {("imported" if done else "would_import"): part.counts, "already": part.already,
                     "notes": list(part.notes)} for name, part in migration.parts.items()}
@@ -508,6 +521,8 @@ def lines(result: dict[str, Any]) -> list[str]:
             out.append(f"  already there from an earlier import: {_counts(row['already'])}")
         for conflict in row["conflicts"]:
             out.append(f"  conflict: {conflict['kind']} {conflict['id']}: {conflict['why']}")
+        if row["gone_from_v1"]:
+            out.append(f"  no longer in V1, kept in orchcore: {_counts(row['gone_from_v1'])}")
     for name, part in result["parts"].items():
         counts = part["imported" if done else "would_import"]
         if counts or part["already"] or part["notes"]:
