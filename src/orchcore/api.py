@@ -36,6 +36,8 @@ _EXPORTS: dict[str, str] = {
     # specs: what registration hooks return
     "AgentSpec": "orchcore.specs",
     "CliCommand": "orchcore.specs",
+    "McpTool": "orchcore.specs",
+    "McpContext": "orchcore.mcp_tools",
     "CommandSpec": "orchcore.specs",
     "EventType": "orchcore.specs",
     "HookHandler": "orchcore.specs",

@@ -34,6 +34,7 @@ from orchcore.specs import (
     CommandSpec,
     EventType,
     HookHandler,
+    McpTool,
     ProgramSpec,
     StatusSegment,
     StoreBackend,
@@ -293,4 +294,38 @@ def orch_v1_importers() -> Iterable[V1Importer]:
         @hookimpl
         def orch_v1_importers():
             return [V1Importer(name="workflows", plan=plan)]
+    """
+
+
+@hookspec
+def orch_mcp_tools() -> Iterable[McpTool]:
+    """Tools ``orch mcp`` offers the model besides the built-in ones (``mcp__orchcore__<name>``).
+
+    ``call(arguments, context)`` runs in the session's MCP server; it changes
+    state only through ``context.emit(type, data)``, which checks the event as
+    the CLI does (an archived session, the project's limits, the reducer) and
+    records it with source ``mcp``. Raise ``OrchError`` for a tool error.
+    A program's tools are always listed, named with the program as prefix.
+
+    Reference: docs/plugin-hooks.md#orch_mcp_tools
+
+    Example::
+
+        from orchcore.api import McpTool, OrchError, hookimpl
+
+
+        def praise(arguments, context):
+            task = context.session.state.tasks.get(arguments["task"])
+            if task is None:
+                raise OrchError(f"no task {arguments['task']!r} in this session")
+            context.emit("task.updated", {"id": task.id, "praised": True})
+            return f"{task.id} praised"
+
+
+        @hookimpl
+        def orch_mcp_tools():
+            return [McpTool(name="standup_praise", description="Praise a task's work.",
+                            input_schema={"type": "object", "properties": {"task": {"type": "string"}},
+                                          "required": ["task"]},
+                            call=praise, program="standup")]
     """

@@ -357,6 +357,49 @@ class CliCommand:
     load: Callable[[], Any]
 
 
+_MCP_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _mcp_tool_name(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if (not isinstance(value, str) or not 0 < len(value) <= 48 or not value[0].isalpha()
+            or not set(value) <= _MCP_NAME_CHARS):
+        raise ValueError(f"MCP tool name {value!r} must be lowercase letters, digits and '_' (at most 48)")
+
+
+def _mcp_program_prefix(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if value is not None and not instance.name.startswith(mcp_prefix(value)):
+        raise ValueError(f"MCP tool {instance.name!r} of program {value!r} must be named {mcp_prefix(value)}…")
+
+
+def mcp_prefix(program: str) -> str:
+    """The prefix a program's MCP tools carry: ``leadership_``, ``sprint_runner_``."""
+    return program.replace("-", "_").lower() + "_"
+
+
+@attrs.frozen
+class McpTool:
+    """A tool ``orch mcp`` offers the model, as ``mcp__orchcore__<name>``.
+
+    Every tool is listed in every mode (Claude Code reads the list once, when
+    the server starts); a program's tools carry its name as a prefix, so the
+    model can tell whose they are.
+
+    Attributes:
+        name: What the model calls (after ``mcp__orchcore__``); lowercase, digits, ``_``.
+        description: One line: Claude Code lists it before the model loads the schema.
+        input_schema: The JSON schema of the arguments (an ``object``); keep it small.
+        call: ``call(arguments, context)`` returns text (or JSON-able data); raise
+            ``OrchError`` for a one-line tool error. ``context`` is an ``McpContext``.
+        program: The program this tool belongs to; its name must start with ``<program>_``.
+    """
+
+    name: str = attrs.field(validator=_mcp_tool_name)
+    description: str
+    input_schema: dict[str, Any]
+    call: Callable[[dict[str, Any], Any], Any]
+    program: str | None = attrs.field(default=None, validator=_mcp_program_prefix)
+
+
 @attrs.frozen
 class ImportPlan:
     """What one ``V1Importer`` would do, worked out before anything is written.

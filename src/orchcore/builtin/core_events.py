@@ -291,6 +291,28 @@ def message_delivered(session: Session, event: Event) -> Session:
     return session
 
 
+# -- decisions ----------------------------------------------------------
+
+
+def decision_recorded(session: Session, event: Event) -> Session:
+    """A decision joins ``state.decisions`` (``D-1``, ``D-2`` …), with who took it and when."""
+    text = event.need("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidValue("a decision needs its text")
+    log = session.state.extra.setdefault("decisions", [])
+    entry = {"id": f"D-{len(log) + 1}", "text": text, "at": event.ts}
+    for key in ("rationale", "task", "by"):
+        value = event.data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise InvalidValue(f"event 'decision.recorded': {key} must be a string")
+        if value:
+            entry[key] = value
+    if entry.get("task") and entry["task"] not in session.state.tasks:
+        raise InvalidValue(f"no task {entry['task']!r} in this session")
+    log.append(entry)
+    return session
+
+
 # -- metrics and plugins -----------------------------------------------
 
 
@@ -384,6 +406,7 @@ CORE_EVENT_TYPES = [
     EventType("sprint.completed", sprint_completed, "a sprint ends: {id}"),
     EventType("message.sent", message_sent, "a message is queued: {id, from, to, type, priority, payload, limits?: {messages}}"),
     EventType("message.delivered", message_delivered, "messages delivered, and so out of the queue: {ids, status?}"),
+    EventType("decision.recorded", decision_recorded, "a decision is recorded: {text, rationale?, task?, by?}"),
     EventType("metric.recorded", metric_recorded, "a metric changes: {name, value, op: inc|set}"),
     EventType("plugin.error", plugin_error, "a plugin failed and was skipped: {plugin, where, error}"),
 ]

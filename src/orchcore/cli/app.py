@@ -100,6 +100,7 @@ def make_app() -> Any:
     import orchcore.cli.demo_cmd as demo_cmd
     import orchcore.cli.events_cmd as events_cmd
     import orchcore.cli.install_cmd as install_cmd
+    import orchcore.cli.mcp_cmd as mcp_cmd
     import orchcore.cli.msg_cmd as msg_cmd
     import orchcore.cli.plugins_cmd as plugins_cmd
     import orchcore.cli.profile_cmd as profile_cmd
@@ -142,6 +143,7 @@ def make_app() -> Any:
     app.command("uninstall")(install_cmd.uninstall)
     app.command("doctor")(install_cmd.doctor)
     app.command("dashboard")(dashboard_cmd.dashboard)
+    app.command("mcp")(mcp_cmd.mcp)
     app.command("demo")(demo_cmd.demo)
     app.command("profile")(profile_cmd.profile)
     app.command("rollback")(rollback_cmd.rollback)

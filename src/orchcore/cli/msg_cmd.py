@@ -11,32 +11,20 @@ keeps it (``orch events list --type message.delivered``).
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 import typer
 
-from orchcore import expiry, limits
+from orchcore import messaging
 from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of, session_of
 from orchcore.cli.output import print_json, table
-from orchcore.domain.vocabulary import PRIORITIES, MessageStatus, priority_rank
-from orchcore.errors import OrchError
+from orchcore.domain.vocabulary import MessageStatus, priority_rank
 
 app = typer.Typer(help="The message bus between agents and teams.", no_args_is_help=True)
 
 
 def _send(ctx, session, sender, recipient, text, priority, kind, as_json) -> None:
-    if priority not in PRIORITIES:
-        raise OrchError(f"--priority must be one of {', '.join(PRIORITIES)}")
-    if not text.strip():
-        raise OrchError("the message is empty")
-    runtime = runtime_of(ctx)
-    session_id = session_id_of(session)
-    data = {"id": f"M-{uuid.uuid4().hex[:8]}", "from": sender, "to": recipient, "type": kind,
-            "priority": priority, "payload": text}
-    expiry.require_live(runtime.store.get(session_id))  # an archived session is read-only
-    sent = limits.admit(runtime, session_id, "message.sent", data)  # held to the configured queue limit
-    event, _ = runtime.bus.emit(session_id, "message.sent", sent, source="cli")
+    data, event = messaging.send(runtime_of(ctx), session_id_of(session), sender, recipient, text, priority, kind)
     if as_json:
         print_json({**data, "seq": event.seq})
     else:
@@ -72,11 +60,6 @@ def broadcast(
     _send(ctx, session, sender, team or "all", text, priority, "broadcast", as_json)
 
 
-def _for(messages, names: set[str]) -> list:
-    waiting = [m for m in messages if m.status == MessageStatus.QUEUED and m.recipient in names]
-    return sorted(waiting, key=lambda m: (priority_rank(m.priority), m.created_at or ""))
-
-
 @app.command("receive")
 def receive(
     ctx: typer.Context,
@@ -88,14 +71,8 @@ def receive(
     as_json: JsonOption = False,
 ) -> None:
     """Take the waiting messages for NAME (and its team, and 'all'), most urgent first."""
-    runtime = runtime_of(ctx)
-    session_id = session_id_of(session)
-    state = runtime.store.get(session_id)
-    taken = _for(state.state.messages, {name, "all"} | ({team} if team else set()))[:limit]
-    if taken and not peek:
-        runtime.bus.emit(session_id, "message.delivered", {"ids": [m.id for m in taken]}, source="cli")
-    rows = [{"id": m.id, "from": m.sender, "to": m.recipient, "priority": m.priority, "type": m.type,
-             "payload": m.payload, "created_at": m.created_at} for m in taken]
+    names = {name, "all"} | ({team} if team else set())
+    rows = messaging.take(runtime_of(ctx), session_id_of(session), names, limit=limit, peek=peek)
     if as_json:
         print_json(rows)
     elif not rows:
