@@ -281,7 +281,7 @@ def decision(arguments: dict[str, Any], context: McpContext) -> str:
     for key in ("rationale", "task"):
         if _text(arguments, key):
             data[key] = arguments[key]
-    state = context.emit("decision.recorded", data)
+    state = context.emit("decision.made", data)
     made = state.state.extra["decisions"][-1]
     return f"{made['id']} recorded: {made['text']}"
 

@@ -210,6 +210,72 @@ def orch_hook(orch_runtime):
     return run
 
 
+@attrs.frozen
+class McpCall:
+    """What one MCP tool call answered: its text, and whether it is a tool error."""
+
+    text: str
+    is_error: bool
+
+
+class McpClient:
+    """Calls ``orch mcp``'s tools in-process through the SDK's client and the real server code.
+
+    ``orch_mcp.call("task_create", {"title": "x"}, session=sid)`` → ``McpCall``;
+    ``orch_mcp.tools()`` → the listed tools (``name``, ``description``, ``inputSchema``);
+    ``orch_mcp.read_state(sid)`` → the ``orchcore://session/state`` resource, parsed.
+    """
+
+    def __init__(self, runtime: Any):
+        self.runtime = runtime
+
+    def _with_client(self, session: str | None, work: Any) -> Any:
+        import anyio
+        from mcp import Client
+
+        from orchcore.mcp_server import make_server
+
+        async def main() -> Any:
+            async with Client(make_server(self.runtime, session)) as client:
+                return await work(client)
+
+        return anyio.run(main)
+
+    def tools(self) -> list[dict[str, Any]]:
+        async def work(client: Any) -> Any:
+            listed = await client.list_tools()
+            return [{"name": t.name, "description": t.description, "inputSchema": t.input_schema}
+                    for t in listed.tools]
+
+        return self._with_client(None, work)
+
+    def call(self, name: str, arguments: dict[str, Any] | None = None, *, session: str | None = None,
+             tool_use_id: str | None = None) -> McpCall:
+        from orchcore.mcp_server import TOOL_USE_ID
+
+        async def work(client: Any) -> Any:
+            meta = {TOOL_USE_ID: tool_use_id} if tool_use_id else None
+            result = await client.call_tool(name, arguments or {}, meta=meta)
+            return McpCall("".join(getattr(c, "text", "") for c in result.content), bool(result.is_error))
+
+        return self._with_client(session, work)
+
+    def read_state(self, session: str) -> Any:
+        from orchcore.mcp_server import STATE_URI
+
+        async def work(client: Any) -> Any:
+            result = await client.read_resource(STATE_URI)
+            return json.loads(result.contents[0].text)
+
+        return self._with_client(session, work)
+
+
+@pytest.fixture
+def orch_mcp(orch_runtime):
+    """``orch mcp`` on the test's runtime, through the MCP SDK's in-memory client (see ``McpClient``)."""
+    return McpClient(orch_runtime)
+
+
 @pytest.fixture
 def orch_statusline(orch_runtime):
     """Render the status line for a session as Claude Code shows it, in-process on the test's runtime.

@@ -294,7 +294,7 @@ def message_delivered(session: Session, event: Event) -> Session:
 # -- decisions ----------------------------------------------------------
 
 
-def decision_recorded(session: Session, event: Event) -> Session:
+def decision_made(session: Session, event: Event) -> Session:
     """A decision joins ``state.decisions`` (``D-1``, ``D-2`` …), with who took it and when."""
     text = event.need("text")
     if not isinstance(text, str) or not text.strip():
@@ -304,7 +304,7 @@ def decision_recorded(session: Session, event: Event) -> Session:
     for key in ("rationale", "task", "by"):
         value = event.data.get(key)
         if value is not None and not isinstance(value, str):
-            raise InvalidValue(f"event 'decision.recorded': {key} must be a string")
+            raise InvalidValue(f"event 'decision.made': {key} must be a string")
         if value:
             entry[key] = value
     if entry.get("task") and entry["task"] not in session.state.tasks:
@@ -406,7 +406,7 @@ CORE_EVENT_TYPES = [
     EventType("sprint.completed", sprint_completed, "a sprint ends: {id}"),
     EventType("message.sent", message_sent, "a message is queued: {id, from, to, type, priority, payload, limits?: {messages}}"),
     EventType("message.delivered", message_delivered, "messages delivered, and so out of the queue: {ids, status?}"),
-    EventType("decision.recorded", decision_recorded, "a decision is recorded: {text, rationale?, task?, by?}"),
+    EventType("decision.made", decision_made, "a decision is recorded: {text, rationale?, task?, by?}"),
     EventType("metric.recorded", metric_recorded, "a metric changes: {name, value, op: inc|set}"),
     EventType("plugin.error", plugin_error, "a plugin failed and was skipped: {plugin, where, error}"),
 ]
