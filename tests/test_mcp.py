@@ -224,3 +224,10 @@ def test_a_round_trip_over_stdio_with_the_sdk_client(orch_project: Path, session
     assert made.content[0].text == "T-1 created: over stdio [normal]" and not made.is_error
     assert "T-1 over stdio" in board.content[0].text
     assert bad.is_error and bad.content[0].text == "no task 'T-404' in this session (tasks: T-1)"
+
+
+def test_orch_mcp_runs_in_its_own_process_never_forked_from_the_resident_runtime():
+    """It lives as long as the Claude Code session, on its own stdio: a runtime's restart must not end it."""
+    from orchcore.resident import forkserver
+
+    assert not forkserver.forked(["mcp"]) and not forkserver.forked(["mcp", "--session", "x"])

@@ -35,8 +35,9 @@ import sys
 
 from orchcore.resident import client
 
-# recover and backup read (and move) the database file itself: never in, nor starting, a runtime
-IN_PROCESS = {"dashboard", "demo", "install", "uninstall", "doctor", "runtime", "recover", "backup"}
+# recover and backup read (and move) the database file itself: never in, nor starting, a runtime;
+# mcp is resident for a whole Claude Code session on its own stdio (a runtime's restart must not end it)
+IN_PROCESS = {"dashboard", "demo", "install", "uninstall", "doctor", "runtime", "recover", "backup", "mcp"}
 END = b"\n\0END\n"  # a request ends with this: arguments may hold anything but NUL
 IN_PROCESS_SUB = {("events", "tail")}
 
