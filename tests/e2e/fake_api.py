@@ -106,6 +106,13 @@ def tool_use(name: str, input: dict[str, Any] | None = None, *, id: str | None =
     )
 
 
+def tool_search(*names: str, id: str | None = None) -> Reply:
+    """Load deferred tools' schemas (2.1.328 defers MCP tools): ``ToolSearch`` with
+    ``select:a,b``. Its result holds one ``tool_reference`` block per tool, and the
+    next request lists those tools (with ``defer_loading: true``) in ``tools``."""
+    return tool_use("ToolSearch", {"query": "select:" + ",".join(names)}, id=id)
+
+
 def reply(*blocks: Reply | str, stop_reason: str | None = None, delay: float = 0.0) -> Reply:
     """Several blocks in one answer: ``reply("Let me check.", tool_use("Bash", {...}))``."""
     out = Reply(stop_reason=stop_reason, delay=delay)
@@ -155,6 +162,8 @@ def _block_text(block: Any) -> str:
         return content if isinstance(content, str) else ""
     if kind == "tool_use":
         return json.dumps(block.get("input", {}))
+    if kind == "tool_reference":  # what ToolSearch answers in 2.1.328: one block per loaded tool
+        return block.get("tool_name", "")
     return ""
 
 

@@ -15,6 +15,7 @@ from .fake_api import (
     reply,
     rules,
     text,
+    tool_search,
     tool_use,
 )
 
@@ -168,3 +169,13 @@ def test_api_errors_other_endpoints_and_probes(fake):
 def test_wait_for_times_out_with_the_log(fake):
     with pytest.raises(TimeoutError, match="fake API log"):
         fake.wait_for_main_requests(1, timeout=0.3)
+
+
+def test_a_tool_search_loads_tools_by_name_and_its_result_reads_as_their_names():
+    assert tool_search("mcp__x__a", "mcp__x__b").blocks[0]["input"] == {"query": "select:mcp__x__a,mcp__x__b"}
+    with FakeAnthropicAPI(script=[text("ok")]) as fake:
+        references = [{"type": "tool_reference", "tool_name": name} for name in ("mcp__x__a", "mcp__x__b")]
+        loaded = {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": references}]}
+        post(fake, "/v1/messages", messages(extra={"messages": [{"role": "user", "content": "go"}, loaded]}))
+        (request,) = fake.main_requests
+        assert request.tool_results_text == "mcp__x__a\nmcp__x__b"  # as 2.1.328 answers ToolSearch
