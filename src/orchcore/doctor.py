@@ -4,8 +4,9 @@ Checks, in the order a person would fix things: the project config, the
 settings wiring of every scope, plugin errors, the real store's health (it is
 opened, fully read and given a write that commits nothing), hook events kept
 in the journal while the store failed (applied now when the store is
-healthy), and one synthetic event through the real router (in a throwaway
-state folder).
+healthy), one synthetic event through the real router (in a throwaway
+state folder), and the ``orch mcp`` server of ``.mcp.json`` started and asked
+for its tools over MCP (with a throwaway session and state folder).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def run_checks(runtime: Any) -> list[Check]:
     store = check_store(runtime)
     checks += [store, check_journal(runtime, store.status == OK)]
     checks.append(check_router(orch_launcher(), Path(runtime.project)))
+    checks.append(check_mcp(Path(runtime.project)))
     checks += check_runtime(Path(runtime.project))
     return checks
 
@@ -336,3 +338,96 @@ def check_router(command: str, project: Path, timeout_s: float = 30) -> Check:
         if not isinstance(answer, dict):
             return Check("router", FAIL, f"`orch hook` printed something that is not one JSON object: {out[:80]!r}")
     return Check("router", OK, "a synthetic Notification went through `orch hook`")
+
+
+def check_mcp(project: Path, timeout_s: float = 10.0) -> Check:
+    """Start the ``orchcore`` server ``.mcp.json`` configures and list its tools, as Claude Code would."""
+    from orchcore.install.mcp import PERMISSION, SERVER, is_ours, mcp_file, parse_mcp
+
+    path = mcp_file(project)
+    try:
+        servers = parse_mcp(path, read_text(path)).get("mcpServers", {})
+    except OrchError as exc:
+        return Check("mcp", FAIL, str(exc))
+    entry = servers.get(SERVER)
+    if entry is None:
+        return Check("mcp", OK, f"{path}: no orchcore server (`orch install` adds it)")
+    if not is_ours(entry):
+        return Check("mcp", WARN, f"{path}: the 'orchcore' server is not `orch mcp` ({entry.get('command')!r}); "
+                     "orchcore leaves it alone")
+    words = [w.replace("${CLAUDE_PROJECT_DIR}", str(project)) for w in [entry["command"], *entry.get("args", [])]]
+    why = _executable(shlex.join(words[:1]))
+    if why:
+        return Check("mcp", FAIL, f"{path}: {why}; run `orch install`")
+    try:
+        import anyio
+        from mcp import ClientSession, StdioServerParameters
+        from mcp.client.stdio import stdio_client
+    except ImportError:
+        return Check("mcp", WARN, "the mcp package is not installed here, so the server cannot be checked")
+
+    with tempfile.TemporaryDirectory(prefix="orch-doctor-") as state, tempfile.TemporaryFile("w+") as errors:
+        env = {**os.environ, "ORCH_STATE_DIR": state, "CLAUDE_PROJECT_DIR": str(project), "ORCH_RUNTIME": "0",
+               "CLAUDE_CODE_SESSION_ID": str(uuid.uuid4())}
+        params = StdioServerParameters(command=words[0], args=words[1:], env=env, cwd=str(project))
+
+        async def tools() -> list[str]:
+            with anyio.fail_after(timeout_s):
+                async with stdio_client(params, errlog=errors) as (read, write):
+                    async with ClientSession(read, write) as session:
+                        await session.initialize()
+                        return [tool.name for tool in (await session.list_tools()).tools]
+
+        try:
+            names = anyio.run(tools)
+        except TimeoutError:
+            return Check("mcp", FAIL, f"`orch mcp` did not list its tools within {timeout_s:g} s")
+        except Exception as exc:  # the SDK raises (groups of) transport errors when the server dies
+            errors.seek(0)
+            said = (errors.read().strip().splitlines() or [_first_error(exc)])[-1]
+            return Check("mcp", FAIL, f"`orch mcp` did not start: {said}")
+    enabled = _mcp_enabled(project, SERVER)
+    allowed = _mcp_allowed(project, PERMISSION)
+    problems = [] if enabled else ["not enabled in settings (Claude Code asks, and `claude -p` skips it)"]
+    if not allowed:
+        problems.append(f"no {PERMISSION} in permissions.allow (each tool call asks)")
+    detail = f"{len(names)} tools from `orch mcp`"
+    if problems:
+        return Check("mcp", WARN, f"{detail}, but {'; '.join(problems)}; run `orch install`")
+    return Check("mcp", OK, f"{detail}, enabled and allowed")
+
+
+def _first_error(exc: BaseException) -> str:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _all_settings(project: Path) -> list[dict[str, Any]]:
+    found = []
+    for scope in SCOPES:
+        path = settings_file(scope, project)
+        try:
+            found.append(parse_settings(path, read_text(path)))
+        except OrchError:
+            continue  # reported by the settings check
+    return found
+
+
+def _mcp_enabled(project: Path, server: str) -> bool:
+    enabled = disabled = False
+    for data in _all_settings(project):
+        listed = data.get("enabledMcpjsonServers")
+        enabled |= data.get("enableAllProjectMcpServers") is True or (isinstance(listed, list) and server in listed)
+        off = data.get("disabledMcpjsonServers")
+        disabled |= isinstance(off, list) and server in off
+    return enabled and not disabled
+
+
+def _mcp_allowed(project: Path, rule: str) -> bool:
+    for data in _all_settings(project):
+        permissions = data.get("permissions")
+        allow = permissions.get("allow") if isinstance(permissions, dict) else None
+        if isinstance(allow, list) and rule in allow:
+            return True
+    return False

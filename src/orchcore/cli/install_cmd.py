@@ -48,6 +48,11 @@ def install(
         typer.Option("--port", help="The loopback port for the http hooks (default: the one wired already, "
                      "else one derived from the project's path)."),
     ] = None,
+    no_mcp: Annotated[
+        bool,
+        typer.Option("--no-mcp", help="Leave out the `orch mcp` server (.mcp.json, its enabling and permission "
+                     "rule); takes out one an earlier install added."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Wire orchcore into Claude Code's settings and write what plugins provide into .claude/.
@@ -56,7 +61,8 @@ def install(
     symlink on the way to a file is followed when it stays inside the project
     (the summary says so) and refused when it leads outside.
     """
-    plan = logic.plan_install(runtime_of(ctx), scope, force=force, launcher=launcher, transport=transport, port=port)
+    plan = logic.plan_install(runtime_of(ctx), scope, force=force, launcher=launcher, transport=transport, port=port,
+                              mcp=not no_mcp)
     _finish(plan, dry_run, as_json)
 
 
@@ -121,6 +127,12 @@ def _print_summary(summary: dict[str, Any]) -> None:
         typer.echo("  statusLine: kept the existing one (not orchcore's); --force replaces it")
     elif status != "unchanged":
         typer.echo(f"  statusLine: {status}")
+    mcp = summary.get("mcp") or {}
+    if mcp.get("server") == "kept foreign":
+        typer.echo(f"  mcp: kept the existing 'orchcore' server in {mcp['file']} (not orch mcp); "
+                   "nothing enabled or allowed for it")
+    elif mcp.get("server") not in (None, "unchanged"):
+        typer.echo(f"  mcp: {mcp['server']}" + (f" ({mcp['file']})" if "file" in mcp else ""))
     files = summary["files"]
     for key in ("written", "updated", "removed", "restored"):
         for path in files.get(key, []):

@@ -3,8 +3,12 @@
 It records the hash of every file install rendered (so a file the user
 edited is never overwritten or removed without ``--force``), the folders it
 created, per scope what it added to the settings file (the file itself, the
-``hooks`` key, event keys, the status line and the one it replaced), and
-where the http hooks' secret went.
+``hooks`` key, event keys, the status line and the one it replaced, and
+whether it enabled and allowed the MCP server: ``enabled_server``,
+``allowed_tools`` and the keys it created for them), where the http hooks'
+secret went, and under ``mcp`` what it did to ``.mcp.json`` (``scope``,
+``created_file``, ``created_servers``, and ``original``: the file's text
+before install, given back byte for byte on uninstall).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         or not isinstance(data.get("dirs", []), list)
         or not isinstance(data.get("settings", {}), dict)
         or not isinstance(data.get("token", {}), dict)
+        or not isinstance(data.get("mcp", {}), dict)
     ):
         raise OrchError(
             f"{path} is damaged, so orchcore cannot tell which files it wrote; "
@@ -67,4 +72,6 @@ def dump_manifest(manifest: dict[str, Any]) -> str | None:
     }
     if manifest.get("token"):
         body["token"] = manifest["token"]
+    if manifest.get("mcp"):
+        body["mcp"] = manifest["mcp"]
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"

@@ -15,6 +15,7 @@ from orchcore.errors import OrchError
 from orchcore.install.changes import BACKUP_SUFFIX, Change, Plan, read_text
 from orchcore.install.endpoint import add_token, remove_token
 from orchcore.install.links import check_links
+from orchcore.install.mcp import MCP_SCOPES, unwire_mcp, wire_mcp
 from orchcore.install.manifest import dump_manifest, manifest_path, read_manifest, sha256
 from orchcore.install.render import provided_files
 from orchcore.install.scopes import check_scope, claude_dir, settings_file
@@ -34,7 +35,7 @@ from orchcore.install.wiring import (
 
 def plan_install(
     runtime: Any, scope: str, force: bool = False, launcher: str | None = None,
-    transport: str | None = None, port: int | None = None,
+    transport: str | None = None, port: int | None = None, mcp: bool = True,
 ) -> Plan:
     """Everything ``orch install`` would change for this scope.
 
@@ -43,7 +44,9 @@ def plan_install(
     a project (Claude Code runs hook commands through a shell). ``transport``:
     ``http`` (default for project and local scope) or ``command``. ``port``:
     where the http hooks post; default: the port these settings use already,
-    else one derived from the project's path.
+    else one derived from the project's path. ``mcp``: add the ``orch mcp``
+    server (``orchcore.install.mcp``; project scope only); False takes out one
+    an earlier install added.
     """
     project = Path(runtime.project)
     path = settings_file(check_scope(scope), project)
@@ -77,6 +80,7 @@ def plan_install(
     wiring = Wiring(command, transport, port if transport == "http" else None)
     done = wire(data, wiring, force, record)
     record["transport"] = transport
+    mcp_summary = _plan_mcp(project, scope, command, data, path, manifest, record, mcp, plan)
     manifest["settings"][scope] = record
     if transport == "http":
         local = settings_file("local", project)
@@ -99,6 +103,7 @@ def plan_install(
         "hooks": {k: done[k] for k in ("added", "updated", "removed")},
         "status_line": done["status_line"],
         "files": files,
+        "mcp": mcp_summary,
         "backup": str(path) + BACKUP_SUFFIX if settings_change is not None and settings_change.backup else None,
     }
     if "foreign_status_line" in done:
@@ -126,6 +131,11 @@ def plan_uninstall(runtime: Any, scope: str, keep_backup: bool = False) -> Plan:
     plan = Plan(scope=scope, settings=path)
     record = manifest["settings"].pop(scope, None)
     done = unwire(edits.data(path), record)
+    mcp_summary: dict[str, Any] = {"server": "unchanged"}
+    if manifest.get("mcp", {}).get("scope") == scope or (record or {}).get("mcp"):
+        change, mcp_summary = unwire_mcp(project, edits.data(path), manifest.pop("mcp", None), record)
+        if change is not None:
+            plan.changes.append(change)
     if record and record.get("created_file"):
         edits.created.add(path)
     if scope != "user":
@@ -148,6 +158,7 @@ def plan_uninstall(runtime: Any, scope: str, keep_backup: bool = False) -> Plan:
         "hooks": {k: done[k] for k in ("added", "updated", "removed")},
         "status_line": done["status_line"],
         "files": files,
+        "mcp": mcp_summary,
         "backups_removed": backups,
         "changed": plan.changed,
     }
@@ -193,6 +204,35 @@ def _plan_backup_removals(edits: SettingsEdits, keep_backup: bool, plan: Plan) -
         plan.changes.append(Change(backup, text, None))
         removed.append(str(backup))
     return removed
+
+
+# -- the MCP server ----------------------------------------------------------
+
+
+def _plan_mcp(
+    project: Path, scope: str, command: str, data: dict[str, Any], path: Path, manifest: dict[str, Any],
+    record: dict[str, Any], wanted: bool, plan: Plan,
+) -> dict[str, Any]:
+    """Wire ``orch mcp`` for this scope (project scope only), or take out what an earlier install added."""
+    if wanted and scope in MCP_SCOPES:
+        change, manifest_mcp, summary = wire_mcp(project, command, data, path, manifest.get("mcp"), record)
+        manifest_mcp["scope"] = scope
+        manifest["mcp"] = manifest_mcp
+        record["mcp"] = True
+    else:
+        ours = manifest.get("mcp", {}).get("scope") == scope
+        change, summary = unwire_mcp(project, data, manifest.pop("mcp", None) if ours else None, record)
+        for key in [k for k in record if k == "mcp" or k.endswith(("enabled_server", "allowed_tools"))]:
+            del record[key]
+        if wanted:
+            summary = {"server": f"not wired in {scope} scope: Claude Code keeps {scope} MCP servers in "
+                       "~/.claude.json, which orchcore does not rewrite; "
+                       f"`claude mcp add --scope {scope} orchcore -- {command} mcp` adds it"}
+        elif summary.get("server") == "unchanged":
+            summary = {"server": "left out (--no-mcp)"}
+    if change is not None:
+        plan.changes.append(change)
+    return summary
 
 
 # -- the secret --------------------------------------------------------------

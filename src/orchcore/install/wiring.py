@@ -77,14 +77,14 @@ def orch_launcher() -> str:
 
 
 def command_kind(command: Any) -> str | None:
-    """``"hook"`` or ``"statusline"`` when ``command`` runs orchcore's entry for it, else None."""
+    """``"hook"``, ``"statusline"`` or ``"mcp"`` when ``command`` runs orchcore's entry for it, else None."""
     if not isinstance(command, str):
         return None
     try:
         words = shlex.split(command)
     except ValueError:
         return None
-    if len(words) < 2 or words[-1] not in ("hook", "statusline") or not _is_launcher(words[:-1]):
+    if len(words) < 2 or words[-1] not in ("hook", "statusline", "mcp") or not _is_launcher(words[:-1]):
         return None
     return words[-1]
 
