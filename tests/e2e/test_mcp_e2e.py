@@ -1,7 +1,8 @@
 """orchcore's MCP tools (``orch mcp``) driven by the real Claude Code 2.1.328 and the scripted model.
 
 Claude Code starts ``orch mcp`` as the stdio server ``orchcore`` (from
-``--mcp-config``) with its own ``CLAUDE_CODE_SESSION_ID``, and *defers* its
+``--mcp-config``, or from the ``.mcp.json`` that ``orch install`` writes and
+enables) with its own ``CLAUDE_CODE_SESSION_ID``, and *defers* its
 tools: the system prompt lists ``mcp__orchcore__*`` by name, and the model
 loads their schemas with ``ToolSearch`` before calling them. A test
 organisation defines the agent type ``qa-tester``; ``orch install`` renders it
@@ -63,9 +64,23 @@ def mcp_config(tmp_path: Path) -> Path:
     return path
 
 
-def test_the_model_plans_through_mcp_tools_and_a_delegation_receives_the_message(
-        fake_api, run_claude, orch, mcp_config, cc_env):
-    cc_env["ORCH_MAX_MESSAGES"] = "1"  # the server inherits it from Claude Code: a second message is refused
+def test_from_mcp_config_the_model_plans_through_mcp_tools_and_a_delegation_receives_the_message(
+        fake_api, run_claude, orch, mcp_config):
+    _plan_qa_work_through_mcp(fake_api, run_claude, orch, extra_args=[
+        "--mcp-config", str(mcp_config), "--strict-mcp-config", "--allowedTools", "mcp__orchcore__*,Agent"])
+
+
+def test_orch_install_wires_the_server_so_its_tools_run_without_flags_or_prompts(fake_api, run_claude, orch):
+    servers = json.loads((orch.project / ".mcp.json").read_text())["mcpServers"]
+    assert servers["orchcore"]["args"][-1] == "mcp"
+    settings = json.loads((orch.project / ".claude" / "settings.json").read_text())
+    assert "orchcore" in settings["enabledMcpjsonServers"] and "mcp__orchcore__*" in settings["permissions"]["allow"]
+    _plan_qa_work_through_mcp(fake_api, run_claude, orch, extra_args=[])
+
+
+def _plan_qa_work_through_mcp(fake_api, run_claude, orch: OrchProject, extra_args: list[str]) -> None:
+    """The scenario of issue 12's "Done when", in default permission mode (nothing bypassed)."""
+    orch.env["ORCH_MAX_MESSAGES"] = "1"  # Claude Code passes it on to orch mcp: a second message is refused
     sid = str(uuid.uuid4())
     ids = {step: f"toolu_e2e_{step}_{uuid.uuid4().hex[:8]}" for step in ("create", "assign", "send", "bad", "full")}
     fake_api.script = [
@@ -82,8 +97,7 @@ def test_the_model_plans_through_mcp_tools_and_a_delegation_receives_the_message
     ]
     fake_api.subagent_script = [text("T-1 tested")]
 
-    run = run_claude("plan the QA work", session_id=sid, permission_mode=None,
-                     extra_args=["--mcp-config", str(mcp_config), "--allowedTools", "mcp__orchcore__*,Agent"])
+    run = run_claude("plan the QA work", session_id=sid, permission_mode=None, extra_args=extra_args)
 
     assert run.text == "main done"
     fake_api.assert_no_errors()
@@ -107,6 +121,7 @@ def test_the_model_plans_through_mcp_tools_and_a_delegation_receives_the_message
 
     # the session the server wrote to is Claude Code's own
     assert run.result["session_id"] == sid and first.session_id == sid
+    assert [s["session_id"] for s in orch.orch_json("session", "list", "--json")] == [sid]  # no session of its own
     events = orch.events(sid)
     by_mcp = [e for e in events if e["source"] == "mcp"]
     assert [(e["type"], e["data"]["mcp"]["tool"]) for e in by_mcp if "mcp" in e["data"]] == [
