@@ -137,7 +137,7 @@ AGENT = "agents/qa-tester.md"
 def test_install_into_an_empty_project_wires_every_event_and_the_status_line(orch_cli, orch_project):
     summary = ok(orch_cli("install", "--json")).json()
     data = read_json(settings_path(orch_project))
-    assert list(data) == ["hooks", "statusLine"]
+    assert list(data) == ["hooks", "statusLine", "enabledMcpjsonServers", "permissions"]  # the last two: orch mcp
     assert list(data["hooks"]) == list(install.WIRED_EVENTS)
     port = summary["port"]
     for event in install.WIRED_EVENTS:
@@ -299,7 +299,7 @@ def test_install_keeps_other_hooks_other_keys_their_order_and_four_space_indent(
         "model": "sonnet",
     }
     settings_path(orch_project).write_text(json.dumps(original, indent=4) + "\n", encoding="utf-8")
-    ok(orch_cli("install"))
+    ok(orch_cli("install", "--no-mcp"))  # orch mcp's keys: tests/test_install_mcp.py
     text = settings_path(orch_project).read_text(encoding="utf-8")
     data = json.loads(text)
     assert text == json.dumps(data, indent=4) + "\n"  # same indentation, trailing newline kept
@@ -420,6 +420,7 @@ def test_install_tells_a_person_what_it_did(orch_cli, orch_project):
         f"  http hooks: 127.0.0.1:{summary['port']} (the secret is in .claude/settings.local.json)",
         "  hooks added: all 26 events",
         "  statusLine: added",
+        f"  mcp: added ({orch_project / '.mcp.json'})",
     ]
 
 

@@ -141,7 +141,7 @@ def test_install_puts_orchcores_handlers_next_to_v1s_in_the_same_event_arrays(v1
     project = v1["root"]
     before = json.loads(v1["settings"].read_text())
 
-    orch(project, "install", "--transport", "command")
+    orch(project, "install", "--transport", "command", "--no-mcp")  # orch mcp's rule: tests/test_install_mcp.py
 
     after = json.loads(v1["settings"].read_text())
     assert after["permissions"] == before["permissions"]

@@ -229,7 +229,7 @@ def _plan_mcp(
                        "~/.claude.json, which orchcore does not rewrite; "
                        f"`claude mcp add --scope {scope} orchcore -- {command} mcp` adds it"}
         elif summary.get("server") == "unchanged":
-            summary = {"server": "left out (--no-mcp)"}
+            summary = {"server": "unchanged"}  # left out (--no-mcp), and nothing of ours to take out
     if change is not None:
         plan.changes.append(change)
     return summary
