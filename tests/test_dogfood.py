@@ -52,6 +52,7 @@ def test_the_repository_claude_folder_is_byte_for_byte_a_fresh_install(repo_runt
         if path.is_file() and "state" not in path.relative_to(ROOT / ".claude").parts
         and path.name != "orchcore.json" and committed_change(path)
     }
+    committed[Path(".mcp.json")] = (ROOT / ".mcp.json").read_text(encoding="utf-8")  # orch mcp, beside .claude/
     assert produced == committed, f"run `{UPDATE}` (and remove files it no longer writes)"
 
 
