@@ -13,6 +13,7 @@ runtime use is importable from here:
 * ``wiring``: our hook entries and status line: the launcher, recognising ours, wire and unwire;
 * ``endpoint``: the port the http hooks post to and the secret they carry;
 * ``settings``: settings files merged as data and written back in their own layout;
+* ``mcp``: the ``orch mcp`` server in ``.mcp.json``, enabled and allowed in the settings;
 * ``manifest``: what install created, so uninstall removes exactly that;
 * ``render``: the Markdown of output styles, commands and agents;
 * ``changes``: a plan's file changes, its diff, and carrying it out (all or nothing);
