@@ -49,9 +49,21 @@ def test_install_adds_the_server_enables_it_alone_and_allows_its_tools(orch_cli,
 
 
 def test_the_server_starts_with_the_launcher_the_hooks_use(orch_cli, orch_project):
+    ok(orch_cli("install", "--launcher", "/opt/orchcore/bin/orch"))
+
+    assert servers(orch_project)["orchcore"] == {"command": "/opt/orchcore/bin/orch", "args": ["mcp"]}
+
+
+def test_a_launcher_in_the_project_runs_through_the_shell_that_knows_claude_project_dir(orch_cli, orch_project):
+    # Claude Code expands ${CLAUDE_PROJECT_DIR} in .mcp.json from its own environment, where it is not set
+    # (seen with 2.1.328: "Missing environment variables"); it sets it for the server, where sh expands it.
     ok(orch_cli("install", "--launcher", '"$CLAUDE_PROJECT_DIR"/.venv/bin/orch'))
 
-    assert servers(orch_project)["orchcore"] == {"command": "${CLAUDE_PROJECT_DIR}/.venv/bin/orch", "args": ["mcp"]}
+    entry = servers(orch_project)["orchcore"]
+    assert entry == {"command": "sh", "args": ["-c", 'exec "$CLAUDE_PROJECT_DIR"/.venv/bin/orch mcp']}
+    assert mcp.is_ours(entry)
+    ok(orch_cli("uninstall"))
+    assert "orchcore" not in servers(orch_project) if (orch_project / ".mcp.json").exists() else True
 
 
 def test_uninstall_removes_a_mcp_json_install_created(orch_cli, orch_project):
@@ -163,3 +175,25 @@ def test_doctor_is_red_when_the_server_dies_before_listing_its_tools(orch_projec
 
     assert check.status == doctor.FAIL
     assert "broken on purpose" in check.detail
+
+
+def test_doctor_starts_a_launcher_in_the_project_through_the_shell(orch_cli, orch_project):
+    pytest.importorskip("mcp", reason="the mcp SDK is not installed")
+    from orchcore.testing import orch_executable
+
+    (orch_project / "bin").mkdir()
+    (orch_project / "bin" / "orch").symlink_to(orch_executable())
+    ok(orch_cli("install", "--launcher", '"$CLAUDE_PROJECT_DIR"/bin/orch'))
+
+    check = doctor.check_mcp(orch_project)
+
+    assert check.status == doctor.OK, check.detail
+
+
+def test_doctor_says_claude_code_does_not_expand_claude_project_dir_in_mcp_json(orch_project):
+    (orch_project / ".mcp.json").write_text(json.dumps({"mcpServers": {"orchcore": {
+        "command": "${CLAUDE_PROJECT_DIR}/.venv/bin/orch", "args": ["mcp"]}}}))
+
+    check = doctor.check_mcp(orch_project)
+
+    assert check.status == doctor.FAIL and "does not expand ${CLAUDE_PROJECT_DIR}" in check.detail

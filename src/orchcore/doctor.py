@@ -355,8 +355,13 @@ def check_mcp(project: Path, timeout_s: float = 10.0) -> Check:
     if not is_ours(entry):
         return Check("mcp", WARN, f"{path}: the 'orchcore' server is not `orch mcp` ({entry.get('command')!r}); "
                      "orchcore leaves it alone")
-    words = [w.replace("${CLAUDE_PROJECT_DIR}", str(project)) for w in [entry["command"], *entry.get("args", [])]]
-    why = _executable(shlex.join(words[:1]))
+    words = [entry["command"], *entry.get("args", [])]
+    if "${CLAUDE_PROJECT_DIR}" in " ".join(words):  # an older install wrote it so; Claude Code leaves it unset
+        return Check("mcp", FAIL, f"{path}: Claude Code does not expand ${{CLAUDE_PROJECT_DIR}} in .mcp.json, so the "
+                     "server cannot start; run `orch install`")
+    shell = words[0] == "sh" and len(words) == 3 and words[1] == "-c"  # exec "$CLAUDE_PROJECT_DIR"/… mcp
+    launcher = words[2].removeprefix("exec ").removesuffix(" mcp") if shell else shlex.join(words[:1])
+    why = _executable(launcher, project if shell else None)
     if why:
         return Check("mcp", FAIL, f"{path}: {why}; run `orch install`")
     try:

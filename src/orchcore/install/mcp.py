@@ -5,7 +5,8 @@ it, and asks before each tool call unless a permission rule allows it. So
 install adds three things and uninstall takes out exactly those:
 
 * ``mcpServers.orchcore`` in ``.mcp.json``: ``{"command": …, "args": [… "mcp"]}``,
-  the launcher the hooks use, split into exec form (no shell runs it);
+  the launcher the hooks use, in exec form (through ``sh -c`` when it names
+  ``$CLAUDE_PROJECT_DIR``: see ``server_entry``);
 * ``"orchcore"`` in the settings' ``enabledMcpjsonServers`` (never
   ``enableAllProjectMcpServers``: that would enable the user's other servers too);
 * ``mcp__orchcore__*`` in the settings' ``permissions.allow``.
@@ -42,10 +43,18 @@ def mcp_file(project: Path) -> Path:
 
 
 def server_entry(launcher: str) -> dict[str, Any]:
-    """The launcher as exec form; ``$CLAUDE_PROJECT_DIR`` becomes ``${CLAUDE_PROJECT_DIR}``, which Claude Code expands."""
-    words = [w.replace("${CLAUDE_PROJECT_DIR}", "$CLAUDE_PROJECT_DIR").replace("$CLAUDE_PROJECT_DIR",
-                                                                                "${CLAUDE_PROJECT_DIR}")
-             for w in shlex.split(launcher)]
+    """The launcher as exec form; one that names ``$CLAUDE_PROJECT_DIR`` runs through ``sh -c``.
+
+    Claude Code 2.1.328 expands ``${VAR}`` in ``.mcp.json`` from its own
+    environment, where ``CLAUDE_PROJECT_DIR`` is not set ("Missing environment
+    variables: CLAUDE_PROJECT_DIR", and the server does not start); it sets the
+    variable only for the server it starts. So the shell expands it there
+    (``$CLAUDE_PROJECT_DIR``, without braces, which Claude Code leaves alone).
+    """
+    if "CLAUDE_PROJECT_DIR" in launcher:
+        script = launcher.replace("${CLAUDE_PROJECT_DIR}", "$CLAUDE_PROJECT_DIR")
+        return {"command": "sh", "args": ["-c", f"exec {script} mcp"]}
+    words = shlex.split(launcher)
     return {"command": words[0], "args": [*words[1:], "mcp"]}
 
 
@@ -56,6 +65,8 @@ def is_ours(entry: Any) -> bool:
     args = entry.get("args", [])
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
         return False
+    if entry["command"] == "sh" and len(args) == 2 and args[0] == "-c" and args[1].startswith("exec "):
+        return command_kind(args[1].removeprefix("exec ")) == "mcp"
     return command_kind(shlex.join([entry["command"], *args])) == "mcp"
 
 
