@@ -203,22 +203,28 @@ def test_a_plugin_cannot_take_a_built_in_tools_name(orch_mcp, register_plugin, o
 
 
 def test_a_round_trip_over_stdio_with_the_sdk_client(orch_project: Path, session_id):
+    import tempfile
+
     import anyio
-    from mcp import Client, StdioServerParameters
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
 
     env = {**os.environ, "CLAUDE_CODE_SESSION_ID": session_id, "CLAUDE_PROJECT_DIR": str(orch_project)}
     params = StdioServerParameters(command=sys.executable, args=["-m", "orchcore", "mcp"], env=env,
                                    cwd=str(orch_project))
 
-    async def main():
-        async with Client(params) as client:
+    async def main(errors):
+        # The server's stderr goes to a real file: pytest's captured sys.stderr has no file descriptor to hand on.
+        async with stdio_client(params, errlog=errors) as (read, write), ClientSession(read, write) as client:
+            started = await client.initialize()
             names = [t.name for t in (await client.list_tools()).tools]
             made = await client.call_tool("task_create", {"title": "over stdio"})
             board = await client.call_tool("board", {})
             bad = await client.call_tool("task_close", {"id": "T-404"})
-            return client.server_info.name, names, made, board, bad
+            return started.server_info.name, names, made, board, bad
 
-    server, names, made, board, bad = anyio.run(main)
+    with tempfile.TemporaryFile("w+") as errors:
+        server, names, made, board, bad = anyio.run(main, errors)
 
     assert server == "orchcore" and "task_create" in names
     assert made.content[0].text == "T-1 created: over stdio [normal]" and not made.is_error
