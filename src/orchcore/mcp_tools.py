@@ -14,11 +14,12 @@ them; tests keep the built-ins under 2,000 tokens).
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 from orchcore import expiry, limits, messaging
-from orchcore.domain.vocabulary import FLOW_ORDER, PRIORITIES, SprintStatus, TaskStatus
+from orchcore.domain.vocabulary import CLOSED_TASK, FLOW_ORDER, PRIORITIES, SprintStatus, TaskStatus
 from orchcore.errors import OrchError
 from orchcore.specs import McpTool
 
@@ -40,9 +41,12 @@ class McpContext:
     def plugins(self) -> Any:
         return self.runtime.plugins
 
-    @property
+    @functools.cached_property
     def session(self) -> Any:
-        """The session's state now (created on first use: Claude Code named it)."""
+        """The session's state when the call began (created on first use: Claude Code named it).
+
+        Read once per call; what a tool emits comes back from ``emit``.
+        """
         return self.runtime.bus.ensure_session(self.session_id, source=SOURCE)
 
     @property
@@ -74,13 +78,12 @@ def _text(arguments: dict[str, Any], key: str, required: bool = False) -> str | 
 
 
 def _task(session: Any, arguments: dict[str, Any]) -> Any:
-    from orchcore.views import find_task
+    from orchcore.views import find_task, unknown_task
 
     task_id = _text(arguments, "id", required=True)
     task = find_task(session, task_id)
     if task is None:
-        known = ", ".join(sorted(session.state.tasks)) or "none"
-        raise OrchError(f"no task {task_id!r} in this session (tasks: {known})")
+        raise OrchError(unknown_task(session, task_id))
     return task
 
 
@@ -180,7 +183,7 @@ def task_update(arguments: dict[str, Any], context: McpContext) -> str:
 def task_assign(arguments: dict[str, Any], context: McpContext) -> str:
     task = _task(context.session, arguments)
     agent = _text(arguments, "agent", required=True)
-    if task.status in (TaskStatus.DONE, TaskStatus.CANCELLED):
+    if task.status in CLOSED_TASK:
         raise OrchError(f"task {task.id} is {task.status}: it cannot be assigned")
     task = context.emit("task.assigned", {"id": task.id, "assignee": agent}).state.tasks[task.id]
     return f"{task.id} assigned to {agent} ({task.status})"
@@ -262,7 +265,6 @@ def msg_send(arguments: dict[str, Any], context: McpContext) -> str:
 
 
 def msg_receive(arguments: dict[str, Any], context: McpContext) -> str:
-    context.session  # noqa: B018
     name = _text(arguments, "as") or "main"
     team = _text(arguments, "team")
     limit = arguments.get("limit", 10)
