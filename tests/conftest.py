@@ -20,6 +20,13 @@ def subprocess_env(orch_project: Path) -> dict[str, str]:
     return env
 
 
+def ok(result):
+    """An ``orch_cli`` result that succeeded without a traceback (the install tests' check of every run)."""
+    assert result.exit_code == 0, f"exit {result.exit_code}: {result.stderr}"
+    assert "Traceback" not in result.stdout + result.stderr
+    return result
+
+
 @pytest.fixture
 def isolated_home(tmp_path, monkeypatch) -> Path:
     """A throwaway HOME and CLAUDE_CONFIG_DIR: the user scope (``orch install --scope user``) writes there."""

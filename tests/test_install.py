@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ok
+
 from orchcore import doctor, install, protocol
 from orchcore.plugins import hookimpl
 from orchcore.specs import AgentSpec, CommandSpec, ProgramSpec
@@ -39,16 +41,7 @@ FOREIGN_STATUS = {"type": "command", "command": "~/bin/my-status"}
 # -- helpers and fixtures ------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _home(isolated_home) -> Path:
-    """Every test here gets a throwaway HOME (tests/conftest.py), so the user scope never reaches the real one."""
-    return isolated_home
-
-
-def ok(result):
-    assert result.exit_code == 0, f"exit {result.exit_code}: {result.stderr}"
-    assert "Traceback" not in result.stdout + result.stderr
-    return result
+pytestmark = pytest.mark.usefixtures("isolated_home")  # a throwaway HOME (tests/conftest.py): the user scope never reaches the real one
 
 
 def assert_one_line_error(result, *fragments: str) -> None:

@@ -9,17 +9,10 @@ import pytest
 
 from orchcore import doctor
 from orchcore.install import mcp
+from tests.conftest import ok
 
 
-@pytest.fixture(autouse=True)
-def _home(isolated_home) -> Path:
-    return isolated_home
-
-
-def ok(result):
-    assert result.exit_code == 0, f"exit {result.exit_code}: {result.stderr}"
-    assert "Traceback" not in result.stdout + result.stderr
-    return result
+pytestmark = pytest.mark.usefixtures("isolated_home")  # a throwaway HOME (tests/conftest.py): the user scope never reaches the real one
 
 
 def settings(project: Path) -> dict:

@@ -46,10 +46,7 @@ ENABLED = "11111111-1111-4111-8111-111111111111"
 DISABLED = "22222222-2222-4222-8222-222222222222"
 
 
-@pytest.fixture(autouse=True)
-def _home(isolated_home) -> Path:
-    """Every test here gets a throwaway HOME (tests/conftest.py), so the user scope never reaches the real one."""
-    return isolated_home
+pytestmark = pytest.mark.usefixtures("isolated_home")  # a throwaway HOME (tests/conftest.py): the user scope never reaches the real one
 
 
 @pytest.fixture
