@@ -23,12 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ok
-
 from orchcore import doctor, install, protocol
 from orchcore.plugins import hookimpl
 from orchcore.specs import AgentSpec, CommandSpec, ProgramSpec
-from tests.conftest import mount_small_disk
+from tests.conftest import mount_small_disk, ok
 
 ORCH = install.orch_launcher()
 HOOK = f"{ORCH} hook"
