@@ -14,11 +14,10 @@ from typing import Any
 from orchcore.domain.vocabulary import (
     ATTENTION_ORDER,
     WORKING_AGENT,
-    MessageStatus,
     by_urgency,
-    priority_rank,
     status_rank,
 )
+from orchcore.messaging import waiting
 from orchcore.models import Event, Session
 
 TOP_TASKS = 8
@@ -47,8 +46,7 @@ def snapshot(session: Session, events: list[Event], last_seq: int) -> dict[str, 
         }
         for status, items in sorted(by_status.items(), key=lambda kv: (status_rank(kv[0], ATTENTION_ORDER), kv[0]))
     }
-    queued = [m for m in state.messages if m.status == MessageStatus.QUEUED]
-    queued.sort(key=lambda m: (priority_rank(m.priority), m.created_at or ""))
+    queued = waiting(state.messages)
     teams = []
     for name in sorted(set(session.active_teams) | set(state.teams)):
         team = state.teams.get(name)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from orchcore import expiry, limits
 from orchcore.domain.vocabulary import PRIORITIES, MessageStatus, priority_rank
 from orchcore.errors import OrchError
 
@@ -20,6 +19,8 @@ from orchcore.errors import OrchError
 def send(runtime: Any, session_id: str, sender: str, recipient: str, text: str, priority: str = "normal",
          kind: str = "note", source: str = "cli", **extra: Any) -> tuple[dict[str, Any], Any]:
     """Queue one message; returns its data and the ``message.sent`` event. OrchError when refused."""
+    from orchcore import expiry, limits  # (not at the top: the hook path takes ``waiting`` from here)
+
     if priority not in PRIORITIES:
         raise OrchError(f"--priority must be one of {', '.join(PRIORITIES)}")
     if not text.strip():
@@ -34,9 +35,13 @@ def send(runtime: Any, session_id: str, sender: str, recipient: str, text: str, 
     return data, event
 
 
-def waiting(messages: list, names: set[str]) -> list:
-    """The queued messages addressed to any of ``names``, most urgent first."""
-    queued = [m for m in messages if m.status == MessageStatus.QUEUED and m.recipient in names]
+def waiting(messages: list, names: set[str] | None = None) -> list:
+    """The queued messages (addressed to any of ``names``, when given): the one delivery order.
+
+    Most urgent first, then oldest; ``orch msg``, ``orch mcp``, SubagentStart,
+    the dashboard and the programs' views all list and deliver in it.
+    """
+    queued = [m for m in messages if m.status == MessageStatus.QUEUED and (names is None or m.recipient in names)]
     return sorted(queued, key=lambda m: (priority_rank(m.priority), m.created_at or ""))
 
 

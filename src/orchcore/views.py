@@ -23,11 +23,9 @@ from orchcore.domain.vocabulary import (
     ENDED_AGENT,
     WORKING_AGENT,
     AgentStatus,
-    MessageStatus,
     Priority,
     TaskStatus,
     by_urgency,
-    priority_rank,
     status_rank,
 )
 
@@ -261,8 +259,9 @@ def team_tasks(session: Any, team: dict[str, Any]) -> list[Any]:
 
 def queued(session: Any) -> list[Any]:
     """Messages still waiting, most urgent first, then oldest."""
-    waiting = [m for m in session.state.messages if m.status == MessageStatus.QUEUED]
-    return sorted(waiting, key=lambda m: (priority_rank(m.priority), m.created_at or ""))
+    from orchcore.messaging import waiting
+
+    return waiting(session.state.messages)
 
 
 def payload_text(payload: Any) -> str:

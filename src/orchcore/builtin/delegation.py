@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from orchcore.clock import parse_iso
 from orchcore.config_schema import MAX_AGENTS
-from orchcore.domain.vocabulary import AgentStatus, MessageStatus, TaskStatus, priority_rank
+from orchcore.domain.vocabulary import AgentStatus, TaskStatus
 from orchcore.errors import InvalidValue
 from orchcore.limits import how_to_change
 from orchcore.models import Agent, Delegation, Event, Session
@@ -134,10 +134,11 @@ def on_subagent_start(event, context):
 def _deliver_messages(context, agent_id, agent_type, team):
     """Queued messages for this agent (its id, its type or its team) become its starting context."""
     names = {agent_id, agent_type, team, "all"} - {None, ""}
-    waiting = [m for m in context.session.state.messages if m.status == MessageStatus.QUEUED and m.recipient in names]
+    from orchcore.messaging import waiting as queued_for
+
+    waiting = queued_for(context.session.state.messages, names)
     if not waiting:
         return None
-    waiting.sort(key=lambda m: (priority_rank(m.priority), m.created_at or ""))
     context.emit("message.delivered", {"ids": [m.id for m in waiting]})
     lines = [f"- [{m.priority}] from {m.sender or 'someone'}: {_text(m.payload)}" for m in waiting]
     return HookResult.context("Messages waiting for you (orchcore message bus):\n" + "\n".join(lines))
