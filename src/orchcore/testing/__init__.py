@@ -12,6 +12,9 @@ state or environment. In a plugin's tests::
         result = orch_cli("session", "create", "--json")
         assert result.exit_code == 0, result.stderr
         assert result.json()["orchestration_enabled"] is False
+
+A store backend's tests subclass ``StoreContract`` (``store_contract.py``):
+the contract every ``SessionStore`` keeps, run on the backend unchanged.
 """
 
 from __future__ import annotations
@@ -26,6 +29,19 @@ from typing import Any
 import attrs
 import pytest
 
+# The contract's assertions show their values as a test file's do; it is imported only when a test asks for it.
+pytest.register_assert_rewrite("orchcore.testing.store_contract")
+
+
+def __getattr__(name: str) -> Any:
+    """``StoreContract`` loads on first use, so the plugin itself imports nothing of orchcore."""
+    if name == "StoreContract":
+        from orchcore.testing.store_contract import StoreContract
+
+        return StoreContract
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # Variables from the developer's shell (or from Claude Code itself, when a test
 # runs inside it) that would make a test depend on where it runs.
 _ISOLATED_ENV = (
@@ -37,6 +53,9 @@ _ISOLATED_ENV = (
     "ORCH_PLUGINS_ALLOW",
     "ORCH_PLUGINS_DENY",
     "ORCH_STORE",
+    "ORCH_STORE_URL",
+    "ORCH_STORE_PREFIX",
+    "ORCH_REDIS_URL",
     "ORCH_ENABLED",
     "ORCH_RUNTIME",
     "ORCH_HOOK_TOKEN",
