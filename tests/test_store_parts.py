@@ -22,7 +22,8 @@ from orchcore.models import Session, Task, unstructure
 from orchcore.store import parts
 from orchcore.store.base import StoreLimits
 from orchcore.store.layout import MIGRATIONS
-from orchcore.store.sqlite import SqliteStore, compact_step
+from orchcore.store.compaction import compact_step
+from orchcore.store.sqlite import SqliteStore
 
 
 def db(store: SqliteStore) -> sqlite3.Connection:

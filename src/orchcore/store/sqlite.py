@@ -21,11 +21,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from orchcore.clock import now_iso, parse_iso
+from orchcore.clock import now_iso
 from orchcore.errors import DuplicateEvent, InvalidValue, StoreError
 from orchcore.gate import clear_flags, touch, write_flag
 from orchcore.models import Event, Session
-from orchcore.store import faults
+from orchcore.store import compaction, faults
+from orchcore.store.compaction import AUTO_SNAPSHOT, HOURLY_SNAPSHOT, KEPT_SNAPSHOTS
 from orchcore.store.layout import DB_NAME, MIGRATIONS, SCHEMA_VERSION
 from orchcore.store.base import Reduce, SessionInfo, SessionStore, check_state_size, encode_data, reduced
 from orchcore.store.parts import Stored, changes, from_snapshot, snapshot_text
@@ -435,18 +436,21 @@ class SqliteStore(SessionStore):
         Compaction runs once per ``compact_step`` events past the buffer, so
         its cost (a snapshot, and moving that many events) is spread thin.
         """
-        buffer = self.limits.event_buffer
-        if seq - archived_upto >= buffer + compact_step(buffer):
+        work = compaction.due(seq, ts, buffer=self.limits.event_buffer, archived_upto=archived_upto,
+                              snapshot_ts=snapshot_ts)
+        if work is None:
+            return
+        what, upto = work
+        if what == compaction.COMPACT:
             self._put_snapshot(conn, session_id, seq, ts, AUTO_SNAPSHOT, stored)
-            upto = seq - buffer
             conn.execute(
                 "INSERT INTO events_archive (session_id, seq, ts, type, source, data, key) SELECT session_id, seq,"
                 " ts, type, source, data, key FROM events WHERE session_id = ? AND seq <= ?", (session_id, upto))
             conn.execute("DELETE FROM events WHERE session_id = ? AND seq <= ?", (session_id, upto))
             conn.execute("UPDATE sessions SET archived_upto = ? WHERE session_id = ?", (upto, session_id))
-        elif snapshot_ts is None:
+        elif what == compaction.FIRST_ACTIVITY:
             conn.execute("UPDATE sessions SET snapshot_ts = ? WHERE session_id = ?", (ts, session_id))
-        elif _hours_between(snapshot_ts, ts) >= 1:
+        else:
             self._put_snapshot(conn, session_id, seq, ts, HOURLY_SNAPSHOT, stored)
 
     def _put_snapshot(
@@ -490,29 +494,10 @@ class SqliteStore(SessionStore):
         return True
 
 
-AUTO_SNAPSHOT = "auto: compaction"
-HOURLY_SNAPSHOT = "auto: hourly"
-KEPT_SNAPSHOTS = 24  # automatic snapshots kept per session (named checkpoints are all kept)
 CACHED_SESSIONS = 32  # sessions whose stored state a process keeps decoded
 
 _CACHE: OrderedDict[tuple[str, tuple[int, int], str], tuple[tuple[str, int], Stored]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
-
-
-def compact_step(buffer: int) -> int:
-    """How many events past the buffer a session gathers before compaction moves them (a quarter, 10 to 1,000).
-
-    Each compaction writes a snapshot of the whole state, so it is spread over
-    this many events: a 1 MB state adds a few microseconds to each.
-    """
-    return max(10, min(1000, buffer // 4))
-
-
-def _hours_between(start: str, end: str) -> float:
-    try:
-        return (parse_iso(end) - parse_iso(start)).total_seconds() / 3600
-    except (TypeError, ValueError):
-        return 0.0
 
 
 def _flag_of(conn: sqlite3.Connection, session_id: str) -> bool | None:
