@@ -92,7 +92,8 @@ def test_every_key_in_the_schema_is_read_by_the_core():
 def test_the_keys_are_these():
     assert list(CONFIG_KEYS) == [
         "orchestration.enabled", "statusline.segments", "statusline.lines", "plugins.allow", "plugins.deny",
-        "store.backend", "store.options", "limits.max_agents", "limits.max_state_kb", "limits.max_field_kb",
+        "store.backend", "store.options", "store.url", "store.prefix", "limits.max_agents", "limits.max_state_kb",
+        "limits.max_field_kb",
         "limits.max_sessions", "limits.max_messages", "limits.event_buffer", "sessions.expire_after_hours",
         "store.backups"]
 
@@ -271,7 +272,7 @@ def test_a_file_is_checked_key_by_key_and_denying_what_is_not_installed_is_harml
     assert problems(data, INSTALLED) == [
         'orchestration.enabled takes true or false, not a string ("yes")',
         "plugins.allow: no installed plugin named 'nope' (installed: core-events, extra)",
-        "store must be an object holding store.backend, store.options, store.backups",
+        "store must be an object holding store.backend, store.options, store.url, store.prefix, store.backups",
     ]
 
 

@@ -401,7 +401,8 @@ def test_the_configured_backend_is_opened_with_the_configs_options(
         runtime.bus.create_session(session_id)
     finally:
         runtime.close()
-    assert opened == [{"size": 3, "busy_timeout_s": 5.0} if hook_path else {"size": 3}]
+    prefix = {"prefix": f"orchcore:{orch_project.name}"}  # every backend gets the key prefix of the project
+    assert opened == [{"size": 3, **prefix, "busy_timeout_s": 5.0} if hook_path else {"size": 3, **prefix}]
 
 
 def test_the_event_type_records_stand_ups_and_rejects_one_without_a_lead(example, orch_bus, session_id):

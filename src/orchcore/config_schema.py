@@ -34,7 +34,7 @@ from orchcore import jsonlimits
 from orchcore.errors import ConfigError, JsonTooDeep
 from orchcore.gate import word_bool
 
-KINDS = ("bool", "names", "rows", "choice", "object", "count")
+KINDS = ("bool", "names", "rows", "choice", "object", "count", "text")
 CHOICES = ("segments", "plugins", "backends")  # what is installed that a value's names must come from
 DEFAULT_SEGMENTS = ("mode", "agents", "tasks", "sprint", "*", "model", "folder", "git-branch")
 
@@ -74,6 +74,7 @@ class ConfigKey:
             "choice": f"one of the installed {what}",
             "object": 'a JSON object, e.g. {"timeout_s":5}',
             "count": "a whole number above 0",
+            "text": "one line of text",
         }[self.kind]
 
     def default_value(self) -> Any:
@@ -172,6 +173,9 @@ class ConfigKey:
         elif self.kind == "count":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{self.name} takes {self.accepts}, not {json.dumps(value)}")
+        elif self.kind == "text":
+            if not isinstance(value, str) or not value.strip() or "\n" in value:
+                raise ConfigError(f"{self.name} takes {self.accepts}, not {_type_name(value)}")
         return value
 
     def _check_names(self, names: Any, installed: Any, where: str) -> None:
@@ -220,6 +224,8 @@ def _usable(kind: str, value: Any) -> Any:
         return value if isinstance(value, str) and value else None
     if kind == "object":
         return value if isinstance(value, dict) else None
+    if kind == "text":
+        return value.strip() if isinstance(value, str) and value.strip() else None
     return _positive(value)
 
 
@@ -246,6 +252,14 @@ PLUGINS_DENY = ConfigKey(
 STORE_BACKEND = ConfigKey(
     "store.backend", "choice", "where session state is stored", "sqlite", env="ORCH_STORE", choices="backends")
 STORE_OPTIONS = ConfigKey("store.options", "object", "options passed to the store backend", {})
+STORE_URL = ConfigKey(
+    "store.url", "text", "the server of a networked store backend (redis://host:6379/0, rediss:// for TLS); "
+    "a backend may read its own variable too (the Redis one: ORCH_REDIS_URL)", None, env="ORCH_STORE_URL",
+    default_text="none: a local backend needs none")
+STORE_PREFIX = ConfigKey(
+    "store.prefix", "text", "what a networked store puts before its keys, so several projects share one server; "
+    "every machine of one project must use the same", None, env="ORCH_STORE_PREFIX",
+    default_text="orchcore:<the project folder's name>")
 MAX_AGENTS = ConfigKey(
     "limits.max_agents", "count", "agents a session may run at once (a team's max_parallel and an agent's "
     "capacity limit further)", 20, env="ORCH_MAX_AGENTS")
@@ -274,7 +288,7 @@ BACKUPS_KEEP = ConfigKey(
 
 CONFIG_KEYS: Mapping[str, ConfigKey] = MappingProxyType({k.name: k for k in (
     ORCHESTRATION_ENABLED, STATUSLINE_SEGMENTS, STATUSLINE_LINES, PLUGINS_ALLOW, PLUGINS_DENY, STORE_BACKEND,
-    STORE_OPTIONS, MAX_AGENTS, MAX_STATE_KB, MAX_FIELD_KB, MAX_SESSIONS, MAX_MESSAGES, EVENT_BUFFER,
+    STORE_OPTIONS, STORE_URL, STORE_PREFIX, MAX_AGENTS, MAX_STATE_KB, MAX_FIELD_KB, MAX_SESSIONS, MAX_MESSAGES, EVENT_BUFFER,
     EXPIRE_AFTER_HOURS, BACKUPS_KEEP,
 )})
 

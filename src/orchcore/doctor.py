@@ -210,11 +210,12 @@ def check_store(runtime: Any) -> Check:
         if problem is not None:
             return Check("store", FAIL, f"{store.location}: {problem}")
         count = len(store.sessions())
+        note = store.operator_note()
     except OrchError as exc:
         return _store_failure(exc)
     except Exception as exc:  # sqlite3.DatabaseError and friends: report, never a traceback
         return Check("store", FAIL, f"{type(exc).__name__}: {exc}")
-    return Check("store", OK, f"{store.name} at {store.location or '-'}: {count} session(s)")
+    return Check("store", OK, f"{store.name} at {store.location or '-'}: {count} session(s)" + (f"; {note}" if note else ""))
 
 
 def _store_failure(exc: Exception) -> Check:

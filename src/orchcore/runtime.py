@@ -70,12 +70,27 @@ class Runtime:
         if name not in backends:
             known = ", ".join(sorted(backends)) or "none"
             raise StoreError(f"unknown store backend {name!r} (installed: {known}); check store.backend in the config")
-        options = dict(self.config.store_options)
+        options = self.store_options()
         if self._busy_timeout_s is not None:
             options["busy_timeout_s"] = self._busy_timeout_s
         store = backends[name].spec.factory(self.state_dir, options)
         store.limits = self.store_limits()
         return store
+
+    def store_options(self) -> dict:
+        """What the backend's factory gets: ``store.options``, with ``url`` and ``prefix`` when they are set.
+
+        The prefix defaults to ``orchcore:<project folder name>``: the clones of
+        one project on several machines meet under it, other projects do not.
+        """
+        from orchcore.config_schema import STORE_PREFIX, STORE_URL
+
+        options = dict(self.config.store_options)
+        url = STORE_URL.read(self.config) or options.get("url")
+        if url:
+            options["url"] = url
+        options["prefix"] = STORE_PREFIX.read(self.config) or options.get("prefix") or f"orchcore:{self.project.name}"
+        return options
 
     def store_limits(self):
         """The limits every append of this project's store enforces (``limits.*`` in the configuration)."""

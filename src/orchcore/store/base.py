@@ -175,7 +175,15 @@ class SessionStore(abc.ABC):
     def integrity_problem(self) -> str | None:
         """What is wrong with the stored data, or None; default None (a backend that has no check).
 
-        The SQLite store runs ``PRAGMA integrity_check`` (``orch doctor``).
+        The SQLite store runs ``PRAGMA integrity_check`` (``orch doctor``); a
+        networked store says whether its server answers.
+        """
+        return None
+
+    def operator_note(self) -> str | None:
+        """One more thing ``orch doctor`` shows about a healthy store, or None (default).
+
+        The Redis store says how its server keeps data across a restart.
         """
         return None
 
