@@ -111,18 +111,8 @@ class RedisStore(SessionStore):
     def _client(self) -> Any:
         if self._redis is None:
             import redis
-            from redis.backoff import NoBackoff
-            from redis.retry import Retry
 
-            try:
-                self._redis = redis.Redis.from_url(
-                    self.url, socket_connect_timeout=self.connect_timeout_s, socket_timeout=self.timeout_s,
-                    retry=Retry(NoBackoff(), 0), retry_on_timeout=False, decode_responses=True,
-                    health_check_interval=30, client_name="orchcore",
-                )
-            except ValueError as exc:
-                raise StoreError(f"store.url {redact(self.url)!r} is not a Redis URL ({exc}); "
-                                 "use redis://host:port/db or rediss:// for TLS") from None
+            self._redis = redis.Redis(connection_pool=shared_pool(self.url, self.connect_timeout_s, self.timeout_s))
         return self._redis
 
     def _guard(self, work: Callable[[Any], T], *, fail_fast: bool = True) -> T:
@@ -132,7 +122,15 @@ class RedisStore(SessionStore):
         if fail_fast:
             self._fail_fast()
         try:
-            result = work(self._client())
+            try:
+                result = work(self._client())
+            except redis.exceptions.ConnectionError as exc:
+                if isinstance(exc, redis.exceptions.AuthenticationError):
+                    raise
+                # A pooled connection from before a server restart fails once: try again on a new one.
+                # Safe for writes too: an append either never reached EXEC or found its nonce (see _committed).
+                self._client().connection_pool.disconnect()
+                result = work(self._client())
         except redis.exceptions.AuthenticationError as exc:
             raise StoreError(f"Redis at {self.location} refused our credentials ({exc}); check the password "
                              "or user in store.url / ORCH_REDIS_URL") from None
@@ -166,11 +164,8 @@ class RedisStore(SessionStore):
         )
 
     def close(self) -> None:
-        if self._redis is not None:
-            try:
-                self._redis.close()
-            finally:
-                self._redis = None
+        """Done with this store; its connections stay in the process's pool for the next one."""
+        self._redis = None
 
     # -- keys -----------------------------------------------------------
 
@@ -576,6 +571,35 @@ class RedisStore(SessionStore):
         clear_gate_flags(self.state_dir, session_id)
         self._forget(session_id)
         return True
+
+
+_POOLS: dict[tuple[str, float, float], Any] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def shared_pool(url: str, connect_timeout_s: float, timeout_s: float) -> Any:
+    """The process's connection pool for a server: kept open across stores, so the resident runtime,
+    which opens a store per request, reuses its connections instead of connecting (and, with TLS,
+    handshaking) for every hook event."""
+    key = (url, connect_timeout_s, timeout_s)
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None:
+            import redis
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
+
+            try:
+                pool = redis.ConnectionPool.from_url(
+                    url, socket_connect_timeout=connect_timeout_s, socket_timeout=timeout_s,
+                    retry=Retry(NoBackoff(), 0), retry_on_timeout=False, decode_responses=True,
+                    health_check_interval=30, client_name="orchcore",
+                )
+            except ValueError as exc:
+                raise StoreError(f"store.url {redact(url)!r} is not a Redis URL ({exc}); "
+                                 "use redis://host:port/db or rediss:// for TLS") from None
+            _POOLS[key] = pool
+        return pool
 
 
 INFO_FIELDS = ("created_at", "updated_at", "last_seq", "enabled", "mode", "archived_at")

@@ -16,8 +16,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
 
 def redis_server_binary() -> str | None:
     return shutil.which("redis-server") or next(
@@ -89,6 +87,8 @@ class RedisServer:
 
 def start_redis_server(folder: Path) -> RedisServer:
     """A started server in ``folder``; skips the test when there is no redis-server, fails under CI."""
+    import pytest
+
     binary = redis_server_binary()
     if binary is None:
         message = "redis-server is not installed (Debian: apt-get install redis-server; scripts/test.sh does it)"
