@@ -7,14 +7,23 @@ ensure_venv
 cd "$ROOT"
 
 # The end-to-end tests drive the real Claude Code (installed from npm into a
-# cache) and its interactive mode under tmux. Under CI a missing piece is a
-# failure; elsewhere those tests are skipped with the reason.
+# cache) and its interactive mode under tmux; the Redis store's tests need
+# Debian's redis-server (each run starts its own, on a free loopback port).
+# Under CI a missing piece is a failure; elsewhere those tests are skipped
+# with the reason.
 ensure_e2e_tools() {
   if ! command -v tmux >/dev/null 2>&1; then
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     echo "==> installing tmux (for the status-line end-to-end test)" >&2
     { $sudo apt-get update -qq && $sudo apt-get install -y -qq tmux; } >&2 || echo "(could not install tmux)" >&2
+  fi
+  if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "==> installing redis-server (the Redis store's tests start their own, on loopback)" >&2
+    { $sudo apt-get update -qq && $sudo apt-get install -y -qq redis-server; } >&2 ||
+      echo "(could not install redis-server)" >&2
   fi
   echo "==> the pinned Claude Code binary" >&2
   if ! "$PY" tests/e2e/claude_binary.py >&2; then
