@@ -653,7 +653,7 @@ def open_redis(state_dir: Any, options: dict[str, Any]) -> RedisStore:
     prefix = str(options.get("prefix") or "orchcore")
     return RedisStore(
         str(url), prefix, str(state_dir),
-        busy_timeout_s=_seconds(options.get("busy_timeout_s"), 30.0),
+        busy_timeout_s=_seconds(options.get("busy_timeout_s", os.environ.get("ORCH_BUSY_TIMEOUT_S")), 30.0),
         connect_timeout_s=_seconds(options.get("connect_timeout_s"), CONNECT_TIMEOUT_S),
         timeout_s=_seconds(options.get("timeout_s"), COMMAND_TIMEOUT_S),
     )
