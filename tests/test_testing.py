@@ -29,3 +29,18 @@ def test_every_orch_variable_the_code_reads_is_cleared_for_each_test():
 
 def test_a_variable_from_the_developers_shell_does_not_reach_the_test(orch_project):
     assert "ORCH_NOW" not in os.environ  # a clock pinned in the shell would change every date the test sees
+
+
+def test_project_runtime_is_the_runtime_orch_builds_in_that_project(tmp_path):
+    from orchcore.testing import project_runtime
+
+    project = tmp_path / "shop"
+    (project / ".claude").mkdir(parents=True)
+    (project / ".claude" / "orchcore.json").write_text('{"store": {"backend": "memory"}}')
+    runtime = project_runtime(project)
+    try:
+        assert runtime.project == project
+        assert runtime.store.name == "memory"  # the store the project's config names
+        assert {"sqlite", "memory"} <= set(runtime.plugins.collect("orch_store_backends"))  # installed plugins
+    finally:
+        runtime.close()

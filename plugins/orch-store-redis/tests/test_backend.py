@@ -16,7 +16,7 @@ import uuid
 
 import pytest
 
-from orchcore.runtime import Runtime
+from orchcore.testing import project_runtime
 from orchcore.testing import installed_plugin_manager, orch_executable
 
 from orch_store_redis.store import RedisStore, redact
@@ -63,7 +63,7 @@ def test_a_project_that_names_the_server_in_its_config_stores_hook_events_there(
         assert [e.type for e in store.events(session_id)][-1] == "hook.handled"
     finally:
         store.close()
-    runtime = Runtime(project=orch_project)
+    runtime = project_runtime(orch_project)
     try:
         assert isinstance(runtime.store, RedisStore)
         assert runtime.store.prefix == redis_prefix
@@ -88,7 +88,7 @@ def test_the_prefix_defaults_to_the_project_folder_and_keeps_projects_apart(
         project = tmp_path / name
         (project / ".claude").mkdir(parents=True)
         configure(project, url=redis_server.url)
-        runtime = Runtime(project=project)
+        runtime = project_runtime(project)
         stores.append(runtime)
         runtime.bus.create_session(session_id)  # the same id in both: still two sessions
     try:

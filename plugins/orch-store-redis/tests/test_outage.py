@@ -20,6 +20,7 @@ import pytest
 
 from orchcore.testing import orch_executable
 
+from orch_store_redis import outage
 from orch_store_redis.store import COMMAND_TIMEOUT_S, RedisStore
 from orch_store_redis.testing import start_redis_server
 
@@ -71,6 +72,7 @@ def test_a_stopped_server_is_told_once_and_every_event_is_applied_once_when_it_i
     server.stop()
     answers = [tool_call(project, env, session_id, n)[0] for n in range(1, 6)]
     server.start()
+    time.sleep(outage.RETRY_AFTER_S)  # right after a failure every event fails fast; past that, the server is tried
     after = [tool_call(project, env, session_id, n)[0] for n in range(6, 9)]
 
     assert all(a.returncode == 0 for a in answers + after), [a.stderr for a in answers + after]
@@ -90,7 +92,7 @@ def test_a_hung_server_costs_one_bounded_wait_then_events_go_to_the_journal_at_o
         timed = [tool_call(project, env, session_id, n) for n in range(1, 4)]
     finally:
         os.kill(server.process.pid, signal.SIGCONT)
-    time.sleep(1.1)  # past the fail-fast window: the next event tries the server again
+    time.sleep(outage.RETRY_AFTER_S)  # past the fail-fast window: the next event tries the server again
     tool_call(project, env, session_id, 4)
 
     for done, seconds in timed:

@@ -18,7 +18,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from orchcore.runtime import Runtime
+from orchcore.testing import project_runtime
 
 PROCESSES = 16  # 8 per machine
 EVENTS_PER_PROCESS = 500
@@ -33,9 +33,9 @@ WRITER = textwrap.dedent(
     go, ready, n, session, count = sys.argv[1:6]
     n, count = int(n), int(count)
 
-    from orchcore.runtime import Runtime
+    from orchcore.testing import project_runtime
 
-    runtime = Runtime()
+    runtime = project_runtime(Path.cwd())
     bus = runtime.bus
     bus.types  # import the plugins before the barrier
     Path(ready).write_text("ready")
@@ -115,13 +115,13 @@ def run_writers(tmp_path: Path, machines: list[Path]) -> list[dict]:
 def test_sixteen_processes_on_two_machines_lose_nothing_and_double_nothing(tmp_path, redis_server, redis_prefix):
     machines = [machine(tmp_path, "laptop", redis_server.url, redis_prefix),
                 machine(tmp_path, "desktop", redis_server.url, redis_prefix)]
-    lead = Runtime(project=machines[0])
+    lead = project_runtime(machines[0])
     for session in SESSIONS:
         lead.bus.create_session(session)
 
     reports = run_writers(tmp_path, machines)
 
-    other = Runtime(project=machines[1])  # read from the other machine: it sees the same sessions
+    other = project_runtime(machines[1])  # read from the other machine: it sees the same sessions
     try:
         store = other.store
         assert sorted(info.session_id for info in store.sessions()) == sorted(SESSIONS)

@@ -329,6 +329,17 @@ def installed_plugin_manager(strict: bool = False):
     return get_plugin_manager(True, allow=(), deny=(), strict=strict, use_index=False)
 
 
+def project_runtime(project: Path):
+    """The runtime ``orch`` builds in ``project``: its config, every installed plugin, the store it configures.
+
+    For a store backend's tests that a project configured for the backend gets
+    it, as a process of another machine would; close it when done.
+    """
+    from orchcore.runtime import Runtime
+
+    return Runtime(project=Path(project))
+
+
 def orch_executable() -> str:
     """The ``orch`` script next to the running interpreter (for subprocess tests)."""
     import sys
