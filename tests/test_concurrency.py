@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 from orchcore.store.sqlite import SqliteStore
+from orchcore.testing import release_together
 
 PROCESSES = 8
 EMITS_PER_PROCESS = 500
@@ -34,7 +33,7 @@ WRITER = textwrap.dedent(
     import json, sys, time
     from pathlib import Path
 
-    go, ready, n, session, count, start = sys.argv[1:7]
+    n, session, count, start, go, ready = sys.argv[1:7]
     n, count = int(n), int(count)
 
     from orchcore.runtime import Runtime
@@ -85,34 +84,15 @@ def run_writers(
     """Start one writer per session entry, release them together; (their reports, wall time of the writes)."""
     script = tmp_path / "writer.py"
     script.write_text(WRITER, encoding="utf-8")
-    go = tmp_path / "go"
-    procs = []
-    for n, session in enumerate(sessions):
-        ready = tmp_path / f"ready-{n}"
-        args = [sys.executable, str(script), str(go), str(ready), str(n), session, str(count), start]
-        procs.append(subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    try:
-        deadline = time.monotonic() + DEADLINE_S
-        while not all((tmp_path / f"ready-{n}").exists() for n in range(len(sessions))):
-            failed = [p for p in procs if p.poll() is not None]
-            assert not failed, f"a writer died before the barrier: {failed[0].communicate()[1]}"
-            assert time.monotonic() < deadline, "writers never got ready"
-            time.sleep(0.01)
-        started = time.perf_counter()
-        go.write_text("go")
-        outputs = [p.communicate(timeout=max(1.0, deadline - time.monotonic())) for p in procs]
-        elapsed = time.perf_counter() - started
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+    starts = [([sys.executable, str(script), str(n), session, str(count), start], env, None)
+              for n, session in enumerate(sessions)]
+    results, elapsed = release_together(starts, tmp_path, DEADLINE_S)
     reports = []
-    for n, (p, (out, err)) in enumerate(zip(procs, outputs)):
-        assert "database is locked" not in err.lower(), f"writer {n}: {err}"
-        assert "Traceback" not in err, f"writer {n}: {err}"
-        assert p.returncode == 0, f"writer {n} exited {p.returncode}: {err}"
-        reports.append(json.loads(out))
+    for n, done in enumerate(results):
+        assert "database is locked" not in done.stderr.lower(), f"writer {n}: {done.stderr}"
+        assert "Traceback" not in done.stderr, f"writer {n}: {done.stderr}"
+        assert done.returncode == 0, f"writer {n} exited {done.returncode}: {done.stderr}"
+        reports.append(json.loads(done.stdout))
     return reports, elapsed
 
 

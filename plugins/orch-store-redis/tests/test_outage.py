@@ -14,10 +14,10 @@ import os
 import signal
 import subprocess
 import time
-import uuid
 
 import pytest
 
+from orchcore.api import StoreError
 from orchcore.testing import orch_executable
 
 from orch_store_redis import outage
@@ -134,3 +134,19 @@ def test_orch_doctor_says_the_server_is_unreachable_and_applies_the_kept_events_
     assert "server persistence: AOF on" in up.stdout, up.stdout
     assert "1 hook event(s) kept while the store failed were applied now" in up.stdout, up.stdout
     assert recorded_calls(server, redis_prefix, session_id) == ["toolu_0000", "toolu_0001"]
+
+
+def test_the_fail_fast_second_is_about_one_server_and_keeps_no_password(orch_project, redis_server, redis_prefix):
+    state = str(orch_project / ".claude" / "state")
+    down = RedisStore("redis://:s3cret@127.0.0.1:1/0", redis_prefix, state)
+    with pytest.raises(StoreError, match="unreachable"):
+        down.has_session("any")
+    marker = (orch_project / ".claude" / "state" / outage.MARKER).read_text()
+    assert "s3cret" not in marker and "127.0.0.1:1" in marker
+
+    # The configuration now names a server that answers: it is tried at once.
+    assert RedisStore(redis_server.url, redis_prefix, state).has_session("any") is False
+    # Another store of the server that failed, within the second, fails without trying.
+    again = RedisStore("redis://:s3cret@127.0.0.1:1/0", redis_prefix, state)
+    with pytest.raises(StoreError, match="unreachable"):
+        again.has_session("any")

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
-from orchcore.testing import project_runtime
+from orchcore.testing import project_runtime, release_together
 
 PROCESSES = 16  # 8 per machine
 EVENTS_PER_PROCESS = 500
@@ -30,7 +28,7 @@ WRITER = textwrap.dedent(
     import json, sys, time
     from pathlib import Path
 
-    go, ready, n, session, count = sys.argv[1:6]
+    n, session, count, go, ready = sys.argv[1:6]
     n, count = int(n), int(count)
 
     from orchcore.testing import project_runtime
@@ -74,42 +72,21 @@ def machine_of(n: int) -> int:
 
 
 def run_writers(tmp_path: Path, machines: list[Path]) -> list[dict]:
+    """One writer process per slot, each on its machine and session, released together; their reports."""
     script = tmp_path / "writer.py"
     script.write_text(WRITER, encoding="utf-8")
-    go = tmp_path / "go"
-    procs = []
+    starts = []
     for n in range(PROCESSES):
         project = machines[machine_of(n)]
-        session = SESSIONS[n % len(SESSIONS)]
-        args = [sys.executable, str(script), str(go), str(tmp_path / f"ready-{n}"), str(n), session,
-                str(EVENTS_PER_PROCESS)]
-        env = writer_env(project, tmp_path / f"cache-{machine_of(n)}")
-        procs.append(subprocess.Popen(args, env=env, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      text=True))
-    try:
-        deadline = time.monotonic() + DEADLINE_S
-        while not all((tmp_path / f"ready-{n}").exists() for n in range(PROCESSES)):
-            failed = [p for p in procs if p.poll() is not None]
-            assert not failed, f"a writer died before the barrier: {failed[0].communicate()[1]}"
-            assert time.monotonic() < deadline, "writers never got ready"
-            time.sleep(0.01)
-        started = time.perf_counter()
-        go.write_text("go")
-        outputs = [p.communicate(timeout=max(1.0, deadline - time.monotonic())) for p in procs]
-        elapsed = time.perf_counter() - started
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-    reports = []
-    for n, (p, (out, err)) in enumerate(zip(procs, outputs)):
-        assert p.returncode == 0 and "Traceback" not in err, f"writer {n} exited {p.returncode}: {err}"
-        reports.append(json.loads(out))
+        argv = [sys.executable, str(script), str(n), SESSIONS[n % len(SESSIONS)], str(EVENTS_PER_PROCESS)]
+        starts.append((argv, writer_env(project, tmp_path / f"cache-{machine_of(n)}"), project))
+    results, elapsed = release_together(starts, tmp_path, DEADLINE_S)
+    for n, done in enumerate(results):
+        assert done.returncode == 0 and "Traceback" not in done.stderr, f"writer {n}: {done.stderr}"
     total = PROCESSES * EVENTS_PER_PROCESS
     print(f"\n{PROCESSES} processes on 2 machines x {EVENTS_PER_PROCESS} events into {len(SESSIONS)} shared "
           f"sessions: {elapsed:.2f} s ({total / elapsed:.0f} events/s)")
-    return reports
+    return [json.loads(done.stdout) for done in results]
 
 
 def test_sixteen_processes_on_two_machines_lose_nothing_and_double_nothing(tmp_path, redis_server, redis_prefix):

@@ -329,6 +329,56 @@ def installed_plugin_manager(strict: bool = False):
     return get_plugin_manager(True, allow=(), deny=(), strict=strict, use_index=False)
 
 
+@attrs.frozen
+class Released:
+    """What one process started by ``release_together`` did: exit code, stdout, stderr."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def release_together(
+    starts: list[tuple[list[str], dict[str, str], Path | None]], folder: Path, deadline_s: float = 180,
+) -> tuple[list[Released], float]:
+    """Start processes, hold them at a barrier until every one is ready, then release them at once.
+
+    ``starts``: (argv, environment, working folder) per process. Each gets two
+    more arguments, the *go* file and its own *ready* file: it writes the
+    ready file once it has done what should not be timed (imports, plugins),
+    then waits for the go file to exist. So many real processes hit a store
+    at the same moment. Returns what each did and the wall time from the
+    release to the last exit; a hung process fails the test at the deadline.
+    """
+    import subprocess
+    import time
+
+    go = Path(folder) / "go"
+    ready = [Path(folder) / f"ready-{n}" for n in range(len(starts))]
+    procs = [
+        subprocess.Popen([*argv, str(go), str(mark)], env=env, cwd=cwd, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for (argv, env, cwd), mark in zip(starts, ready)
+    ]
+    try:
+        deadline = time.monotonic() + deadline_s
+        while not all(mark.exists() for mark in ready):
+            failed = [p for p in procs if p.poll() is not None]
+            assert not failed, f"a process died before the barrier: {failed[0].communicate()[1]}"
+            assert time.monotonic() < deadline, "the processes never got ready"
+            time.sleep(0.01)
+        started = time.perf_counter()
+        go.write_text("go")
+        outputs = [p.communicate(timeout=max(1.0, deadline - time.monotonic())) for p in procs]
+        elapsed = time.perf_counter() - started
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    return [Released(p.returncode, out, err) for p, (out, err) in zip(procs, outputs)], elapsed
+
+
 def project_runtime(project: Path):
     """The runtime ``orch`` builds in ``project``: its config, every installed plugin, the store it configures.
 

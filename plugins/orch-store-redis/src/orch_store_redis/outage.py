@@ -22,24 +22,27 @@ def marker_path(state_dir: str) -> str:
     return os.path.join(state_dir, MARKER)
 
 
-def recent_failure(state_dir: str) -> str | None:
-    """What failed, when the marker is younger than ``RETRY_AFTER_S``; else None (one stat)."""
+def recent_failure(state_dir: str, url: str) -> str | None:
+    """What failed at ``url``, when the marker is about it and younger than ``RETRY_AFTER_S``; else None."""
     path = marker_path(state_dir)
     try:
         if time.time() - os.stat(path).st_mtime >= RETRY_AFTER_S:
             return None
         with open(path, encoding="utf-8", errors="replace") as file:
-            return file.read().strip() or "unreachable"
+            failed_url, _, problem = file.read().partition("\n")
     except OSError:
         return None
+    if failed_url != url:  # the configuration changed since: try the new server
+        return None
+    return problem.strip() or "unreachable"
 
 
-def mark(state_dir: str, problem: str) -> None:
+def mark(state_dir: str, url: str, problem: str) -> None:
     """Note the failure (best effort: a state folder we cannot write only costs the fast path)."""
     try:
         os.makedirs(state_dir, mode=0o700, exist_ok=True)
         with open(marker_path(state_dir), "w", encoding="utf-8") as file:
-            file.write(problem + "\n")
+            file.write(f"{url}\n{problem}\n")
     except OSError:
         pass
 

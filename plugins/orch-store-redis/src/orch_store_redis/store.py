@@ -148,7 +148,7 @@ class RedisStore(SessionStore):
         if time.monotonic() < self._down_until:
             raise StoreError(f"Redis at {self.location} is unreachable (it failed moments ago)")
         if self._redis is None:
-            problem = outage.recent_failure(self.state_dir)
+            problem = outage.recent_failure(self.state_dir, redact(self.url))
             if problem is not None:
                 self._failed = True
                 raise StoreError(f"Redis at {self.location} is unreachable ({problem})")
@@ -157,7 +157,7 @@ class RedisStore(SessionStore):
         problem = f"{type(exc).__name__}: {exc}"
         self._down_until = time.monotonic() + outage.RETRY_AFTER_S
         self._failed = True
-        outage.mark(self.state_dir, problem)
+        outage.mark(self.state_dir, redact(self.url), problem)  # never a password on disk
         return StoreError(
             f"Redis at {self.location} is unreachable ({problem}); hook events wait in the local journal "
             "and are applied when it answers again (`orch doctor`)"
