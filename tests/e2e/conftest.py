@@ -67,15 +67,25 @@ def pytest_runtest_makereport(item, call):
         return report
     if report.when == "call":
         _TIMINGS.append((item.nodeid, report.outcome, report.duration))
-    if report.failed:
-        for title, provider in item.stash.get(_DIAGNOSTICS, []):
-            try:
-                text = provider()
-            except Exception as exc:  # diagnostics must never hide the real failure
-                text = f"(could not collect: {exc!r})"
-            if text:
-                report.sections.append((title, text))
+    add_diagnostics_to(report, item)
     return report
+
+
+def add_diagnostics_to(report, item) -> None:
+    """A failing test's report gets what the harness collected (fake API log, claude run, orch side).
+
+    A plugin whose e2e tests use this harness calls it from its own
+    ``pytest_runtest_makereport`` (the hook above serves this folder only).
+    """
+    if not report.failed:
+        return
+    for title, provider in item.stash.get(_DIAGNOSTICS, []):
+        try:
+            text = provider()
+        except Exception as exc:  # diagnostics must never hide the real failure
+            text = f"(could not collect: {exc!r})"
+        if text:
+            report.sections.append((title, text))
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -379,6 +379,38 @@ def release_together(
     return [Released(p.returncode, out, err) for p, (out, err) in zip(procs, outputs)], elapsed
 
 
+E2E_HARNESS = "orchcore_e2e_harness"  # the package name the core's tests/e2e is loaded under for plugins
+
+
+def load_e2e_harness(conftest: str | Path) -> bool:
+    """Load the core's end-to-end harness (``tests/e2e`` of the orchcore checkout) for a first-party plugin.
+
+    A plugin's ``tests/e2e/conftest.py`` calls it with its own ``__file__``;
+    the checkout is the nearest folder upward with ``tests/e2e/conftest.py``
+    and ``src/orchcore``. The harness is loaded as the package
+    ``orchcore_e2e_harness``, so the plugin's own ``tests`` never shadows the
+    core's. False outside a checkout (then the plugin's e2e tests are not
+    collected).
+    """
+    import importlib.util
+    import sys
+
+    if E2E_HARNESS in sys.modules:
+        return True
+    for folder in Path(conftest).resolve().parents:
+        harness = folder / "tests" / "e2e"
+        if (harness / "conftest.py").is_file() and (folder / "src" / "orchcore").is_dir():
+            break
+    else:
+        return False
+    spec = importlib.util.spec_from_file_location(E2E_HARNESS, harness / "__init__.py",
+                                                  submodule_search_locations=[str(harness)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[E2E_HARNESS] = module
+    spec.loader.exec_module(module)
+    return True
+
+
 def project_runtime(project: Path):
     """The runtime ``orch`` builds in ``project``: its config, every installed plugin, the store it configures.
 

@@ -9,29 +9,17 @@ they are skipped when the binary cannot be installed, and fail under CI.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
-HARNESS = Path(__file__).resolve().parents[4] / "tests" / "e2e"
-PACKAGE = "orchcore_e2e_harness"
+import pytest
 
+from orchcore.testing import load_e2e_harness
 
-def _load_harness() -> bool:
-    if PACKAGE in sys.modules:
-        return True
-    if not (HARNESS / "conftest.py").is_file():
-        return False
-    spec = importlib.util.spec_from_file_location(PACKAGE, HARNESS / "__init__.py",
-                                                  submodule_search_locations=[str(HARNESS)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[PACKAGE] = module
-    spec.loader.exec_module(module)
-    return True
+E2E_DIR = Path(__file__).resolve().parent
 
-
-if _load_harness():
+if load_e2e_harness(__file__):
     from orchcore_e2e_harness.conftest import (  # the fixtures the tests use
+        add_diagnostics_to,
         cc_env,
         cc_home,
         cc_project,
@@ -39,6 +27,14 @@ if _load_harness():
         fake_api,
         run_claude,
     )
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(item, call):
+        """A failing test's report gets what the harness collected (fake API log, the claude run)."""
+        report = yield
+        if E2E_DIR in Path(item.path).parents:
+            add_diagnostics_to(report, item)
+        return report
 
     __all__ = ["cc_env", "cc_home", "cc_project", "claude_bin", "fake_api", "run_claude"]
 else:
