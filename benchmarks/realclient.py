@@ -17,6 +17,7 @@ project and HOME:
     .venv/bin/python benchmarks/realclient.py [--tool-calls 20] [--rounds 7] [--json results.json]
     .venv/bin/python benchmarks/realclient.py --tool-calls 10,40     # also: fixed vs per-call cost
     .venv/bin/python benchmarks/realclient.py --quickstart           # measure .venv instead
+    .venv/bin/python benchmarks/realclient.py --backend redis        # orchcore's state on a Redis server
 
 By default it measures the stock non-editable install of
 ``benchmarks/stockvenv.py`` (built once per source change, outside the
@@ -29,6 +30,11 @@ session's recorded ``hook.handled`` events are counted in one run, and "on"
 fails unless every PreToolUse was recorded, so a broken wiring cannot pass
 as fast. Nothing is written into the repository: projects and HOMEs live in
 a temporary folder that is deleted at the end (``--keep`` keeps it).
+
+``--backend redis`` stores the orchcore setups' state on a private
+``redis-server`` on loopback (``orch_store_redis.testing``), named in their
+``.claude/orchcore.json`` (a key prefix each) and stopped at the end; the
+other setups wire no orchcore and stay as they are.
 """
 
 from __future__ import annotations
@@ -114,10 +120,15 @@ def new_setup(name: str, workdir: Path, fake_url: str) -> Setup:
     return Setup(name, project, home, claude_env(home, fake_url, extra=CLAUDE_EXTRA_ENV))
 
 
-def install_orchcore(setup: Setup, venv: Path, enabled: bool) -> dict:
+def install_orchcore(setup: Setup, venv: Path, enabled: bool, store: dict | None = None) -> dict:
+    """``orch install --scope project``; the project config (orchestration on, the store) is written first."""
+    config = {}
     if enabled:  # before install, as a user who wants every session orchestrated would
-        (setup.project / ".claude" / "orchcore.json").write_text(
-            json.dumps({"orchestration": {"enabled": True}}, indent=2) + "\n")
+        config["orchestration"] = {"enabled": True}
+    if store:
+        config["store"] = store
+    if config:
+        (setup.project / ".claude" / "orchcore.json").write_text(json.dumps(config, indent=2) + "\n")
     orch_run(venv, ["install", "--scope", "project"], setup)
     return json.loads((setup.project / ".claude" / "settings.json").read_text())
 
@@ -204,12 +215,16 @@ def http_floor_settings(orch_settings: dict, python: Path, port: int) -> dict:
                    else {"type": "command", "command": command, "timeout": 30}, command)
 
 
-def make_setups(workdir: Path, venv: Path, fake_url: str, notes: list[str]) -> list[Setup]:
+def make_setups(workdir: Path, venv: Path, fake_url: str, notes: list[str],
+                redis_url: str | None = None) -> list[Setup]:
     setups = {name: new_setup(name, workdir, fake_url) for name in SETUPS}
     wiring = None
     for name, enabled in ((ORCH_OFF, False), (ORCH_ON, True)):
+        store = None
+        if redis_url:  # one server, a key prefix per setup
+            store = {"backend": "redis", "url": redis_url, "prefix": f"realclient-{'on' if enabled else 'off'}"}
         try:
-            wiring = install_orchcore(setups[name], venv, enabled)
+            wiring = install_orchcore(setups[name], venv, enabled, store)
         except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
             setups[name].error = f"orch install failed: {exc}"
     if wiring is None:
@@ -393,6 +408,19 @@ def print_report(report: dict, setups: list[Setup], header: str, notes: list[str
         print(f"note: {note}", file=out)
 
 
+def start_redis(folder: Path):
+    """A private redis-server on loopback (``orch_store_redis.testing``); RuntimeError says why not."""
+    try:
+        from orch_store_redis.testing import RedisServer, redis_server_binary
+    except ImportError as exc:
+        raise RuntimeError(f"{sys.executable} cannot import orch_store_redis.testing ({exc}): "
+                           "run this script with the dev .venv, which has plugins/orch-store-redis") from None
+    binary = redis_server_binary()
+    if binary is None:
+        raise RuntimeError("redis-server is not installed (Debian: apt-get install redis-server)")
+    return RedisServer(folder, binary).start()
+
+
 def parse_counts(value: str) -> list[int]:
     counts = sorted({int(part) for part in value.split(",") if part.strip()})
     if not counts or counts[0] < 1:
@@ -413,6 +441,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=300, help="seconds one claude -p run may take")
     parser.add_argument("--json", dest="json_path", help="also write the results here ('-': stdout, table on stderr)")
     parser.add_argument("--keep", action="store_true", help="keep the projects and HOMEs (the folder is printed)")
+    parser.add_argument("--backend", choices=("sqlite", "redis"), default="sqlite",
+                        help="where the orchcore setups store state (default sqlite; redis: a private redis-server)")
     args = parser.parse_args()
 
     if args.quickstart:
@@ -436,11 +466,29 @@ def main() -> int:
         print(f"realclient: no Claude Code {CLAUDE_CODE_VERSION}: {exc}", file=sys.stderr)
         return 1
 
+    if args.backend == "redis":
+        check = subprocess.run([str(venv / "bin" / "python"), "-c", "import orch_store_redis.store"],
+                               capture_output=True, text=True)
+        if check.returncode != 0:
+            print(f"realclient: {venv} has no orch-store-redis: {check.stderr.strip()[-300:]}", file=sys.stderr)
+            return 1
+
     notes: list[str] = []
     workdir = Path(tempfile.mkdtemp(prefix="orch-realclient-"))
+    server = None
+    if args.backend == "redis":
+        try:
+            server = start_redis(workdir / "redis-server")
+        except RuntimeError as exc:
+            shutil.rmtree(workdir, ignore_errors=True)
+            print(f"realclient: cannot start redis-server: {exc}", file=sys.stderr)
+            return 1
+        done = subprocess.run([server.binary, "--version"], capture_output=True, text=True)
+        notes.append(f"orchcore setups store on {server.url} ({done.stdout.split(' sha=')[0].strip()}, "
+                     "AOF appendfsync always)")
     fake = FakeAnthropicAPI(script=script).start()
     try:
-        setups = make_setups(workdir, venv, fake.url, notes)
+        setups = make_setups(workdir, venv, fake.url, notes, server.url if server else None)
         measure(binary, setups, args.tool_calls, args.rounds, args.warmup, args.timeout)
         for setup in setups:
             if setup.name in (ORCH_OFF, ORCH_ON):
@@ -449,6 +497,8 @@ def main() -> int:
             notes.append("fake API errors: " + "; ".join(fake.errors[:3]))
     finally:
         fake.stop()
+        if server is not None:
+            server.kill()
         if args.keep:
             print(f"realclient: kept {workdir}", file=sys.stderr)
         else:
@@ -458,12 +508,13 @@ def main() -> int:
     version = subprocess.run([str(venv / "bin" / "python"), "-c", "import sys; print(sys.version.split()[0])"],
                              capture_output=True, text=True).stdout.strip()
     header = (f"Claude Code {CLAUDE_CODE_VERSION} (claude -p), Bash `true` x {','.join(map(str, args.tool_calls))}, "
-              f"{args.rounds} rounds (+{args.warmup} warm-up), {os.cpu_count()} cores, Python {version}, venv {venv}")
+              f"{args.rounds} rounds (+{args.warmup} warm-up), {os.cpu_count()} cores, Python {version}, venv {venv}, "
+              f"store {args.backend}")
     out = sys.stderr if args.json_path == "-" else sys.stdout
     print_report(report, setups, header, notes, out)
     data = {"date": time.strftime("%Y-%m-%d %H:%M"), "claude_code": CLAUDE_CODE_VERSION, "venv": str(venv),
             "python": version, "cpus": os.cpu_count(), "rounds": args.rounds, "warmup": args.warmup,
-            "tool_calls": args.tool_calls, "notes": notes,
+            "tool_calls": args.tool_calls, "backend": args.backend, "notes": notes,
             "checks": {s.name: s.check for s in setups if s.check}, **report}
     if args.json_path == "-":
         print(json.dumps(data, indent=2))

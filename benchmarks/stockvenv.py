@@ -4,7 +4,10 @@ What users get is not the dev ``.venv`` (editable, pip upgraded): it is
 ``python3 -m venv`` with the pip that comes with it, then ``pip install``,
 which copies the code into site-packages, compiles it, and writes console
 scripts with that pip's launcher (pip 23.2.1's imports ``re``, which the
-dev venv's newer pip does not). The benchmarks measure that.
+dev venv's newer pip does not). The benchmarks measure that. Every
+``plugins/*/`` distribution is installed, so also ``orch-store-redis`` (and
+``redis`` from the package index), which ``hotpath.py --backends …,redis``
+and ``realclient.py --backend redis`` need.
 
     .venv/bin/python benchmarks/stockvenv.py [--python python3] [--path DIR] [--pip-upgrade] [--print]
 
