@@ -592,6 +592,14 @@ def setup_backend(name: str, workdir: Path, orch: str, common_env: dict[str, str
     return backend, failed
 
 
+def stop_runtime(orch: str, backend: Backend) -> None:
+    """Stop the backend's resident runtime before its folder goes: one still writing could make it again."""
+    try:
+        run([orch, "runtime", "stop"], backend.env, backend.project)
+    except CommandFailed:
+        pass  # none running, or it is going anyway: the folder is removed next
+
+
 def clean_env(project: Path, workdir: Path) -> dict[str, str]:
     """The developer's environment without Claude Code's, orchcore's or Python's own variables."""
     env = {k: v for k, v in os.environ.items()
@@ -659,9 +667,10 @@ def main() -> int:
                 checks += redis_checks(venv, backend, env)
     finally:
         for backend in backends:
+            stop_runtime(str(orch), backend)
             if backend.server is not None:
                 backend.server.kill()
-        shutil.rmtree(workdir, ignore_errors=True)  # a runtime exits when its state folder is gone
+        shutil.rmtree(workdir, ignore_errors=True)
 
     rows = results(cases)
     version = subprocess.run([str(python), "-c", "import sys; print(sys.version.split()[0])"],
