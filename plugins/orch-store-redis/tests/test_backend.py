@@ -102,11 +102,14 @@ def test_the_prefix_defaults_to_the_project_folder_and_keeps_projects_apart(
             runtime.close()
 
 
+@pytest.mark.parametrize("runtime", ["in-process", "resident"])
 def test_an_off_sessions_events_are_answered_by_the_gate_without_the_network(
-    orch_project, env, redis_server, redis_prefix, session_id, tmp_path
+    orch_project, env, redis_server, redis_prefix, session_id, tmp_path, runtime
 ):
     configure(orch_project, url=redis_server.url, prefix=redis_prefix)
     off = {**env, "ORCH_ENABLED": ""}
+    if runtime == "resident":  # orch hook hands the event to the resident runtime, which must ask the gate too
+        off.pop("ORCH_RUNTIME")
     first = hook(orch_project, off, session=session_id)  # the router records it and writes the flag file
     assert first.returncode == 0, first.stderr
     assert (orch_project / ".claude" / "state" / "gate" / f"{session_id}.off").exists()
@@ -120,6 +123,7 @@ def test_an_off_sessions_events_are_answered_by_the_gate_without_the_network(
     assert not list((orch_project / ".claude" / "state").glob("journal/*"))  # nothing failed: nothing was kept
     assert not list((tmp_path / "xdg-state").rglob("*.jsonl"))
     assert RedisStore(redis_server.url, redis_prefix, "/nonexistent").sessions()[0].last_seq == seen
+    subprocess.run([orch_executable(), "runtime", "stop"], env=off, cwd=orch_project, capture_output=True, timeout=30)
 
 
 def test_the_resident_runtime_routes_every_event_over_one_kept_connection(

@@ -308,10 +308,20 @@ def _wait_and_run(channel) -> int:
 
 
 def _store_exists() -> bool:
-    from orchcore import gate
-    from orchcore.store.layout import DB_NAME
+    """Whether the project's store, whichever backend, has data to read (looking never creates it).
 
-    return os.path.exists(os.path.join(gate.state_dir(os.environ, gate.find_project(os.environ)), DB_NAME))
+    A networked backend says yes: its warm-up read also imports its client and
+    opens the connection the command will use.
+    """
+    from orchcore.runtime import Runtime
+
+    runtime = Runtime()
+    try:
+        return runtime.store.is_created()
+    except Exception:  # a broken config or backend: the command will say so itself
+        return False
+    finally:
+        runtime.close()
 
 
 def _handle(conn, stale, spare: Spare) -> str:

@@ -432,6 +432,9 @@ class Server:
                 from orchcore import router
 
                 self.note(data, _peer_pid(conn))
+                if gate.pass_off_session(data, merged):  # as the http path: an off session never reaches the store
+                    conn.sendall(client.encode_reply(0, b"", b""))
+                    return
                 code = router.main(data, stdout=out, stderr=err, env=merged, runtime=self.runtimes.get(merged))
                 if b'"SessionStart"' in data:
                     self.catch_up.schedule(gate.session_id_of(data), 0.0)
