@@ -483,6 +483,20 @@ def imported_redis(importtime: str) -> bool:
     return False
 
 
+def settled(info: RedisInfo, quiet_s: float = 0.5, limit_s: float = 15.0) -> tuple[int, dict[str, int]]:
+    """The server's counters once nothing else moves them: the runtime warms its spare processes in the
+    background (their warm-up reads sessions), which must not be counted against the next probe."""
+    deadline = time.monotonic() + limit_s
+    current = info.counters()
+    while time.monotonic() < deadline:
+        time.sleep(quiet_s)
+        again = info.counters()
+        if again == current:
+            break
+        current = again
+    return current
+
+
 def redis_checks(venv: Path, backend: Backend, env: dict[str, str]) -> list[dict]:
     """What one hook event costs the Redis server, and whether the ``orch hook`` process imported redis.
 
@@ -508,7 +522,7 @@ def redis_checks(venv: Path, backend: Backend, env: dict[str, str]) -> list[dict
         for name, session, extra in probes:
             check = {"case": name, "events": PROBE_EVENTS, "commands": 0, "by_command": {},
                      "new_connections": 0, "imports_redis": None if extra is None else False, "error": None}
-            before_connections, before_calls = info.counters()
+            before_connections, before_calls = settled(info)
             for _ in range(PROBE_EVENTS):
                 body = hook_input(session, backend.project)()
                 if extra is None:
