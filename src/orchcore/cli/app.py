@@ -99,6 +99,7 @@ def make_app() -> Any:
     import orchcore.cli.dashboard_cmd as dashboard_cmd
     import orchcore.cli.demo_cmd as demo_cmd
     import orchcore.cli.events_cmd as events_cmd
+    import orchcore.cli.export_cmd as export_cmd
     import orchcore.cli.install_cmd as install_cmd
     import orchcore.cli.mcp_cmd as mcp_cmd
     import orchcore.cli.msg_cmd as msg_cmd
@@ -139,6 +140,7 @@ def make_app() -> Any:
     app.add_typer(msg_cmd.app, name="msg")
     app.add_typer(runtime_cmd.app, name="runtime")
     app.add_typer(migrate_cmd.app, name="migrate")
+    app.add_typer(export_cmd.app, name="export")
     app.command("install")(install_cmd.install)
     app.command("uninstall")(install_cmd.uninstall)
     app.command("doctor")(install_cmd.doctor)
