@@ -183,6 +183,18 @@ def test_events_filter_by_type_since_a_checkpoint_and_limit(run, prepared):
     assert "no checkpoint 'nope'" in run("debug", "events", "since=nope", ok=False).stderr
 
 
+def test_events_say_when_the_limit_left_some_out(run, prepared):
+    cut = run("debug", "events", "type=task.created", "limit=2")
+    cut_json = run("debug", "events", "type=task.created", "limit=2", "--json").json()
+    whole = run("debug", "events", "type=task.created", "limit=3")
+    by_source = run("debug", "events", "source=test", "limit=1", "--json").json()
+
+    assert cut.stdout.splitlines()[-1] == "showing the newest 2 of 3 events; limit=0 for all"
+    assert (len(cut_json["events"]), cut_json["total"]) == (2, 3)
+    assert "showing" not in whole.stdout
+    assert (len(by_source["events"]), by_source["total"]) == (1, 12)  # every event but session.created
+
+
 def test_event_lines_leave_out_a_rollbacks_snapshot(run, prepared):
     run("rollback", "--to", "2")
 

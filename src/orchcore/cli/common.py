@@ -20,20 +20,30 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orchcore.errors import NoSession
+from orchcore.errors import NoSession, OrchError
 from orchcore.ids import check_session_id
 
 if TYPE_CHECKING:
     from orchcore.models import Session
     from orchcore.runtime import Runtime
 
-__all__ = ["JsonOption", "SessionOption", "known_session_of", "runtime_of", "session_id_of", "session_of"]
+__all__ = [
+    "JsonOption", "SessionArgument", "SessionOption", "known_session_of", "one_session", "runtime_of",
+    "session_id_of", "session_of",
+]
 
 SessionOption = Annotated[
     str | None,
     typer.Option("--session", "-s", help="Session id; defaults to $CLAUDE_CODE_SESSION_ID."),
 ]
 """``--session ID``: every command about one session takes it; inside Claude Code it can be left out."""
+
+SessionArgument = Annotated[
+    str | None,
+    typer.Argument(metavar="[SESSION]", help="The session id, as --session gives it.", show_default=False),
+]
+"""The id as an argument, ``orch session show ID``: the ``orch session`` commands that take no other argument
+accept it beside ``--session`` (``one_session`` says which one was meant)."""
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 """``--json``: every command that prints data can print it for scripts instead."""
@@ -65,6 +75,18 @@ def session_id_of(session: str | None) -> str:
             "no session given: pass --session ID, or run inside Claude Code (it sets CLAUDE_CODE_SESSION_ID)"
         )
     return check_session_id(value)
+
+
+def one_session(option: str | None, argument: str | None) -> str | None:
+    """The session named by ``--session`` or by the argument, which are two spellings of one thing.
+
+    Both given and naming different sessions is an error rather than a guess;
+    neither is None (the caller's default applies).
+    """
+    if option is not None and argument is not None and check_session_id(option) != check_session_id(argument):
+        raise OrchError(f"two different sessions given: {argument} as the argument and {option} with --session; "
+                        "give one")
+    return option if option is not None else argument
 
 
 def session_of(ctx: typer.Context, session: str | None) -> Session:

@@ -9,22 +9,27 @@ from typing import Annotated
 
 import typer
 
-from orchcore.cli.common import runtime_of
-from orchcore.cli.output import console, print_json
+from orchcore.cli.common import SessionOption, runtime_of
+from orchcore.cli.output import console, note, print_json
 from orchcore.ids import check_session_id
 
 MAX_SESSIONS = 6
 
 
 def _chosen(runtime, session: str | None, all_sessions: bool) -> list[str]:
-    """One session (--session, else $CLAUDE_CODE_SESSION_ID unless --all), or every live one."""
+    """One session (--session, else $CLAUDE_CODE_SESSION_ID unless --all), or the first MAX_SESSIONS live ones."""
+    return _candidates(runtime, session, all_sessions)[:MAX_SESSIONS]
+
+
+def _candidates(runtime, session: str | None, all_sessions: bool) -> list[str]:
+    """The session named, or every live one, most recently active first."""
     explicit = session if session is not None else (None if all_sessions else os.environ.get("CLAUDE_CODE_SESSION_ID"))
     if explicit:
         session_id = check_session_id(explicit)
         runtime.store.require(session_id)
         return [session_id]
     live = [i.session_id for i in runtime.store.sessions()]
-    return [sid for sid in live if (state := runtime.store.load(sid)) is not None and not state.ended_at][:MAX_SESSIONS]
+    return [sid for sid in live if (state := runtime.store.load(sid)) is not None and not state.ended_at]
 
 
 def _snapshots(runtime, session_ids: list[str]) -> list[dict]:
@@ -47,7 +52,7 @@ def _version(runtime) -> tuple:
 
 def dashboard(
     ctx: typer.Context,
-    session: Annotated[str | None, typer.Option("--session", "-s", help="Only this session.")] = None,
+    session: SessionOption = None,
     all_sessions: Annotated[bool, typer.Option("--all", help="Every live session, even inside Claude Code.")] = False,
     once: Annotated[bool, typer.Option("--once", help="Print one frame and exit (for commands and scripts).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the frame as JSON (implies --once).")] = False,
@@ -58,7 +63,11 @@ def dashboard(
     from orchcore.dashboard import render
 
     runtime = runtime_of(ctx)
-    session_ids = _chosen(runtime, session, all_sessions)
+    found = _candidates(runtime, session, all_sessions)
+    session_ids = found[:MAX_SESSIONS]
+    if len(found) > len(session_ids):
+        note(f"showing the {len(session_ids)} most recently active of {len(found)} live sessions; "
+             "--session ID for another")
     if as_json:
         print_json({"sessions": _snapshots(runtime, session_ids)})
         return

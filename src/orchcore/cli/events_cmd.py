@@ -10,7 +10,7 @@ import typer
 
 from orchcore import jsonlimits
 from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of
-from orchcore.cli.output import print_json, table
+from orchcore.cli.output import note, print_json, table
 from orchcore.cli.session_cmd import session_json
 from orchcore.errors import OrchError
 from orchcore.models import Event, unstructure
@@ -59,6 +59,9 @@ def list_events(
 ) -> None:
     """Events of the session, oldest first (the newest --limit of them; --all for every one).
 
+    When the limit leaves events out, a note on stderr says how many there
+    are, so stdout (with --json a JSON array) holds only the events.
+
     Events older than the session's event buffer (limits.event_buffer) are
     archived by compaction; they are still events of the session, listed and
     replayed like the others.
@@ -67,8 +70,23 @@ def list_events(
         raise OrchError("--limit must be 0 (all) or more")
     runtime, session_id = _existing_session(ctx, session)
     limit = 0 if every else limit
-    events = runtime.store.events(session_id, after=after, types=types, limit=limit or None, newest=True)
+    # One more than the limit tells whether the limit cut the list.
+    events = runtime.store.events(session_id, after=after, types=types, limit=limit + 1 if limit else None, newest=True)
+    cut = bool(limit) and len(events) > limit
+    if cut:
+        events = events[1:]
     _print(events, as_json)
+    if cut:
+        total = _matching(runtime, session_id, after, types, events[-1].seq)
+        note(f"showing the newest {limit} of {total} events; --limit 0 for all")
+
+
+def _matching(runtime, session_id: str, after: int, types: list[str] | None, newest_seq: int) -> int:
+    """How many events `list` would show without a limit; by sequence number when no --type filters them
+    (a session's sequence numbers have no gaps: StoreContract)."""
+    if not types:
+        return newest_seq - after
+    return len(runtime.store.events(session_id, after=after, types=types))
 
 
 @app.command("tail")

@@ -17,7 +17,7 @@ import typer
 
 from orchcore import messaging
 from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of, session_of
-from orchcore.cli.output import print_json, table
+from orchcore.cli.output import note, print_json, table
 from orchcore.domain.vocabulary import MessageStatus, priority_rank
 
 app = typer.Typer(help="The message bus between agents and teams.", no_args_is_help=True)
@@ -70,9 +70,17 @@ def receive(
     session: SessionOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Take the waiting messages for NAME (and its team, and 'all'), most urgent first."""
+    """Take the waiting messages for NAME (and its team, and 'all'), most urgent first (at most --limit).
+
+    Messages beyond the limit stay queued; a note on stderr says how many.
+    """
     names = {name, "all"} | ({team} if team else set())
-    rows = messaging.take(runtime_of(ctx), session_id_of(session), names, limit=limit, peek=peek)
+    runtime, session_id = runtime_of(ctx), session_id_of(session)
+    rows = messaging.take(runtime, session_id, names, limit=limit, peek=peek)
+    if len(rows) == limit:
+        left = len(messaging.waiting(runtime.store.get(session_id).state.messages, names)) - (limit if peek else 0)
+        if left > 0:
+            note(f"{left} more message(s) waiting for {name}; receive again, or --limit up to 100")
     if as_json:
         print_json(rows)
     elif not rows:

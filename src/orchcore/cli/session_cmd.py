@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from orchcore import limits
-from orchcore.cli.common import JsonOption, SessionOption, runtime_of, session_id_of
+from orchcore.cli.common import JsonOption, SessionArgument, SessionOption, one_session, runtime_of, session_id_of
 from orchcore.cli.output import console, note, print_json, table
 from orchcore.domain.teams import team_definitions
 from orchcore.errors import OrchError
@@ -119,10 +119,12 @@ def list_sessions(
 
 
 @app.command("show")
-def show(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
+def show(
+    ctx: typer.Context, session_arg: SessionArgument = None, session: SessionOption = None, as_json: JsonOption = False
+) -> None:
     """A session's state: flags, mode, teams, sprint, agents, tasks, messages, metrics."""
     runtime = runtime_of(ctx)
-    session_id = session_id_of(session)
+    session_id = session_id_of(one_session(session, session_arg))
     state = runtime.store.get(session_id)
     last_seq = _last_seq(runtime, session_id)
     last_seen = _last_activity(runtime, session_id)
@@ -137,15 +139,15 @@ def show(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption 
 @app.command("create")
 def create(
     ctx: typer.Context,
-    session_id: Annotated[
-        str | None, typer.Argument(help="Id to use; defaults to $CLAUDE_CODE_SESSION_ID, else a new one.")
-    ] = None,
+    session_arg: SessionArgument = None,
     enable: Annotated[bool, typer.Option("--enable", help="Turn orchestration on from the start.")] = False,
     mode: Annotated[str | None, typer.Option("--mode", help="Initial mode.")] = None,
+    session: SessionOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Start tracking a session (Claude Code's hooks do this on their own)."""
+    """Start tracking a session (Claude Code's hooks do this on their own); without an id, a new one."""
     runtime = runtime_of(ctx)
+    session_id = one_session(session, session_arg)
     if session_id is None:
         session_id = os.environ.get("CLAUDE_CODE_SESSION_ID") or new_session_id()
     chosen = check_session_id(session_id)
@@ -183,15 +185,19 @@ def _emit(ctx: typer.Context, session: str | None, type: str, data: dict, as_jso
 
 
 @app.command("enable")
-def enable(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
+def enable(
+    ctx: typer.Context, session_arg: SessionArgument = None, session: SessionOption = None, as_json: JsonOption = False
+) -> None:
     """Turn orchestration on for this session only."""
-    _emit(ctx, session, "session.orchestration", {"enabled": True}, as_json, "orchestration on")
+    _emit(ctx, one_session(session, session_arg), "session.orchestration", {"enabled": True}, as_json, "orchestration on")
 
 
 @app.command("disable")
-def disable(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
+def disable(
+    ctx: typer.Context, session_arg: SessionArgument = None, session: SessionOption = None, as_json: JsonOption = False
+) -> None:
     """Turn orchestration off for this session only."""
-    _emit(ctx, session, "session.orchestration", {"enabled": False}, as_json, "orchestration off")
+    _emit(ctx, one_session(session, session_arg), "session.orchestration", {"enabled": False}, as_json, "orchestration off")
 
 
 @app.command("set-mode")
@@ -254,12 +260,14 @@ def checkpoint(
 
 
 @app.command("revive")
-def revive(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
+def revive(
+    ctx: typer.Context, session_arg: SessionArgument = None, session: SessionOption = None, as_json: JsonOption = False
+) -> None:
     """Make an archived session live (and writable) again, as its next hook event would."""
     from orchcore import expiry
 
     runtime = runtime_of(ctx)
-    session_id = session_id_of(session)
+    session_id = session_id_of(one_session(session, session_arg))
     before = runtime.store.get(session_id)
     expiry.revive(runtime, session_id, by="orch session revive", source="cli")
     if as_json:
@@ -296,12 +304,14 @@ def gc(
 
 
 @app.command("recover")
-def recover(ctx: typer.Context, session: SessionOption = None, as_json: JsonOption = False) -> None:
+def recover(
+    ctx: typer.Context, session_arg: SessionArgument = None, session: SessionOption = None, as_json: JsonOption = False
+) -> None:
     """Record now what the session's transcript shows and its log lacks (the runtime does this by itself)."""
     from orchcore import recovery
 
     runtime = runtime_of(ctx)
-    session_id = session_id_of(session)
+    session_id = session_id_of(one_session(session, session_arg))
     runtime.store.require(session_id)
     env = {**os.environ, "CLAUDE_PROJECT_DIR": str(runtime.project), "ORCH_STATE_DIR": str(runtime.state_dir)}
     report = recovery.catch_up(session_id, env, runtime)
@@ -317,16 +327,24 @@ def recover(ctx: typer.Context, session: SessionOption = None, as_json: JsonOpti
 def merge(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="The session whose state is folded in (A); it is left as it is.")],
-    target: Annotated[str, typer.Argument(help="The session that gets A's state, as events (B).")],
+    target: Annotated[str | None, typer.Argument(
+        metavar="[TARGET]", show_default=False,
+        help="The session that gets A's state, as events (B); the same as --session, which it defaults to.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be imported; change nothing.")] = False,
     archive: Annotated[bool, typer.Option("--archive", help="Archive A once it is merged.")] = False,
+    session: SessionOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Fold session A's tasks, sprints, epics, agents, messages, teams and metrics into B (B's items win on a clash)."""
+    """Fold session A's tasks, sprints, epics, agents, messages, teams and metrics into B (B's items win on a clash).
+
+    B is the session the command is about: TARGET, else --session, else $CLAUDE_CODE_SESSION_ID
+    (so inside Claude Code `orch session merge A` folds A into the running session).
+    """
     from orchcore import merge as merging
 
     runtime = runtime_of(ctx)
-    result = merging.fold(runtime.bus, check_session_id(source), check_session_id(target),
+    target_id = session_id_of(one_session(session, target))
+    result = merging.fold(runtime.bus, check_session_id(source), target_id,
                           dry_run=dry_run, archive=archive)
     if as_json:
         print_json(result)

@@ -242,7 +242,7 @@ EVENTS = (
 
 @command(app, "events", EVENTS)
 def list_events(ctx: typer.Context, args: ArgsArgument = None, session: SessionOption = None, as_json: JsonOption = False):
-    """The session's events, oldest first (the newest of them)."""
+    """The session's events, oldest first (the newest of them; a last line says when the limit left some out)."""
     call = Call(ctx, args, EVENTS, "orch debug events", session, as_json)
     call.runtime.store.require(call.session_id)
     after = call.get("after", 0)
@@ -253,14 +253,21 @@ def list_events(ctx: typer.Context, args: ArgsArgument = None, session: SessionO
     limit = call.get("limit", 30)
     if limit < 0 or after < 0:
         raise OrchError("limit and after must be 0 or more")
-    found = call.runtime.store.events(call.session_id, after=after, types=call.get("type") or None,
-                                      limit=None if call.get("source") else (limit or None), newest=True)
-    if call.get("source"):
-        found = [e for e in found if e.source == call.get("source")]
-        found = found[-limit:] if limit else found
+    source, types = call.get("source"), call.get("type") or None
+    # One more than the limit tells whether the limit cut the list; a source is filtered here, over all of them.
+    found = call.runtime.store.events(call.session_id, after=after, types=types,
+                                      limit=limit + 1 if limit and not source else None, newest=True)
+    if source:
+        found = [e for e in found if e.source == source]
+    total = len(found)
+    if limit and not source and total > limit:
+        total = len(call.runtime.store.events(call.session_id, after=after, types=types))
+    found = found[-limit:] if limit else found
     rows = [unstructure(e) for e in found]
     lines = [f"{e.seq:>6}  {e.ts}  {e.type:<22} {e.source:<8} {compact(_shown_data(e), 110)}" for e in found]
-    call.done({"session_id": call.session_id, "events": rows}, lines or ["no events match"])
+    if len(found) < total:
+        lines.append(f"showing the newest {len(found)} of {total} events; limit=0 for all")
+    call.done({"session_id": call.session_id, "events": rows, "total": total}, lines or ["no events match"])
 
 
 def _shown_data(event) -> Any:
