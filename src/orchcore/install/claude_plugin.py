@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import shutil
 import tempfile
 from pathlib import Path
@@ -38,6 +37,7 @@ import attrs
 
 from orchcore import __version__
 from orchcore.errors import OrchError
+from orchcore.install.events import WIRED_EVENTS
 from orchcore.install.mcp import SERVER, server_entry
 from orchcore.install.render import provided_files
 from orchcore.install.wiring import Wiring, orch_launcher, status_line_entry, wire
@@ -74,7 +74,6 @@ class PluginExport:
     def summary(self) -> dict[str, Any]:
         counts = {folder: sum(path.startswith(self._in_plugin(f"{folder}/")) for path in self.files)
                   for folder in ("commands", "agents", "output-styles")}
-        hooks = json.loads(self.files[self._in_plugin("hooks/hooks.json")])["hooks"]
         return {
             "dir": str(self.root),
             "plugin": self.name,
@@ -82,7 +81,7 @@ class PluginExport:
             "marketplace": self.marketplace,
             "install": f"{self.name}@{self.marketplace}" if self.marketplace else None,
             "hook_command": f"{self.launcher} hook",
-            "hooks": sorted(hooks),
+            "hooks": list(WIRED_EVENTS),  # wire() adds an entry for each
             **counts,
             "files": sorted(self.files),
             "skipped": self.skipped,
@@ -93,10 +92,10 @@ class PluginExport:
         return f"plugins/{self.name}/{relative}" if self.marketplace else relative
 
 
-def check_name(name: str, what: str = "plugin name") -> str:
+def check_name(name: str) -> str:
     """Claude Code uses the plugin's name as its namespace (``/orchcore:…``): lower-case letters, digits, dashes."""
     if not _NAME.fullmatch(name):
-        raise OrchError(f"{what} {name!r}: use lower-case letters, digits and dashes (e.g. orchcore)")
+        raise OrchError(f"plugin name {name!r}: use lower-case letters, digits and dashes (e.g. orchcore)")
     return name
 
 
@@ -133,11 +132,10 @@ def marketplace_file(marketplace: str, name: str) -> str:
     })
 
 
-def plan_export(plugins: Any, root: Path, name: str = DEFAULT_NAME, marketplace: bool = False,
-                launcher: str | None = None) -> PluginExport:
+def plan_export(plugins: Any, root: Path, name: str = DEFAULT_NAME, marketplace: bool = False) -> PluginExport:
     """Everything the export writes into ``root``; nothing is written yet."""
     check_name(name)
-    command = launcher or orch_launcher()
+    command = orch_launcher()
     files, skipped = plugin_files(plugins, name, command)
     market = f"{name}-local" if marketplace else None
     if market is not None:
@@ -174,16 +172,25 @@ def write_export(export: PluginExport, force: bool = False) -> None:
             if relative.removeprefix(f"plugins/{export.name}/") in EXECUTABLES:
                 path.chmod(0o755)
         staging.chmod(0o755)
-        if root.exists():
-            old = root.with_name(f".{root.name}.replaced-{os.getpid()}")
-            root.rename(old)
-            staging.rename(root)
-            shutil.rmtree(old)
-        else:
-            staging.rename(root)
+        _put_in_place(staging, root)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise OrchError(f"cannot write the plugin into {root}: {exc.strerror or exc}; nothing was changed") from None
+
+
+def _put_in_place(staging: Path, root: Path) -> None:
+    """``staging`` becomes ``root``; an earlier ``root`` is moved aside first and back if that fails."""
+    if not root.exists():
+        staging.rename(root)
+        return
+    old = root.with_name(f".{root.name}.replaced-{os.getpid()}")
+    root.rename(old)
+    try:
+        staging.rename(root)
+    except OSError:
+        old.rename(root)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _json(data: dict[str, Any]) -> str:
