@@ -27,7 +27,8 @@ def test_a_task_sent_back_shows_the_note_until_it_returns_to_review(review, sess
     _, session = review.emit(session_id, "task.updated", {"id": "T-1", "status": "review"})
     text = render_context(session)
     assert "Sent back" not in text
-    assert "T-1 Payment API (5 pts) → eng-backend · sent for review just now · round 2, last asked: “retry on 503”" in text
+    assert ("T-1 Payment API (5 pts) → eng-backend · sent for review just now"
+            " · round 2, last asked: “retry on 503”") in text
 
 
 def test_approved_tasks_are_listed_once(review, session_id):

@@ -50,7 +50,8 @@ def test_sentences_that_start_like_a_command_go_to_the_model(active, prompt, sen
 
 
 def test_task_shows_a_tasks_details(active, palette):
-    assert palette("task T-1").splitlines()[:2] == ["T-1 — Payment API", "  status review · priority normal · 5 points"]
+    assert palette("task T-1").splitlines()[:2] == [
+        "T-1 — Payment API", "  status review · priority normal · 5 points"]
 
 
 def test_help_lists_the_palette(active, palette):

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchcore.api import PaletteCommand, TaskStatus, clip, find_task, never_raises, palette_task, unknown_task
+from orchcore.api import (
+    PaletteCommand,
+    TaskStatus,
+    agent_label,
+    clip,
+    find_task,
+    never_raises,
+    palette_task,
+    unknown_task,
+)
 
 from orch_program_review.queue import queue_text
 from orch_program_review.verdicts import APPROVED, CHANGES, VERDICT
@@ -61,7 +70,8 @@ def changes(args: list[str], context: Any) -> str | None:
     note = " ".join(args[1:])
     context.emit(VERDICT, {"task": task.id, "verdict": CHANGES, "note": note})
     context.emit("task.updated", {"id": task.id, "status": TaskStatus.IN_PROGRESS})
-    return f"{task.id} “{clip(task.title, 50)}” sent back to {task.assignee or 'its author'}: “{clip(note, 80)}”"
+    author = agent_label(context.session, task.assignee) if task.assignee else "its author"
+    return f"{task.id} “{clip(task.title, 50)}” sent back to {author}: “{clip(note, 80)}”"
 
 
 PALETTE = (
