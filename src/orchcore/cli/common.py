@@ -40,7 +40,7 @@ SessionOption = Annotated[
 
 SessionArgument = Annotated[
     str | None,
-    typer.Argument(metavar="[SESSION]", help="The session id, as --session gives it.", show_default=False),
+    typer.Argument(metavar="SESSION", help="The session id, as --session gives it.", show_default=False),
 ]
 """The id as an argument, ``orch session show ID``: the ``orch session`` commands that take no other argument
 accept it beside ``--session`` (``one_session`` says which one was meant)."""

@@ -328,7 +328,7 @@ def merge(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="The session whose state is folded in (A); it is left as it is.")],
     target: Annotated[str | None, typer.Argument(
-        metavar="[TARGET]", show_default=False,
+        metavar="TARGET", show_default=False,
         help="The session that gets A's state, as events (B); the same as --session, which it defaults to.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be imported; change nothing.")] = False,
     archive: Annotated[bool, typer.Option("--archive", help="Archive A once it is merged.")] = False,
@@ -337,8 +337,8 @@ def merge(
 ) -> None:
     """Fold session A's tasks, sprints, epics, agents, messages, teams and metrics into B (B's items win on a clash).
 
-    B is the session the command is about: TARGET, else --session, else $CLAUDE_CODE_SESSION_ID
-    (so inside Claude Code `orch session merge A` folds A into the running session).
+    B is TARGET, else --session, else $CLAUDE_CODE_SESSION_ID:
+    inside Claude Code, `orch session merge A` folds A into the running session.
     """
     from orchcore import merge as merging
 
