@@ -38,6 +38,7 @@ BUILTINS = {
     "store-sqlite": ["orch_store_backends"],
     "store-memory": ["orch_store_backends"],
     "status-segments": ["orch_status_segments"],
+    "usage-segments": ["orch_event_types", "orch_hook_handlers", "orch_status_segments"],
     "programs": ["orch_hook_handlers"],
     "delegation": ["orch_event_types", "orch_hook_handlers"],
     "session-links": ["orch_event_types"],
