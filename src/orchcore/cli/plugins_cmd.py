@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,8 +12,7 @@ from orchcore.cli.output import print_json, table
 from orchcore.errors import OrchError
 from orchcore.plugins import hook_names
 
-app = typer.Typer(help="Inspect installed plugins.", no_args_is_help=True)
-
+app = typer.Typer(help="Inspect installed plugins, or start a new one.", no_args_is_help=True)
 
 
 @app.command("list")
@@ -53,3 +53,41 @@ def list_plugins(
         typer.echo("no plugins" + (f" implement {hook}" if hook else ""))
         return
     table(None, ["name", "version", "distribution", "status", "hooks", "location / error"], rows)
+
+
+@app.command("new")
+def new(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The distribution's name, e.g. orch-program-standup.")],
+    kind: Annotated[str, typer.Option("--kind", help="program, segment, handler or commands.")],
+    folder: Annotated[Path | None, typer.Option("--dir", help="Where to write it (default: ./NAME).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty, "
+                                        "overwriting the files the scaffold writes.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the names and the files written as JSON.")] = False,
+) -> None:
+    """Write a new plugin distribution: pyproject with the entry point, the plugin, a README, passing tests."""
+    from orchcore import scaffold
+
+    names = scaffold.names_for(name, kind)
+    _refuse_a_taken_name(ctx, names, scaffold.KINDS[kind])
+    target = (folder or Path(name)).absolute()
+    written = scaffold.write(target, scaffold.files_for(names), force=force)
+    if as_json:
+        print_json({"name": names.name, "package": names.package, "plugin": names.plugin, "kind": kind,
+                    "adds": names.stem, "folder": str(target), "files": [str(p.relative_to(target)) for p in written]})
+        return
+    typer.echo(f"wrote {names.name} ({scaffold.KINDS[kind].adds} {names.stem!r}) into {target}:")
+    for path in written:
+        typer.echo(f"  {path.relative_to(target)}")
+    typer.echo(f"next: cd {target} && pip install -e '.[test]' && python -m pytest && orch plugins list")
+
+
+def _refuse_a_taken_name(ctx: typer.Context, names, kind) -> None:
+    """What the plugin would add must not be taken: a core command, or a spec another distribution provides."""
+    if kind.name == "commands" and names.stem in ctx.find_root().command.commands:  # the core's, not plugins'
+        raise OrchError(f"{names.stem!r} is a core orch command, which would hide the plugin's CLI group; "
+                        f"choose another name than {names.name!r}")
+    provided = runtime_of(ctx).plugins.collect(kind.hooks[0]).get(names.stem)
+    if provided is not None and provided.distribution != names.name:
+        raise OrchError(f"{kind.adds} named {names.stem!r} is provided already by plugin {provided.plugin!r} "
+                        f"({provided.distribution or 'registered in-process'}); choose another name than {names.name!r}")
