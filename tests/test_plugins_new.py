@@ -214,3 +214,10 @@ def test_the_generated_tests_pass_as_written(venv, authored, kind):  # noqa: F81
     out = run([str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=authored[kind])
 
     assert " passed" in out and "skipped" not in out and "failed" not in out, out
+
+
+def test_a_plugin_name_another_distribution_uses_is_refused(orch_cli, register_plugin):
+    register_plugin(object(), name="segment-done")
+
+    result = orch_cli("plugins", "new", "orch-segment-done", "--kind", "segment")
+    assert "a plugin named 'segment-done' is installed already" in one_line_error(result)

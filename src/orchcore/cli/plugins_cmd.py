@@ -83,11 +83,16 @@ def new(
 
 
 def _refuse_a_taken_name(ctx: typer.Context, names, kind) -> None:
-    """What the plugin would add must not be taken: a core command, or a spec another distribution provides."""
+    """Its names must be free: a plugin name, a core command, or a spec another distribution provides."""
     if kind.name == "commands" and names.stem in ctx.find_root().command.commands:  # the core's, not plugins'
         raise OrchError(f"{names.stem!r} is a core orch command, which would hide the plugin's CLI group; "
                         f"choose another name than {names.name!r}")
-    provided = runtime_of(ctx).plugins.collect(kind.hooks[0]).get(names.stem)
+    plugins = runtime_of(ctx).plugins
+    record = plugins.records.get(names.plugin)
+    if record is not None and record.distribution != names.name:
+        raise OrchError(f"a plugin named {names.plugin!r} is installed already (from "
+                        f"{record.distribution or 'orchcore'}); choose another name than {names.name!r}")
+    provided = plugins.collect(kind.hooks[0]).get(names.stem)
     if provided is not None and provided.distribution != names.name:
         raise OrchError(f"{kind.adds} named {names.stem!r} is provided already by plugin {provided.plugin!r} "
                         f"({provided.distribution or 'registered in-process'}); choose another name than {names.name!r}")

@@ -2,11 +2,12 @@
 
 The templates are package data under ``templates/``: ``common/`` holds what
 every kind gets (``pyproject.toml``, the README, the package's
-``__init__.py``), ``<kind>/`` the plugin module and its tests. A template's
-path mirrors where it is written, with ``PACKAGE`` standing for the package
-folder and ``.tmpl`` dropped; ``_readme.md`` is the kind's part of the README,
-not a file of its own. Placeholders are ``{{key}}`` (``Names`` lists the
-keys), so the templates stay plain Python and Markdown, braces and ``$`` included.
+``__init__.py``, the entry-point test), ``<kind>/`` the plugin module and its
+tests. A template's path mirrors where it is written, with ``PACKAGE``
+standing for the package folder and ``.tmpl`` dropped; ``_readme.md`` is the
+kind's part of the README, not a file of its own. Placeholders are
+``{{key}}`` (``Names.placeholders`` and ``readme_part``), so the templates
+stay plain Python and Markdown, braces and ``$`` included.
 
 One name gives all the others: the distribution ``orch-program-standup``,
 the package ``orch_program_standup``, the plugin (its entry point)
