@@ -198,7 +198,7 @@ def test_a_running_agent_shows_the_tool_calls_counted_so_far_and_comes_first(ses
     assert orch_statusline(sid) == "tester 1 tool · reviewer 4 tools 12.4k tok\n"
 
 
-def test_teams_add_up_their_agents_work(session, orch_hook, orch_statusline, register_plugin):
+def test_teams_add_up_their_agents_work_busiest_first(session, orch_hook, orch_statusline, register_plugin):
     class Agents:
         @hookimpl
         def orch_agents(self):
@@ -211,8 +211,9 @@ def test_teams_add_up_their_agents_work(session, orch_hook, orch_statusline, reg
     run_subagent(orch_hook, "toolu_1", "backend", "agent-b", 3, {"totalTokens": 2_000, "totalToolUseCount": 3})
     run_subagent(orch_hook, "toolu_2", "frontend", "agent-f", 2, {"totalTokens": 1_500, "totalToolUseCount": 2})
     run_subagent(orch_hook, "toolu_3", "tester", "agent-t", 1, {"totalTokens": 900, "totalToolUseCount": 1})
+    run_subagent(orch_hook, "toolu_4", "tester", "agent-t2", 1)  # still running
 
-    assert orch_statusline(sid) == "engineering 5 tools 3.5k tok · qa 1 tool 900 tok\n"
+    assert orch_statusline(sid) == "engineering 5 tools 3.5k tok · qa 2 tools 900 tok\n"
 
 
 def test_many_agents_are_cut_to_the_busiest_three(session, orch_hook, orch_statusline):

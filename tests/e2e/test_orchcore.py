@@ -408,6 +408,10 @@ def test_status_line_shows_orchcore_segments_in_interactive_mode(fake_api, claud
     row = _status_row(screen)
     assert row.startswith("○ default │ agents 0/0 │ tasks 0 pending · 0 active │ "), row
     assert " │ project │ " in row  # then the plain segments: model, folder, git branch
+    # the usage segments read the binary's own status-line input: its cost, and the context once a turn is done
+    # (no rate limits: Claude Code sends them to Claude.ai plans only, not to an API key)
+    row = _status_row(tui.wait_for(lambda s: " │ ctx " in (_status_row(s) or ""), timeout=15))
+    assert " │ $" in row and "5h " not in row, row
 
     # the status line follows the session's state as it changes
     orch.orch("session", "set-mode", "sprint_execution", "--session", sid)

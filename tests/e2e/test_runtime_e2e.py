@@ -71,6 +71,8 @@ def test_a_delegation_appears_with_its_task_and_the_agents_messages_reach_it(fak
     (delegation,) = state["state"]["delegations"].values()
     assert (delegation["agent_type"], delegation["team"], delegation["task"]) == ("e2e-backend", "e2e-eng", "T-7")
     assert delegation["status"] == "completed" and delegation["agent_id"] == first.agent_id
+    # the Agent tool's result reports the subagent's tokens (for the agent-usage and team-usage segments)
+    assert delegation["usage"]["tokens"] > 0 and delegation["usage"]["tool_uses"] == 0, delegation
     agent = state["state"]["agents"][first.agent_id]
     assert (agent["status"], agent["parent_id"], agent["last_message"]) == ("completed", "main", "T-7 implemented")
     assert state["state"]["tasks"]["T-7"]["status"] == "done"

@@ -168,8 +168,11 @@ def _usage_text(label: str, calls: int, tokens) -> str:
     return text if tokens is None else f"{text} {tokens_text(tokens)} tok"
 
 
-def _summed(rows: list[dict], key: str) -> list[tuple[str, int, int, int | None, bool]]:
-    """(name, agents, tool calls, tokens or None, working now) per value of ``key``, busiest first."""
+def _summed(rows: list[dict], key: str, working_first: bool) -> list[tuple[str, int, int, int | None, bool]]:
+    """(name, agents, tool calls, tokens or None, working now) per value of ``key``, busiest first.
+
+    With ``working_first``, groups with an agent working now come before the others.
+    """
     groups: dict[str, list] = {}
     for row in rows:
         if not row[key]:
@@ -181,7 +184,7 @@ def _summed(rows: list[dict], key: str) -> list[tuple[str, int, int, int | None,
             group[2] = (group[2] or 0) + row["tokens"]
         group[3] = group[3] or row["active"]
     ranked = [(name, *group) for name, group in groups.items() if group[1] or group[2]]
-    return sorted(ranked, key=lambda g: (not g[4], -g[2], -(g[3] or 0), g[0]))
+    return sorted(ranked, key=lambda g: (working_first and not g[4], -g[2], -(g[3] or 0), g[0]))
 
 
 def _listed(items: list[str]) -> str:
@@ -194,15 +197,16 @@ def agent_usage(ctx):
     if ctx.session is None:
         return None
     items = [_usage_text(name if count == 1 else f"{name} ×{count}", calls, tokens)
-             for name, count, calls, tokens, _ in _summed(agent_usage_rows(ctx.session), "label")]
+             for name, count, calls, tokens, _ in _summed(agent_usage_rows(ctx.session), "label", True)]
     return _paint(ctx, _listed(items), "36") if items else None
 
 
 def team_usage(ctx):
+    """Per team, the busiest first."""
     if ctx.session is None:
         return None
     items = [_usage_text(name, calls, tokens)
-             for name, _, calls, tokens, _ in _summed(agent_usage_rows(ctx.session), "team")]
+             for name, _, calls, tokens, _ in _summed(agent_usage_rows(ctx.session), "team", False)]
     return _paint(ctx, _listed(items), "36") if items else None
 
 
