@@ -342,3 +342,17 @@ def test_a_requested_slot_expires_when_no_subagent_ever_starts(organisation, orc
     later = (parse_iso(requested) + timedelta(seconds=delegation.REQUEST_EXPIRY_S + 1)).isoformat()
 
     assert delegation._in_flight(state, requested) and not delegation._in_flight(state, later)
+
+
+def test_an_agent_of_a_native_plugin_is_its_definition_under_the_plugins_prefix(organisation, orch_hook, orch_cli):
+    """Claude Code names the agents of an installed plugin ``<plugin>:<name>`` (orch export claude-plugin)."""
+    first = orch_hook(agent_call("toolu_1", "orchcore:eng-backend"))
+    second = orch_hook(agent_call("toolu_2", "eng-backend"))  # the same agent, by its own name: at capacity
+    orch_cli("msg", "send", "eng-backend", "the schema changed", session=SID)
+
+    started = orch_hook(payload("SubagentStart", agent_id="a1", agent_type="orchcore:eng-backend"))
+
+    delegations = organisation.store.get(SID).state.delegations
+    assert first.answer is None and delegations["toolu_1"].team == "engineering"
+    assert second.answer["hookSpecificOutput"]["permissionDecision"] == "deny"
+    assert "the schema changed" in started.answer["hookSpecificOutput"]["additionalContext"]

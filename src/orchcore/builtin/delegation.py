@@ -94,8 +94,8 @@ def _suggestion(context, state, delegation) -> str:
     in_flight = _in_flight(state)
     free = sorted(
         spec.name for spec in context.plugins.specs("orch_agents").values()
-        if spec.team == team and spec.name != delegation.agent_type
-        and sum(d.agent_type == spec.name for d in in_flight) < (spec.capacity or 1)
+        if spec.team == team and spec.name != defined_name(delegation.agent_type)
+        and sum(defined_name(d.agent_type) == spec.name for d in in_flight) < (spec.capacity or 1)
     )
     if not free:
         return wait
@@ -133,7 +133,7 @@ def on_subagent_start(event, context):
 
 def _deliver_messages(context, agent_id, agent_type, team):
     """Queued messages for this agent (its id, its type or its team) become its starting context."""
-    names = {agent_id, agent_type, team, "all"} - {None, ""}
+    names = {agent_id, agent_type, defined_name(agent_type), team, "all"} - {None, ""}
     from orchcore.messaging import waiting as queued_for
 
     waiting = queued_for(context.session.state.messages, names)
@@ -155,7 +155,14 @@ def _text(payload) -> str:
 def _definition(context, agent_type):
     if not agent_type or context.plugins is None:
         return None
-    return context.plugins.specs("orch_agents").get(agent_type)
+    specs = context.plugins.specs("orch_agents")
+    return specs.get(agent_type) or specs.get(defined_name(agent_type))
+
+
+def defined_name(agent_type):
+    """The agent's own name: Claude Code calls an agent that a native plugin ships ``<plugin>:<name>``
+    (orchcore's, exported with ``orch export claude-plugin``, are ``orchcore:qa-tester``)."""
+    return agent_type.rpartition(":")[2] if agent_type else agent_type
 
 
 def on_subagent_stop(event, context):
@@ -288,7 +295,7 @@ def _over_capacity(session: Session, delegation: Delegation, limits: dict) -> st
             return f"orchcore: team {delegation.team} already runs {running} agents, its max_parallel ({team_limit})"
     agent_limit = limits.get("agent")
     if isinstance(agent_limit, int):
-        running = sum(d.agent_type == delegation.agent_type for d in in_flight)
+        running = sum(defined_name(d.agent_type) == defined_name(delegation.agent_type) for d in in_flight)
         if running >= agent_limit:
             return f"orchcore: {delegation.agent_type} already runs {running} times, its capacity ({agent_limit})"
     return None
