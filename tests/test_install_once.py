@@ -45,8 +45,12 @@ class User:
 
     def env(self, path: str, **extra: str) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if key.startswith(PASSED_ON)}
-        # Downloads are cached where this machine caches them; what gets installed is decided afresh.
+        # pip keeps this machine's cache and settings (a new HOME would hide them); what it installs is decided afresh.
         env.setdefault("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
+        settings = [p for p in (Path.home() / ".config" / "pip" / "pip.conf", Path.home() / ".pip" / "pip.conf")
+                    if p.is_file()]
+        if settings:
+            env.setdefault("PIP_CONFIG_FILE", str(settings[0]))
         return {**env, "HOME": str(self.home), "PATH": path, "PIPX_HOME": str(self.pipx_home),
                 "PIPX_BIN_DIR": str(self.bin_dir), "PIPX_MAN_DIR": str(self.home / "man"),
                 "ORCH_RUNTIME_IDLE_S": "5", "ORCH_RUNTIME_LINGER_S": "5", **extra}
