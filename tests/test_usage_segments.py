@@ -216,6 +216,13 @@ def test_teams_add_up_their_agents_work_busiest_first(session, orch_hook, orch_s
     assert orch_statusline(sid) == "engineering 5 tools 3.5k tok · qa 2 tools 900 tok\n"
 
 
+def test_an_agent_a_native_plugin_ships_shows_by_its_own_name(session, orch_hook, orch_statusline):
+    sid = session(["agent-usage"])
+    run_subagent(orch_hook, "toolu_1", "orchcore:qa-tester", "agent-q", 2)
+
+    assert orch_statusline(sid) == "qa-tester 2 tools\n"
+
+
 def test_many_agents_are_cut_to_the_busiest_three(session, orch_hook, orch_statusline):
     sid = session(["agent-usage"])
     for n in range(5):

@@ -143,17 +143,17 @@ def agent_usage_rows(session) -> list[dict]:
         usage = delegation.extra.get("usage")
         if delegation.agent_id and isinstance(usage, dict):
             total = reported.setdefault(delegation.agent_id, {"tokens": 0, "tool_uses": 0, "team": delegation.team})
-            total["tokens"] += usage.get("tokens", 0)
-            total["tool_uses"] += usage.get("tool_uses", 0)
+            total["tokens"] += _number(usage, "tokens") or 0
+            total["tool_uses"] += _number(usage, "tool_uses") or 0
     rows = []
     for agent_id in {*session.state.agents, *counted, *reported} - {"main"}:
         agent = session.state.agents.get(agent_id)
-        counts = counted.get(agent_id)
-        calls = counts.get("tool_calls", 0) if isinstance(counts, dict) else 0
+        calls = _number(counted, agent_id, "tool_calls") or 0
         usage = reported.get(agent_id)
+        name = (agent.name or agent.agent_type) if agent is not None else ""
         rows.append({
-            "label": (agent.name or agent.agent_type) if agent is not None and (agent.name or agent.agent_type)
-            else agent_id[:8],
+            # an agent a native plugin ships is "<plugin>:<name>" to Claude Code: its own name is enough here
+            "label": name.rpartition(":")[2] or agent_id[:8],
             "team": (agent.team if agent is not None else None) or (usage or {}).get("team"),
             "active": agent is not None and agent.status in WORKING_AGENT,
             # Claude Code's own count once the agent has returned; the router's while it runs
