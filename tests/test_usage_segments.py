@@ -133,10 +133,11 @@ def test_rate_limits_show_what_is_used_and_when_the_window_resets(session, orch_
     assert line == f"5h 23% ↺ {hour} │ 7d 81% ↺ {day}\n"
 
 
-def test_a_reset_time_already_past_is_left_out(session, orch_statusline):
+@pytest.mark.parametrize("resets_at", [1_000, time.time() * 1000], ids=["past", "in-milliseconds"])
+def test_a_reset_time_already_past_or_out_of_reach_is_left_out(session, orch_statusline, resets_at):
     sid = session(["five-hour"])
 
-    line = orch_statusline(sid, {"rate_limits": {"five_hour": {"used_percentage": 97, "resets_at": 1_000}}})
+    line = orch_statusline(sid, {"rate_limits": {"five_hour": {"used_percentage": 97, "resets_at": resets_at}}})
 
     assert line == "5h 97%\n"
 

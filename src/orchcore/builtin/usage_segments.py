@@ -114,7 +114,7 @@ def _rate_limit(ctx, window: str, label: str):
     text = f"{label} {round(percent)}%"
     resets = _number(limit, window, "resets_at")  # epoch seconds
     now = time.time()
-    if resets is not None and resets > now:
+    if resets is not None and now < resets < now + 400 * DAY_S:  # a past or absurd time is not shown
         shown = time.localtime(resets)
         clock = time.strftime("%H:%M", shown) if resets - now < DAY_S else time.strftime("%a %H:%M", shown)
         text += f" ↺ {clock}"
