@@ -59,6 +59,19 @@ def test_listing_decisions_newest_first(company, orch_cli):
     assert lines[0] == "3 decision(s)" and lines[1].endswith("[product] Three")
 
 
+def test_decisions_as_json_say_on_stderr_when_the_limit_left_some_out(company, orch_cli):
+    for text in ("One", "Two", "Three"):
+        run(orch_cli, "decide", "product", text)
+
+    cut = run(orch_cli, "decisions", "--limit", "2", "--json")
+    whole = run(orch_cli, "decisions", "--limit", "3", "--json")
+    text = run(orch_cli, "decisions", "--limit", "2")
+
+    assert cut.stderr == "orch: showing the last 2 of 3 decisions; --limit 0 for all\n" and len(cut.json()) == 2
+    assert whole.stderr == "" and text.stderr == ""
+    assert text.stdout.splitlines()[0] == "3 decision(s), the last 2"
+
+
 def test_allocate_teams_and_perf(company, orch_cli):
     allocation = run(orch_cli, "allocate", "engineering", "5", "--note", "refund flow", "--json").json()
     assert (allocation["team"], allocation["agents"], allocation["note"]) == ("engineering", 5, "refund flow")

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from orchcore.api import JsonOption, OrchError, SessionOption, print_json, runtime_of, session_of
+from orchcore.api import JsonOption, OrchError, SessionOption, note, print_json, runtime_of, session_of
 
 from orch_program_leadership import actions
 
@@ -103,8 +103,15 @@ def decisions(ctx: typer.Context,
               owner: Annotated[str | None, typer.Option("--owner", help="Only this owner's (or team's).")] = None,
               limit: Annotated[int, typer.Option("--limit", min=0, help="The last N (0: all).")] = 20,
               session: SessionOption = None, as_json: JsonOption = False) -> None:
-    """The decision log, newest first."""
-    finish(ctx, session, lambda runtime, state: actions.list_decisions(state, owner, limit), as_json)
+    """The decision log, newest first (the last --limit; the text, or with --json a note on stderr, says so)."""
+
+    def build(runtime: Any, state: Any) -> actions.Outcome:
+        total = len(actions.list_decisions(state, owner, 0).result(state)) if as_json and limit else 0
+        if total > limit:
+            note(f"showing the last {limit} of {total} decisions; --limit 0 for all")
+        return actions.list_decisions(state, owner, limit)
+
+    finish(ctx, session, build, as_json)
 
 
 @app.command("decide")
