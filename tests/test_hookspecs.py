@@ -404,7 +404,8 @@ def test_the_configured_store_backend_is_the_one_the_runtime_opens(
     runtime = Runtime(project=orch_project, plugins=orch_plugin_manager)
     try:
         assert isinstance(runtime.store, MemoryStore)
-        assert opened == [(orch_project / ".claude" / "state", {"size": 3})]
+        # store.options, and the key prefix every backend gets (a networked one puts it before its keys)
+        assert opened == [(orch_project / ".claude" / "state", {"size": 3, "prefix": f"orchcore:{orch_project.name}"})]
         runtime.bus.create_session(session_id)
         assert runtime.store.get(session_id).session_id == session_id
     finally:
