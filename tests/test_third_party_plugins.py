@@ -167,7 +167,7 @@ def test_plugins_list_table_shows_the_error(orch):
     assert "RuntimeError: this plugin is broken on purpose" in broken_line
     good_line = next(line for line in out.splitlines() if line.startswith("good "))
     assert "active" in good_line
-    assert "built-ins (9)" in out
+    assert "built-ins (10)" in out
 
 
 def test_plugins_list_filters_by_hook(orch):

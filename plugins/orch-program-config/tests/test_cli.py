@@ -129,8 +129,9 @@ def test_validate(plugin, orch_cli, config):
     assert data["ok"] is False and data["unknown_keys"] == ["theme"]
     assert data["problems"] == [
         'orchestration.enabled takes true or false, not a string ("yes")',
-        "statusline.segments: no installed status-line segment named 'clock' (installed: *, agents, folder, "
-        "git-branch, mode, model, sprint, tasks)",
+        "statusline.segments: no installed status-line segment named 'clock' (installed: *, agent-usage, agents, "
+        "context, cost, duration, five-hour, folder, git-branch, lines, mode, model, seven-day, sprint, tasks, "
+        "team-usage)",
     ]
     config.write({"orchestration": {"enabled": True}})
     assert ok(orch_cli("config", "validate")).stdout.startswith(f"✓ {config.path} is valid")
