@@ -29,11 +29,15 @@ def ok(result):
 
 @pytest.fixture
 def isolated_home(tmp_path, monkeypatch) -> Path:
-    """A throwaway HOME and CLAUDE_CONFIG_DIR: the user scope (``orch install --scope user``) writes there."""
+    """A throwaway HOME and CLAUDE_CONFIG_DIR: the user scope (``orch install --scope user``) writes there.
+
+    The newest Claude Code is named too, so what install wires never depends on the ``claude`` on PATH.
+    """
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home / "claude-config"))
+    monkeypatch.setenv("ORCH_CLAUDE_VERSION", "2.1.332")
     return home
 
 

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # hooks start the orch of the checkout's own .venv (what README command 1 makes).
 REPO_LAUNCHER = '"$CLAUDE_PROJECT_DIR"/.venv/bin/orch'
 REPO_PORT = 47470  # the http hooks' port is committed too: one fixed port rather than one per checkout path
-UPDATE = f"orch install --scope project --launcher '{REPO_LAUNCHER}' --port {REPO_PORT}"
+CLAUDE_VERSION = "2.1.332"  # the committed settings are for the newest Claude Code, whatever `claude` is on PATH
+UPDATE = f"ORCH_CLAUDE_VERSION={CLAUDE_VERSION} orch install --scope project --launcher '{REPO_LAUNCHER}' --port {REPO_PORT}"
 def committed_change(path: Path) -> bool:
     """The local settings (with the secret) and install's safety copies are per machine, never committed."""
     return path.name != "settings.local.json" and not path.name.endswith(".orchcore-backup")
@@ -24,6 +25,7 @@ def repo_runtime(monkeypatch, tmp_path):
     for name in ("ORCH_PLUGINS_ALLOW", "ORCH_PLUGINS_DENY", "ORCH_STRICT_PLUGINS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ORCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ORCH_CLAUDE_VERSION", CLAUDE_VERSION)
     runtime = Runtime(project=ROOT, state_dir=tmp_path / "state", plugins=get_plugin_manager(allow=(), deny=()))
     yield runtime
     runtime.close()

@@ -159,6 +159,9 @@ EXTRA_FIELDS: dict[str, dict[str, Any]] = {
     "FileChanged": {"file_path": "/w/.env", "event": "change"},
     "DirectoryAdded": {"directory": "/other", "source": "add_dir"},
     "MessageDisplay": {"turn_id": "t1", "message_id": "m1", "index": 0, "final": True, "delta": "hello"},
+    "PreSkillShellCommand": {"tool_name": "Bash", "tool_input": {"command": "git status"},  # as 2.1.332 sends it
+                             "tool_use_id": "6647f993-4834-45fe-8721-b5e61e42be06:inner:preamble-0",
+                             "command_name": "probe", "command_source": "projectSettings", "invoked_by": "user"},
 }
 
 

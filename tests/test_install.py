@@ -211,7 +211,7 @@ def test_an_existing_local_settings_file_gets_the_secret_and_comes_back_byte_for
 def test_worktree_create_and_message_display_are_never_wired():
     assert "WorktreeCreate" not in install.WIRED_EVENTS
     assert "MessageDisplay" not in install.WIRED_EVENTS
-    assert len(set(install.WIRED_EVENTS)) == len(install.WIRED_EVENTS) == 26
+    assert len(set(install.WIRED_EVENTS)) == len(install.WIRED_EVENTS) == 27  # with 2.1.332's PreSkillShellCommand
 
 
 def test_the_wired_events_are_claude_codes_events_less_those_left_out_on_purpose():
@@ -409,7 +409,7 @@ def test_install_tells_a_person_what_it_did(orch_cli, orch_project):
     assert out.splitlines() == [
         f"{settings_path(orch_project)}: updated (install, project scope)",
         f"  http hooks: 127.0.0.1:{summary['port']} (the secret is in .claude/settings.local.json)",
-        "  hooks added: all 26 events",
+        "  hooks added: all 27 events",
         "  statusLine: added",
         f"  mcp: added ({orch_project / '.mcp.json'})",
     ]
@@ -902,7 +902,7 @@ def test_doctor_on_a_fresh_install_passes_every_check_but_the_router(orch_cli, o
     for name in ("config", "settings (project)", "settings (user)", "settings (local)", "wiring", "status line",
                  "plugins", "store"):
         assert found[name]["status"] == "ok", found[name]
-    assert "26 events wired" in found["settings (project)"]["detail"]
+    assert "27 events wired" in found["settings (project)"]["detail"]
     # `orch hook` is checked too; whether it passes depends on the router, tested on its own below
     assert result.exit_code == (0 if found["router"]["status"] == "ok" else 1)
 

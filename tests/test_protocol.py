@@ -7,7 +7,8 @@
 * ``answer``: a merged result becomes the JSON Claude Code reads, with only the
   fields the event can carry (REFERENCE.md §4) and ``hookEventName`` always the
   event that ran;
-* ``EVENTS``: the 33 events of Claude Code 2.1.328 (REFERENCE.md §2).
+* ``EVENTS``: the 33 events of Claude Code 2.1.328 (REFERENCE.md §2) and
+  ``PreSkillShellCommand``, added in 2.1.332 (PROTOCOL.md, "Added 2026-12").
 """
 
 from __future__ import annotations
@@ -37,6 +38,15 @@ SESSION = "8e82f7c6-1351-45ff-b6d3-4fb1cc1717ee"
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "claude-code" / "REFERENCE.md"
 
 # The 33 events of REFERENCE.md §2, as listed there (the binary's array `gc`).
+# The payload 2.1.332 sent for `` !`echo PROBE-MARKER $ARGUMENTS` `` in a project skill run as ``/probe argx``.
+SKILL_SHELL_COMMAND = {
+    "session_id": SESSION, "cwd": "/w", "prompt_id": "0cd68d24-f6d3-4ce7-9e08-c4e8100dc9f2",
+    "permission_mode": "bypassPermissions", "effort": {"level": "medium"}, "hook_event_name": "PreSkillShellCommand",
+    "tool_name": "Bash", "tool_input": {"command": "echo PROBE-MARKER argx"},
+    "tool_use_id": "6647f993-4834-45fe-8721-b5e61e42be06:inner:preamble-0", "command_name": "probe",
+    "command_source": "projectSettings", "invoked_by": "user",
+}
+
 REFERENCE_EVENTS = (
     "PreToolUse, PostToolUse, PostToolUseFailure, PostToolBatch, Notification, UserPromptSubmit, "
     "UserPromptExpansion, SessionStart, SessionEnd, Stop, StopFailure, SubagentStart, SubagentStop, "
@@ -76,10 +86,11 @@ def specific(result: dict | None) -> dict:
 # -- EVENTS ----------------------------------------------------------------------------------
 
 
-def test_events_lists_exactly_the_33_events_of_claude_code_2_1_328():
+def test_events_lists_the_33_events_of_claude_code_2_1_328_and_the_one_2_1_332_added():
     assert len(REFERENCE_EVENTS) == 33
-    assert sorted(EVENTS) == sorted(REFERENCE_EVENTS)
+    assert sorted(EVENTS) == sorted([*REFERENCE_EVENTS, "PreSkillShellCommand"])
     assert all(info.name == name for name, info in EVENTS.items())
+    assert {name: info.since for name, info in EVENTS.items() if info.since} == {"PreSkillShellCommand": "2.1.332"}
 
 
 @pytest.mark.skipif(not REFERENCE.exists(), reason=f"{REFERENCE} is not checked out beside the repository")
@@ -98,13 +109,15 @@ def test_events_know_which_answers_each_event_can_carry():
     assert {n for n, i in EVENTS.items() if CONTEXT in i.answers} == CONTEXT_EVENTS
     assert {n for n, i in EVENTS.items() if BLOCK in i.answers} == BLOCK_EVENTS
     assert {n for n, i in EVENTS.items() if BLOCK_BY_EXIT in i.answers} == EXIT_CODE_EVENTS
-    assert {n for n, i in EVENTS.items() if PERMISSION in i.answers} == {"PreToolUse", "PreModelSwitch"}
+    assert {n for n, i in EVENTS.items() if PERMISSION in i.answers} == {
+        "PreToolUse", "PreModelSwitch", "PreSkillShellCommand"}
     assert {n for n, i in EVENTS.items() if PERMISSION_REQUEST in i.answers} == {"PermissionRequest"}
 
 
 def test_events_know_the_field_their_matcher_applies_to():
     assert EVENTS["PreToolUse"].matcher_field == "tool_name"
     assert EVENTS["PermissionRequest"].matcher_field == "tool_name"
+    assert EVENTS["PreSkillShellCommand"].matcher_field == "tool_name"  # Bash or PowerShell
     assert EVENTS["SessionStart"].matcher_field == "source"
     assert EVENTS["PreCompact"].matcher_field == "trigger"
     assert EVENTS["Notification"].matcher_field == "notification_type"
@@ -581,6 +594,47 @@ def test_pre_model_switch_gets_no_updated_input():
     out = answer("PreModelSwitch", HookResult(permission="allow", updated_input={"model": "x"}))
 
     assert specific(out) == {"hookEventName": "PreModelSwitch", "permissionDecision": "allow"}
+
+
+# -- PreSkillShellCommand (2.1.332) ---------------------------------------------------------
+
+
+def test_a_skill_shell_command_reads_like_a_tool_call_and_matches_on_the_shell():
+    skill = HookEvent.from_payload(SKILL_SHELL_COMMAND)
+
+    assert (skill.tool_name, skill.tool_input) == ("Bash", {"command": "echo PROBE-MARKER argx"})
+    assert skill.get("command_name") == "probe" and skill.get("invoked_by") == "user"
+    assert matches("Bash", skill) and not matches("Edit|Write", skill)
+
+
+def test_a_skill_shell_command_is_keyed_by_its_own_id():
+    key = HookEvent.from_payload(SKILL_SHELL_COMMAND).key
+
+    assert key == "PreSkillShellCommand:main:6647f993-4834-45fe-8721-b5e61e42be06:inner:preamble-0"
+
+
+@pytest.mark.parametrize("permission", ["allow", "deny", "ask", "defer"])
+def test_pre_skill_shell_command_carries_a_permission_like_pre_tool_use(permission):
+    out = answer("PreSkillShellCommand", HookResult(permission=permission, reason="sprint frozen"))
+
+    assert specific(out) == {"hookEventName": "PreSkillShellCommand", "permissionDecision": permission,
+                             "permissionDecisionReason": "sprint frozen"}
+
+
+def test_pre_skill_shell_command_never_gets_updated_input_or_context():
+    # 2.1.332 never applies updatedInput there, and any value stops the command; it has no additionalContext.
+    out = answer("PreSkillShellCommand", HookResult(permission="allow", updated_input={"command": "ls"},
+                                                    additional_context="note"))
+
+    assert specific(out) == {"hookEventName": "PreSkillShellCommand", "permissionDecision": "allow"}
+
+
+def test_a_block_on_a_skill_shell_command_is_a_denial():
+    out = answer("PreSkillShellCommand", HookResult.blocking("no shell in this mode"))
+
+    assert specific(out) == {"hookEventName": "PreSkillShellCommand", "permissionDecision": "deny",
+                             "permissionDecisionReason": "no shell in this mode"}
+    assert not blocks_by_exit_code("PreSkillShellCommand", HookResult.blocking("x"))
 
 
 # -- answer: common fields ------------------------------------------------------------------

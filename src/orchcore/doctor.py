@@ -34,6 +34,8 @@ from orchcore.install import (
     read_text,
     settings_file,
 )
+from orchcore.install.events import wired_events
+from orchcore.install.wiring import claude_code_version
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 
@@ -105,6 +107,11 @@ def check_settings(project: Path) -> list[Check]:
     checks = []
     wired_in = []
     status_lines: dict[str, Any] = {}
+    try:
+        expected = wired_events(claude_code_version())  # not the events this Claude Code does not know
+    except OrchError as exc:
+        checks.append(Check("claude code version", FAIL, str(exc)))
+        expected = WIRED_EVENTS
     for scope in SCOPES:
         path = settings_file(scope, project)
         name = f"settings ({scope})"
@@ -127,10 +134,10 @@ def check_settings(project: Path) -> list[Check]:
         wired_in.append(scope)
         commands = {event: command for event, command in wired.items() if command != "http"}
         problems = []
-        missing = [e for e in WIRED_EVENTS if e not in wired]
+        missing = [e for e in expected if e not in wired]
         if missing:
             problems.append(f"events not wired: {', '.join(missing)}")
-        extra = [e for e in wired if e not in WIRED_EVENTS]
+        extra = [e for e in wired if e not in expected]
         for command in sorted(set(commands.values())):
             why = _executable(command, project)
             if why:
@@ -146,7 +153,7 @@ def check_settings(project: Path) -> list[Check]:
         else:
             posted = sum(command == "http" for command in wired.values())
             how = f" ({posted} as http hooks to the resident runtime)" if posted else ""
-            checks.append(Check(name, OK, f"{path}: {len(WIRED_EVENTS)} events wired{how}"))
+            checks.append(Check(name, OK, f"{path}: {len(expected)} events wired{how}"))
     if not wired_in:
         checks.append(Check("wiring", FAIL, "orchcore is not wired into Claude Code; run `orch install`"))
     elif len(wired_in) == 1:

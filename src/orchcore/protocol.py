@@ -3,8 +3,10 @@
 Inputs are parsed leniently: the fields orchcore reads are typed properties of
 ``HookEvent``, and the whole payload stays in ``raw``, so an event or field we
 do not know passes through untouched. ``EVENTS`` lists the 33 events of
-Claude Code 2.1.x with the field their matcher applies to and what their
-answer can do (``../shared/claude-code/REFERENCE.md`` §2 and §4).
+Claude Code 2.1.328 and the one 2.1.332 added (``PreSkillShellCommand``), with
+the field their matcher applies to, what their answer can do
+(``../shared/claude-code/REFERENCE.md`` §2 and §4) and, for a newer event, the
+first version that knows it.
 
 Handlers return ``HookResult``s; ``merge`` combines them with fixed rules and
 ``answer`` renders the merged result as the JSON Claude Code reads:
@@ -42,10 +44,11 @@ class EventInfo:
     name: str
     matcher_field: str | None = None
     answers: frozenset[str] = frozenset()
+    since: str | None = None  # the first Claude Code that knows it; None: 2.1.328 already did
 
 
-def _event(name: str, matcher: str | None = None, *answers: str) -> EventInfo:
-    return EventInfo(name, matcher, frozenset(answers))
+def _event(name: str, matcher: str | None = None, *answers: str, since: str | None = None) -> EventInfo:
+    return EventInfo(name, matcher, frozenset(answers), since)
 
 
 EVENTS: dict[str, EventInfo] = {
@@ -84,6 +87,9 @@ EVENTS: dict[str, EventInfo] = {
         _event("FileChanged", "file_path"),
         _event("DirectoryAdded", "source"),
         _event("MessageDisplay"),
+        # Before a skill's inline `!` command runs (2.1.332): a permission answer as on PreToolUse, but
+        # updatedInput is never applied (any value stops the command) and there is no additionalContext.
+        _event("PreSkillShellCommand", "tool_name", PERMISSION, since="2.1.332"),
     )
 }
 
@@ -202,19 +208,18 @@ class HookEvent:
         return _str_or_none(self.raw.get(field)) if field else None
 
 
-KEYED_EVENTS = (
-    "PreToolUse", "PostToolUse", "PostToolUseFailure", "PostToolBatch", "UserPromptSubmit", "Stop",
-    "SubagentStart", "SubagentStop",
-)
+# Events keyed by the agent and ``tool_use_id`` (a skill's shell command has its own id, in no transcript).
+TOOL_KEYED_EVENTS = ("PreToolUse", "PostToolUse", "PostToolUseFailure", "PostToolBatch", "PreSkillShellCommand")
+KEYED_EVENTS = (*TOOL_KEYED_EVENTS, "UserPromptSubmit", "Stop", "SubagentStart", "SubagentStop")
 
 
 def event_key(payload: dict[str, Any]) -> str | None:
     """The identity of a hook event within its session, the same whether it came live or from the transcript.
 
-    Tool events by the agent that made the call and ``tool_use_id``; a batch
-    by its first call; a prompt by ``prompt_id``; a stop by its prompt and the
-    last message (a blocked Stop fires again with another one); a subagent by
-    ``agent_id``.
+    Tool events and a skill's shell command by the agent that made the call
+    and ``tool_use_id``; a batch by its first call; a prompt by ``prompt_id``;
+    a stop by its prompt and the last message (a blocked Stop fires again with
+    another one); a subagent by ``agent_id``.
     """
     name = payload.get("hook_event_name")
     if name not in KEYED_EVENTS:
@@ -231,7 +236,7 @@ def event_key(payload: dict[str, Any]) -> str | None:
         anchor = _str_or_none(payload.get("tool_use_id"))
     if anchor is None:
         return None
-    if name in ("PreToolUse", "PostToolUse", "PostToolUseFailure", "PostToolBatch"):
+    if name in TOOL_KEYED_EVENTS:
         anchor = f"{_str_or_none(payload.get('agent_id')) or 'main'}:{anchor}"
     if name in ("Stop", "SubagentStop"):
         anchor += ":" + text_digest(_str_or_none(payload.get("last_assistant_message")) or "")

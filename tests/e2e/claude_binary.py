@@ -1,15 +1,17 @@
-"""Find or install the pinned Claude Code binary for the end-to-end tests.
+"""Find or install the Claude Code binary for the end-to-end tests.
 
 The npm package ``@anthropic-ai/claude-code`` is a small wrapper whose native
 binary comes in a per-platform optional dependency, e.g.
 ``node_modules/@anthropic-ai/claude-code-linux-x64/claude`` (also ``-linux-arm64``,
 ``-linux-x64-musl``, ``-linux-arm64-musl``, ``-darwin-arm64``, ``-darwin-x64``).
-We install the pinned version once into a cache directory and run that native
+We install the chosen version once into a cache directory and run that native
 binary directly (no node needed at run time).
 
+* version: ``$ORCH_E2E_CLAUDE_VERSION`` if set (e.g. ``2.1.332``, the newest we
+  check; CI runs the suite with both), else the pinned ``2.1.328``;
 * cache directory: ``$ORCH_E2E_CACHE`` if set, else
   ``~/.cache/orchcore-e2e/claude-code-<version>``;
-* ``$ORCH_E2E_CLAUDE_BIN``: use this binary instead (it must report the pinned
+* ``$ORCH_E2E_CLAUDE_BIN``: use this binary instead (it must report the chosen
   version unless ``ORCH_E2E_ANY_VERSION=1``);
 * an exclusive file lock (``<cache>.lock``) makes parallel test processes
   (pytest-xdist, several plugin test runs) install only once.
@@ -31,14 +33,37 @@ import sys
 import time
 from pathlib import Path
 
-CLAUDE_CODE_VERSION = "2.1.328"
+PINNED_VERSION = "2.1.328"
+NEWEST_VERSION = "2.1.332"  # the newest release the suite is checked against (CI runs both)
+VERSION_VARIABLE = "ORCH_E2E_CLAUDE_VERSION"
 NPM_PACKAGE = "@anthropic-ai/claude-code"
 INSTALL_TIMEOUT = 900  # seconds; the native binary is ~370 MB
 LOCK_TIMEOUT = INSTALL_TIMEOUT + 60
 
 
 class ClaudeBinaryUnavailable(RuntimeError):
-    """The pinned binary could not be found or installed (the message says why)."""
+    """The chosen binary could not be found or installed (the message says why)."""
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``"2.1.332"`` → ``(2, 1, 332)``, for comparing versions; ValueError says what is wrong."""
+    parts = version.split(".")
+    if not all(part.isdigit() for part in parts):
+        raise ValueError(f"{VERSION_VARIABLE}={version!r} is not a version like {NEWEST_VERSION}")
+    return tuple(int(part) for part in parts)
+
+
+def selected_version() -> str:
+    """The version the tests run: ``$ORCH_E2E_CLAUDE_VERSION``, else the pinned one."""
+    return os.environ.get(VERSION_VARIABLE, "").strip() or PINNED_VERSION
+
+
+CLAUDE_CODE_VERSION = selected_version()
+
+
+def running_at_least(version: str) -> bool:
+    """Whether the chosen Claude Code is ``version`` or newer (tests of what changed there)."""
+    return version_tuple(CLAUDE_CODE_VERSION) >= version_tuple(version)
 
 
 def cache_dir(version: str = CLAUDE_CODE_VERSION) -> Path:
@@ -163,7 +188,7 @@ def ensure_claude_binary(version: str = CLAUDE_CODE_VERSION, prefix: Path | None
         found = binary_version(binary)
         if found != version and os.environ.get("ORCH_E2E_ANY_VERSION") != "1":
             raise ClaudeBinaryUnavailable(
-                f"ORCH_E2E_CLAUDE_BIN={binary} is version {found!r}, the tests pin {version} "
+                f"ORCH_E2E_CLAUDE_BIN={binary} is version {found!r}, the tests want {version} "
                 "(set ORCH_E2E_ANY_VERSION=1 to run them anyway)")
         return binary
 
@@ -193,7 +218,8 @@ def ensure_claude_binary(version: str = CLAUDE_CODE_VERSION, prefix: Path | None
 
 if __name__ == "__main__":
     try:
+        version_tuple(CLAUDE_CODE_VERSION)
         print(ensure_claude_binary())
-    except ClaudeBinaryUnavailable as exc:
+    except (ValueError, ClaudeBinaryUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)

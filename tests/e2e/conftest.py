@@ -1,6 +1,7 @@
 """Fixtures for driving the real Claude Code binary against a scripted fake API.
 
-* ``claude_bin``: the pinned native binary (installed once with npm into a cache);
+* ``claude_bin``: the native binary of the chosen version (``$ORCH_E2E_CLAUDE_VERSION``,
+  default the pinned one; installed once with npm into a cache);
   if that fails the tests FAIL when ``CI`` is set and are skipped otherwise;
 * ``fake_api``: a :class:`~fake_api.FakeAnthropicAPI` on 127.0.0.1 (set ``fake_api.script``);
 * ``cc_project``: a temporary project (``.claude/``, ``git init``), trusted;
@@ -18,11 +19,17 @@ at the end of the run.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from .claude_binary import CLAUDE_CODE_VERSION, ClaudeBinaryUnavailable, ensure_claude_binary
+from .claude_binary import (
+    CLAUDE_CODE_VERSION,
+    ClaudeBinaryUnavailable,
+    ensure_claude_binary,
+    version_tuple,
+)
 from .fake_api import FakeAnthropicAPI
 from .harness import (
     FAKE_API_KEY,
@@ -52,6 +59,13 @@ def _unavailable(reason: str) -> None:
 # --------------------------------------------------------------------------
 # collection, reporting
 # --------------------------------------------------------------------------
+
+
+def pytest_configure(config):
+    try:
+        version_tuple(CLAUDE_CODE_VERSION)
+    except ValueError as exc:  # a one-line usage error, not a traceback per test
+        raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_collection_modifyitems(config, items):
@@ -107,7 +121,7 @@ def _add_diagnostics(request: pytest.FixtureRequest, title: str, provider) -> No
 
 @pytest.fixture(scope="session")
 def claude_bin() -> Path:
-    """The native Claude Code binary of the pinned version."""
+    """The native Claude Code binary of the chosen version."""
     try:
         return ensure_claude_binary(CLAUDE_CODE_VERSION)
     except ClaudeBinaryUnavailable as exc:
@@ -142,9 +156,15 @@ def cc_home(tmp_path: Path, cc_project: Path) -> Path:
 
 
 @pytest.fixture
-def cc_env(cc_home: Path, fake_api: FakeAnthropicAPI) -> dict[str, str]:
-    """Environment for the binary; tests may add to it before running claude."""
-    return claude_env(cc_home, fake_api.url, FAKE_API_KEY)
+def cc_env(cc_home: Path, fake_api: FakeAnthropicAPI, claude_bin: Path) -> dict[str, str]:
+    """Environment for the binary; tests may add to it before running claude.
+
+    The binary's folder leads PATH, as a user's ``claude`` would: ``orch install``
+    asks it for its version (it wires no event that version does not know).
+    """
+    env = claude_env(cc_home, fake_api.url, FAKE_API_KEY)
+    env["PATH"] = os.pathsep.join([str(claude_bin.parent), env.get("PATH", os.defpath)])
+    return env
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Programs inside the real Claude Code 2.1.328: live context on the next prompt, and the prompt palette.
+"""Programs inside the real Claude Code (2.1.328 and 2.1.332): live context on the next prompt, and the prompt palette.
 
 A test program (a fake installed distribution) renders the session's tasks
 as its context and answers ``status`` at the prompt. Everything runs through
@@ -61,13 +61,17 @@ def test_activating_a_program_changes_what_the_model_receives_on_the_next_prompt
 
     tui.send_line("first prompt")
     tui.wait_for("FIRST-ANSWER", timeout=30)
+    # 2.1.332 shows the answer before its Stop hooks ran; a prompt typed then joins the running turn
+    # (its UserPromptSubmit carries that turn's prompt_id), so the next prompt waits for the turn's end.
+    orch.wait_for_events(sid, lambda events: bool(handled(events, "Stop")), "the first turn's Stop")
     orch.orch("program", "activate", "e2e_sprint", "--session", sid)  # no restart of Claude Code
     tui.send_line("second prompt")
     tui.wait_for("SECOND-ANSWER", timeout=30)
 
     first, second = fake_api.main_requests[:2]
     assert "E2E-BOARD" not in first.system_messages_text
-    assert "Program e2e_sprint is active. Live state:\nE2E-BOARD T-1:pending" in second.system_messages_text
+    live = "Program e2e_sprint is active. Live state:\nE2E-BOARD T-1:pending"
+    assert live in second.system_messages_text, f"found at {second.locate('E2E-BOARD')}"
     tui.wait_for(lambda s: (_status_row(s) or "").startswith("▶ e2e_sprint"), timeout=15)
 
 

@@ -24,6 +24,7 @@ from orchcore.install.wiring import (
     PORT_RANGE,
     TRANSPORTS,
     Wiring,
+    claude_code_version,
     command_kind,
     default_port,
     orch_launcher,
@@ -77,7 +78,7 @@ def plan_install(
     record["file"] = path.name
     if transport == "http":
         port = port or wired_port(data) or default_port(project)
-    wiring = Wiring(command, transport, port if transport == "http" else None)
+    wiring = Wiring(command, transport, port if transport == "http" else None, claude_code_version())
     done = wire(data, wiring, force, record)
     record["transport"] = transport
     mcp_summary = _plan_mcp(project, scope, command, data, path, manifest, record, mcp, plan)

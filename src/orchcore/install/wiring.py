@@ -19,6 +19,11 @@ orchcore.entry> hook`` (what install writes: see ``orch_launcher``). The same ru
 ``statusline`` finds our status line. A hand-written ``orch hook`` entry
 therefore counts as ours too, which is what makes a second install (even from
 another virtual environment) update entries instead of duplicating them.
+
+**Which events.** Those the Claude Code that reads the settings knows
+(``events.wired_events``): the version ``$ORCH_CLAUDE_VERSION`` names, else
+the one ``claude --version`` reports for the ``claude`` on PATH; with neither,
+every event (a Claude Code installed later is the newest).
 """
 
 from __future__ import annotations
@@ -29,14 +34,17 @@ import json
 import os
 import re
 import shlex
+import shutil
 import socket
+import subprocess
 import sys
 from pathlib import Path, PurePath
 from typing import Any
 
 import attrs
 
-from orchcore.install.events import HTTP_EVENTS, NO_MATCHER_EVENTS, WIRED_EVENTS
+from orchcore.errors import OrchError
+from orchcore.install.events import HTTP_EVENTS, NO_MATCHER_EVENTS, version_tuple, wired_events
 
 TRANSPORTS = ("http", "command")
 HOOK_TIMEOUT_S = 30
@@ -45,6 +53,8 @@ TOKEN_VAR = "ORCH_HOOK_TOKEN"
 HOOK_PATH = "/orchcore/hook"
 PORT_RANGE = (20000, 60000)
 _OUR_URL = re.compile(r"http://127\.0\.0\.1:(\d{1,5})/orchcore/hook")
+CLAUDE_VERSION_VAR = "ORCH_CLAUDE_VERSION"
+CLAUDE_VERSION_TIMEOUT_S = 15
 
 
 # -- how the wiring starts orch ----------------------------------------------
@@ -71,6 +81,31 @@ def orch_launcher() -> str:
     root = os.path.dirname(os.path.dirname(os.path.abspath(orchcore.__file__)))
     code = LAUNCH_CODE.format(root=json.dumps(root))  # a JSON string is a Python string literal
     return f"{shlex.quote(sys.executable)} -S -P -c {shlex.quote(code)}"
+
+
+def claude_code_version(env: dict[str, str] | None = None) -> str | None:
+    """The version of the Claude Code these settings are for, or None when nothing says.
+
+    ``$ORCH_CLAUDE_VERSION`` (a project shared by people on other versions,
+    tests, CI), else what the ``claude`` on PATH reports.
+    """
+    env = dict(os.environ) if env is None else env
+    given = env.get(CLAUDE_VERSION_VAR, "").strip()
+    if given:
+        found = version_tuple(given)
+        if found is None:
+            raise OrchError(f"{CLAUDE_VERSION_VAR}={given!r} is not a Claude Code version like 2.1.332")
+        return ".".join(map(str, found))
+    binary = shutil.which("claude", path=env.get("PATH"))
+    if binary is None:
+        return None
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                             timeout=CLAUDE_VERSION_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = version_tuple(out.stdout) if out.returncode == 0 else None
+    return ".".join(map(str, found)) if found else None
 
 
 # -- recognising our entries -------------------------------------------------
@@ -186,11 +221,16 @@ def status_line_entry(command: str) -> dict[str, Any]:
 
 @attrs.frozen
 class Wiring:
-    """How one scope reaches orch: the launcher of its commands, and http hooks to ``port`` or none."""
+    """How one scope reaches orch: the launcher of its commands, http hooks to ``port`` or none, which events."""
 
     command: str
     transport: str = "command"
     port: int | None = None
+    claude_version: str | None = None  # None: wire every event, as for the newest Claude Code
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        return wired_events(self.claude_version)
 
     def handler(self, event: str) -> dict[str, Any]:
         if self.transport == "http" and event in HTTP_EVENTS and self.port is not None:
@@ -212,7 +252,8 @@ def wire(data: dict[str, Any], wiring: Wiring, force: bool, record: dict[str, An
         record["created_hooks"] = True
     hooks = data["hooks"]
     created_events = set(record.get("created_events", []))
-    for event in WIRED_EVENTS:
+    events = wiring.events
+    for event in events:
         if event not in hooks:
             hooks[event] = []
             created_events.add(event)
@@ -229,7 +270,7 @@ def wire(data: dict[str, Any], wiring: Wiring, force: bool, record: dict[str, An
         if not found:
             hooks[event].append(hook_entry(event, wanted))
             done["added"].append(event)
-    for event in [e for e in hooks if e not in WIRED_EVENTS]:
+    for event in [e for e in hooks if e not in events]:  # also one an older Claude Code does not know
         if _unwire_event(hooks, event, created=True):
             done["removed"].append(event)
     record["created_events"] = sorted(created_events)
