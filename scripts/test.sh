@@ -25,15 +25,27 @@ ensure_e2e_tools() {
     { $sudo apt-get update -qq && $sudo apt-get install -y -qq redis-server; } >&2 ||
       echo "(could not install redis-server)" >&2
   fi
-  echo "==> the pinned Claude Code binary" >&2
-  if ! "$PY" tests/e2e/claude_binary.py >&2; then
-    if [ -n "${CI:-}" ]; then
-      echo "the Claude Code binary could not be installed; the end-to-end tests cannot run" >&2
-      exit 1
+  local version
+  for version in pinned $E2E_ALSO; do
+    echo "==> the Claude Code binary ($version)" >&2
+    if ! "$PY" tests/e2e/claude_binary.py "$version" >&2; then
+      if [ -n "${CI:-}" ]; then
+        echo "the Claude Code binary ($version) could not be installed; the end-to-end tests cannot run" >&2
+        exit 1
+      fi
+      echo "(continuing: the end-to-end tests will be skipped)" >&2
     fi
-    echo "(continuing: the end-to-end tests will be skipped)" >&2
-  fi
+  done
 }
+# The end-to-end tests run with the pinned Claude Code as part of the core
+# tests; under CI tests/e2e runs once more with each of these versions
+# (`newest`: the newest release they are checked against, see
+# tests/e2e/claude_binary.py). ORCH_E2E_ALSO="" skips that, or names others.
+if [ -n "${CI:-}" ]; then
+  E2E_ALSO="${ORCH_E2E_ALSO-newest}"
+else
+  E2E_ALSO="${ORCH_E2E_ALSO-}"
+fi
 ensure_e2e_tools
 
 # Resident runtimes started by the tests' orch processes exit soon after the last event.
@@ -53,6 +65,10 @@ run_pytest() {
 
 echo "==> core tests"
 run_pytest tests "$@"
+for version in $E2E_ALSO; do
+  echo "==> end-to-end tests with Claude Code $version"
+  ORCH_E2E_CLAUDE_VERSION="$version" run_pytest tests/e2e "$@"
+done
 for d in $(plugin_dirs); do
   if [ -d "$d/tests" ]; then
     echo "==> plugin tests: ${d#$ROOT/}"

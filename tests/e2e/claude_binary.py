@@ -7,8 +7,8 @@ binary comes in a per-platform optional dependency, e.g.
 We install the chosen version once into a cache directory and run that native
 binary directly (no node needed at run time).
 
-* version: ``$ORCH_E2E_CLAUDE_VERSION`` if set (e.g. ``2.1.332``, the newest we
-  check; CI runs the suite with both), else the pinned ``2.1.328``;
+* version: ``$ORCH_E2E_CLAUDE_VERSION`` if set (e.g. ``2.1.332``, or ``newest``,
+  the newest we check; CI runs the suite with both), else the pinned ``2.1.328``;
 * cache directory: ``$ORCH_E2E_CACHE`` if set, else
   ``~/.cache/orchcore-e2e/claude-code-<version>``;
 * ``$ORCH_E2E_CLAUDE_BIN``: use this binary instead (it must report the chosen
@@ -16,8 +16,8 @@ binary directly (no node needed at run time).
 * an exclusive file lock (``<cache>.lock``) makes parallel test processes
   (pytest-xdist, several plugin test runs) install only once.
 
-Usable as a script too: ``python tests/e2e/claude_binary.py`` installs and
-prints the path (handy for CI warm-up).
+Usable as a script too: ``python tests/e2e/claude_binary.py [VERSION|newest]``
+installs and prints the path (handy for CI warm-up).
 """
 
 from __future__ import annotations
@@ -53,9 +53,11 @@ def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in parts)
 
 
-def selected_version() -> str:
-    """The version the tests run: ``$ORCH_E2E_CLAUDE_VERSION``, else the pinned one."""
-    return os.environ.get(VERSION_VARIABLE, "").strip() or PINNED_VERSION
+def selected_version(given: str | None = None) -> str:
+    """The version the tests run: ``given`` or ``$ORCH_E2E_CLAUDE_VERSION`` (``newest`` and ``pinned`` name ours),
+    else the pinned one."""
+    given = (os.environ.get(VERSION_VARIABLE, "") if given is None else given).strip()
+    return {"newest": NEWEST_VERSION, "pinned": PINNED_VERSION, "": PINNED_VERSION}.get(given, given)
 
 
 CLAUDE_CODE_VERSION = selected_version()
@@ -218,8 +220,9 @@ def ensure_claude_binary(version: str = CLAUDE_CODE_VERSION, prefix: Path | None
 
 if __name__ == "__main__":
     try:
-        version_tuple(CLAUDE_CODE_VERSION)
-        print(ensure_claude_binary())
+        chosen = selected_version(sys.argv[1]) if len(sys.argv) > 1 else CLAUDE_CODE_VERSION
+        version_tuple(chosen)
+        print(ensure_claude_binary(chosen))
     except (ValueError, ClaudeBinaryUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
