@@ -89,13 +89,15 @@ def test_install_for_2_1_332_posts_the_skill_shell_command_to_the_runtime(orch_c
     assert NEW in install.HTTP_EVENTS
 
 
-def test_install_for_2_1_328_leaves_the_event_out(orch_cli, orch_project, monkeypatch):
+def test_install_for_2_1_328_leaves_the_event_out_and_says_so(orch_cli, orch_project, monkeypatch):
     monkeypatch.setenv("ORCH_CLAUDE_VERSION", "2.1.328")
 
-    ok(orch_cli("install"))
+    out = ok(orch_cli("install")).stdout.splitlines()
 
     assert NEW not in wired(orch_project)
     assert "PreToolUse" in wired(orch_project)
+    assert f"  hooks added: all {len(install.WIRED_EVENTS) - 1} events" in out
+    assert f"  not wired, unknown to Claude Code 2.1.328: {NEW}" in out
 
 
 def test_installing_again_for_an_older_claude_code_takes_the_event_out_and_a_newer_one_puts_it_back(

@@ -117,11 +117,15 @@ def _print_summary(summary: dict[str, Any]) -> None:
     if verb == "install" and summary.get("transport") == "http":
         typer.echo(f"  http hooks: 127.0.0.1:{summary['port']} (the secret is in .claude/settings.local.json)")
     hooks = summary["hooks"]
+    wired = logic.wired_events(summary.get("claude_code"))
     for key in ("added", "updated", "removed"):
-        if set(hooks[key]) == set(logic.WIRED_EVENTS):
-            typer.echo(f"  hooks {key}: all {len(logic.WIRED_EVENTS)} events")
+        if set(hooks[key]) == set(wired):
+            typer.echo(f"  hooks {key}: all {len(wired)} events")
         elif hooks[key]:
             typer.echo(f"  hooks {key}: {', '.join(hooks[key])}")
+    if summary.get("events_left_out"):
+        left = ", ".join(summary["events_left_out"])
+        typer.echo(f"  not wired, unknown to Claude Code {summary['claude_code']}: {left}")
     status = summary["status_line"]
     if status == "kept foreign":
         typer.echo("  statusLine: kept the existing one (not orchcore's); --force replaces it")

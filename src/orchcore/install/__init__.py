@@ -32,6 +32,7 @@ from orchcore.install.events import (
     NO_MATCHER_EVENTS,
     UNWIRED_EVENTS,
     WIRED_EVENTS,
+    wired_events,
 )
 from orchcore.install.links import check_links
 from orchcore.install.manifest import (
@@ -77,7 +78,7 @@ __all__ = [
     "Change", "Endpoint", "JsonStyle", "Plan", "SettingsEdits", "Wiring",
     "add_token", "apply", "check_links", "check_scope", "claude_dir", "command_hook", "command_kind", "default_port",
     "dump_manifest", "entry_kind", "holds_orchcore", "hook_entry", "hook_handlers", "http_endpoint", "http_hook",
-    "http_port",
+    "http_port", "wired_events",
     "json_type", "manifest_path", "orch_launcher", "parse_settings", "plan_install", "plan_uninstall",
     "provided_files", "read_manifest", "read_text", "remove_token", "render_agent", "render_command",
     "render_output_style", "settings_file", "sha256", "status_line_entry", "unwire", "user_claude_dir", "wire",

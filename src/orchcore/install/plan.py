@@ -20,6 +20,7 @@ from orchcore.install.manifest import dump_manifest, manifest_path, read_manifes
 from orchcore.install.render import provided_files
 from orchcore.install.scopes import check_scope, claude_dir, settings_file
 from orchcore.install.settings import SettingsEdits, holds_orchcore, parse_settings
+from orchcore.install.events import WIRED_EVENTS
 from orchcore.install.wiring import (
     PORT_RANGE,
     TRANSPORTS,
@@ -102,6 +103,8 @@ def plan_install(
         "port": wiring.port,
         "hook_command": f"{command} hook",
         "hooks": {k: done[k] for k in ("added", "updated", "removed")},
+        "claude_code": wiring.claude_version,  # None: not known, every event wired
+        "events_left_out": [e for e in WIRED_EVENTS if e not in wiring.events],  # newer than that Claude Code
         "status_line": done["status_line"],
         "files": files,
         "mcp": mcp_summary,
