@@ -23,7 +23,8 @@ def value(name: str, text: str):
 def test_the_project_keys_are_the_ones_the_core_reads():
     assert [k for k in KEYS if not k.startswith("session.")] == [
         "orchestration.enabled", "statusline.segments", "statusline.lines", "plugins.allow", "plugins.deny",
-        "store.backend", "store.options", "limits.max_agents", "limits.max_state_kb", "limits.max_field_kb",
+        "store.backend", "store.options", "store.url", "store.prefix", "limits.max_agents", "limits.max_state_kb",
+        "limits.max_field_kb",
         "limits.max_sessions", "limits.max_messages", "limits.event_buffer", "sessions.expire_after_hours",
         "store.backups"]
 

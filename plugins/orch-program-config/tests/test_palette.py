@@ -171,7 +171,9 @@ def test_teams_agents_segments_plugins_and_workflows(palette, active):
 
     segments = palette("segments")
     assert "mode" in segments and "row 1" in segments
-    assert segments.splitlines()[-1] == "status line now: mode │ agents │ tasks │ sprint │ model │ folder │ git-branch"
+    assert segments.splitlines()[-1] == (  # the default: *, every other installed segment, between sprint and model
+        "status line now: mode │ agents │ tasks │ sprint │ cost │ duration │ lines │ context │ five-hour │ seven-day │ "
+        "agent-usage │ team-usage │ model │ folder │ git-branch")
 
     plugins = palette("plugins")
     assert "config-manager" in plugins and "core-events" in plugins
