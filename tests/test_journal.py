@@ -237,3 +237,25 @@ def test_a_file_is_applied_in_its_own_order_so_its_cursor_never_skips_a_line(env
     assert drain_journal(orch_runtime, env, budget_s=0) == (1, 1)
     assert drain_journal(orch_runtime, env) == (1, 0)
     assert [h[1] for h in handled(orch_runtime.store)] == ["late", "early"]
+
+
+def test_an_event_that_arrives_while_another_process_drains_goes_after_the_kept_ones(env, orch_runtime, orch_hook):
+    """The drain lock is held elsewhere: the hook waits for that drain instead of overtaking it."""
+    import fcntl
+    import time
+
+    project = project_of(env)
+    for n in range(3):
+        journal.keep(tool_call(f"kept-{n}"), env, project)
+    folder = journal.folders(env, project)[0]
+    lock = os.open(folder, os.O_RDONLY)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # another process's drain, holding the folder
+
+    def finish_that_drain() -> None:
+        time.sleep(0.3)
+        os.close(lock)  # it ends (having applied nothing): the waiting hook applies the kept ones, then its own
+
+    threading.Thread(target=finish_that_drain).start()
+    assert orch_hook(tool_call("live"), env=env).exit_code == 0
+
+    assert [h[1] for h in handled(orch_runtime.store)] == ["kept-0", "kept-1", "kept-2", "live"]

@@ -184,8 +184,9 @@ def drain(
 
     ``apply`` raises StoreError when the store still cannot take an entry:
     the drain stops there and the rest waits. An entry that is not JSON is
-    passed to ``log`` and counts as done. Another process draining the same
-    folder at the moment is left to it (its entries count as left here).
+    passed to ``log`` and counts as done. While another process drains the
+    same folder this one waits for it, within ``budget_s``; past that its
+    entries count as left here.
     ``budget_s``: stop after this long (the hook path must answer Claude
     Code); the cursor keeps what was done.
     """
@@ -202,10 +203,8 @@ def drain(
             except OSError:
                 continue
             locks.append(lock)
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                return 0, pending(env, project)  # another process is draining
+            if not _lock_within(lock, budget_s):
+                return 0, pending(env, project)  # another process is still draining
             _take_over(folder)
             for path in _files(folder):
                 lines = _lines(path)
@@ -217,6 +216,28 @@ def drain(
     finally:
         for lock in locks:
             os.close(lock)
+
+
+def _lock_within(fd: int, budget_s: float | None) -> bool:
+    """Take the folder's drain lock, waiting up to ``budget_s`` for another process's drain to finish.
+
+    Waiting keeps the order: an event that arrives while another process
+    applies the kept ones is routed after them, not between them.
+    """
+    import fcntl
+    import time
+
+    deadline = time.monotonic() + (budget_s if budget_s is not None else 60.0)
+    delay = 0.002
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
 
 
 def _apply(
