@@ -10,38 +10,15 @@ when the binary (or redis-server) is missing, and fail under CI.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from orchcore.testing import load_e2e_harness
 
-E2E_DIR = Path(__file__).resolve().parent
-
 if load_e2e_harness(__file__):
-    from orchcore_e2e_harness.conftest import (  # the fixtures the tests use
-        _add_diagnostics,
-        add_diagnostics_to,
-        cc_env,
-        cc_home,
-        cc_project,
-        claude_bin,
-        fake_api,
-        run_claude,
-    )
-    from orchcore_e2e_harness.test_orchcore import orch
+    from orchcore_e2e_harness.for_plugins import *  # noqa: F403 - the fixtures and the report hook
+    from orchcore_e2e_harness.for_plugins import _add_diagnostics
 
     from orch_store_redis.testing import start_redis_server
-
-    def pytest_configure(config):
-        config.addinivalue_line("markers", "e2e: drives the real Claude Code binary (through the core's harness)")
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(item, call):
-        report = yield
-        if E2E_DIR in Path(item.path).parents:
-            add_diagnostics_to(report, item)
-        return report
 
     @pytest.fixture
     def own_redis_server(request, tmp_path):
@@ -51,7 +28,5 @@ if load_e2e_harness(__file__):
         _add_diagnostics(request, "redis-server log", lambda: log.read_text(errors="replace")[-3000:])
         yield server
         server.kill()
-
-    __all__ = ["cc_env", "cc_home", "cc_project", "claude_bin", "fake_api", "orch", "own_redis_server", "run_claude"]
 else:
     collect_ignore_glob = ["test_*.py"]
