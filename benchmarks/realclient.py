@@ -408,19 +408,6 @@ def print_report(report: dict, setups: list[Setup], header: str, notes: list[str
         print(f"note: {note}", file=out)
 
 
-def start_redis(folder: Path):
-    """A private redis-server on loopback (``orch_store_redis.testing``); RuntimeError says why not."""
-    try:
-        from orch_store_redis.testing import RedisServer, redis_server_binary
-    except ImportError as exc:
-        raise RuntimeError(f"{sys.executable} cannot import orch_store_redis.testing ({exc}): "
-                           "run this script with the dev .venv, which has plugins/orch-store-redis") from None
-    binary = redis_server_binary()
-    if binary is None:
-        raise RuntimeError("redis-server is not installed (Debian: apt-get install redis-server)")
-    return RedisServer(folder, binary).start()
-
-
 def parse_counts(value: str) -> list[int]:
     counts = sorted({int(part) for part in value.split(",") if part.strip()})
     if not counts or counts[0] < 1:
@@ -477,6 +464,8 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="orch-realclient-"))
     server = None
     if args.backend == "redis":
+        from hotpath import start_redis  # one way to start the private server, shared with the hot-path benchmark
+
         try:
             server = start_redis(workdir / "redis-server")
         except RuntimeError as exc:
