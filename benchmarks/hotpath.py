@@ -298,7 +298,7 @@ def compile_if_editable(python: str, venv: Path, env: dict[str, str], cwd: Path,
 
 def backend_cases(venv: Path, backend: Backend) -> list[Case]:
     """Every hook, status-line and query case, run in ``backend``'s project."""
-    python, orch = str(venv / "bin" / "python"), str(venv / "bin" / "orch")
+    orch = str(venv / "bin" / "orch")
     project, installed = backend.project, backend.installed
     no_runtime = {"ORCH_RUNTIME": "0"}  # the resident runtime off: everything in the command's own process
     off_hook, on_hook = hook_input(OFF_SESSION, project), hook_input(ON_SESSION, project)

@@ -190,8 +190,6 @@ def drain(
     ``budget_s``: stop after this long (the hook path must answer Claude
     Code); the cursor keeps what was done.
     """
-    import fcntl
-
     locks = []
     try:
         entries = []
