@@ -67,15 +67,21 @@ def flag_path(directory: str, session_id: str, enabled: bool) -> str:
 
 
 def write_flag(directory: str, session_id: str, enabled: bool) -> None:
-    """Make the session's flag file say ``enabled`` (called by the store inside its transaction)."""
-    folder = os.path.join(directory, GATE_DIR)
-    os.makedirs(folder, exist_ok=True)
+    """Make the session's flag file say ``enabled`` (called by the store inside its transaction).
+
+    A flag that cannot be written is cleared instead, never left saying the
+    old value: without one, the router decides from the store itself.
+    """
     wanted, other = flag_path(directory, session_id, enabled), flag_path(directory, session_id, not enabled)
     try:
-        os.replace(other, wanted)  # keeps the activity time
-    except FileNotFoundError:
-        with open(wanted, "a"):
-            pass
+        os.makedirs(os.path.join(directory, GATE_DIR), exist_ok=True)
+        try:
+            os.replace(other, wanted)  # keeps the activity time
+        except FileNotFoundError:
+            with open(wanted, "a"):
+                pass
+    except OSError:
+        clear_flags(directory, session_id)
 
 
 def clear_flags(directory: str, session_id: str) -> None:

@@ -319,10 +319,7 @@ class SqliteStore(SessionStore):
             try:
                 enabled = _flag_of(conn, session_id)
                 if enabled is not None:
-                    try:
-                        write_flag(str(self.path.parent), session_id, enabled)
-                    except OSError:
-                        clear_flags(str(self.path.parent), session_id)
+                    write_flag(str(self.path.parent), session_id, enabled)
             finally:
                 conn.execute("COMMIT")
 
@@ -399,10 +396,7 @@ class SqliteStore(SessionStore):
                            snapshot_ts=row[5] if row else None)
             if row is None or bool(row[3]) != state.orchestration_enabled:
                 # Under the write lock, so flag files change in commit order (see orchcore.gate).
-                try:
-                    write_flag(str(self.path.parent), session_id, state.orchestration_enabled)
-                except OSError:
-                    clear_flags(str(self.path.parent), session_id)
+                write_flag(str(self.path.parent), session_id, state.orchestration_enabled)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

@@ -187,11 +187,8 @@ class RedisStore(SessionStore):
         enabled = self._guard(lambda r: r.hget(self.key(session_id, "meta"), "enabled"))
         if enabled is None:
             clear_gate_flags(self.state_dir, session_id)
-            return
-        try:
+        else:
             write_gate_flag(self.state_dir, session_id, enabled == "1")
-        except OSError:
-            clear_gate_flags(self.state_dir, session_id)
 
     def integrity_problem(self) -> str | None:
         """Whether the server answers (``orch doctor``), tried now whatever failed a moment ago."""
