@@ -524,13 +524,17 @@ class RedisStore(SessionStore):
         if what == FIRST_ACTIVITY:
             return
         reason = AUTO_SNAPSHOT if what == COMPACT else HOURLY_SNAPSHOT
-        pipe.hset(self.key(session_id, "snaps"), f"{meta['last_seq']}/{reason}", f"{ts} {snapshot_text(stored)}")
+        self._put_snapshot(pipe, session_id, meta["last_seq"], reason, ts, stored)
         if stale:
             pipe.hdel(self.key(session_id, "snaps"), *stale)
         if what == COMPACT and moving:
             pipe.rpush(self.key(session_id, "archive"), *moving)
             pipe.ltrim(self.key(session_id, "log"), len(moving), -1)
             meta["archived_upto"] = upto
+
+    def _put_snapshot(self, pipe: Any, session_id: str, seq: Any, reason: str, ts: str, stored: StoredState) -> None:
+        """Queue one snapshot: field ``<seq>/<reason>``, value ``<ts> <state JSON>`` (read by ``_snapshot_fields``)."""
+        pipe.hset(self.key(session_id, "snaps"), f"{seq}/{reason}", f"{ts} {snapshot_text(stored)}")
 
     def snapshot(self, session_id: str, reason: str) -> int | None:
         """A snapshot of the session's state now, kept under ``reason`` (a checkpoint's name)."""
@@ -547,8 +551,7 @@ class RedisStore(SessionStore):
                     stored = self._stored_for_write(pipe, session_id, meta)
                     ts = now_iso()
                     pipe.multi()
-                    pipe.hset(self.key(session_id, "snaps"), f"{meta['last_seq']}/{reason or 'checkpoint'}",
-                              f"{ts} {snapshot_text(stored)}")
+                    self._put_snapshot(pipe, session_id, meta["last_seq"], reason or "checkpoint", ts, stored)
                     pipe.hset(meta_key, "snapshot_ts", ts)
                     pipe.execute()
                 except redis.exceptions.WatchError:
