@@ -208,9 +208,30 @@ def test_a_fork_of_a_session_orchcore_never_saw_is_linked_without_state(orch_run
     assert "nothing to carry over" in linked.data["reason"]
 
 
-def test_a_fork_whose_copy_names_no_parent_stops_looking(orch_runtime, orch_hook, transcripts):
+def opening_lines(session: str) -> str:
+    """What Claude Code 2.1.328 writes into a fork's transcript before it copies the parent's lines."""
+    lines = [{"type": "mode", "mode": "normal", "sessionId": session},
+             {"type": "atis-latch", "atis": "", "sessionId": session},
+             {"type": "tools-used", "tools": ["Bash"], "sessionId": session},
+             {"type": "user", "sessionId": session, "uuid": "u0"}]
+    return "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines)
+
+
+def test_a_fork_whose_transcript_is_only_opened_keeps_looking(orch_runtime, orch_hook, transcripts, parent):
     orch_hook(session_start(FORK, "fork", transcripts))
-    (transcripts / f"{FORK}.jsonl").write_text(json.dumps({"type": "user", "sessionId": FORK}) + "\n")
+    (transcripts / f"{FORK}.jsonl").write_text(opening_lines(FORK))
+    orch_hook(pre_tool_use(FORK, transcripts))
+    assert orch_runtime.store.get(FORK).plugins["lineage"]["pending"] is True
+
+    write_fork_copy(transcripts, FORK, PARENT)
+    orch_hook(pre_tool_use(FORK, transcripts, n=2))
+    assert orch_runtime.store.get(FORK).plugins["lineage"]["parent"] == PARENT
+
+
+def test_a_fork_whose_copy_names_no_parent_stops_looking_once_it_has_answered(orch_runtime, orch_hook, transcripts):
+    orch_hook(session_start(FORK, "fork", transcripts))
+    own_answer = json.dumps({"type": "assistant", "sessionId": FORK, "uuid": "a9"}, separators=(",", ":"))
+    (transcripts / f"{FORK}.jsonl").write_text(opening_lines(FORK) + own_answer + "\n")
     orch_hook(pre_tool_use(FORK, transcripts))
 
     lineage = orch_runtime.store.get(FORK).plugins["lineage"]

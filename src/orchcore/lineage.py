@@ -33,6 +33,7 @@ MAX_TRANSCRIPT_BYTES = 64 * 1024 * 1024  # how far back from its end a transcrip
 BLOCK_BYTES = 256 * 1024
 TAIL_BYTES = 64  # longer than '"requestSessionId":"<36>"'; kept from one block to the next
 _REQUEST_SESSION = b'"requestSessionId":'  # as Claude Code writes its JSON lines: no spaces
+_ASSISTANT = b'"assistant"'  # a cheap filter before a line is parsed
 _SESSION_ID = re.compile(rb'\s*"([0-9a-fA-F-]{36})"')
 
 
@@ -77,8 +78,8 @@ def settle(runtime: Any, session: Session, event: Any) -> tuple[Session, str | N
     """A pending fork whose transcript now shows its parent is linked (and gets its parent's state)."""
     if not pending(session):
         return session, None
-    parent, seen = parent_in_transcript(session.transcript_path or event.transcript_path, session.session_id)
-    if parent is None and not seen:
+    parent, answered = parent_in_transcript(session.transcript_path or event.transcript_path, session.session_id)
+    if parent is None and not answered:
         return session, None  # the copy is not written yet: try again at the next event
     from orchcore.errors import OrchError
 
@@ -115,12 +116,15 @@ def link(runtime: Any, session: Session, parent: str | None, how: str) -> tuple[
 
 
 def parent_in_transcript(path: str | None, session_id: str) -> tuple[str | None, bool]:
-    """The session a transcript's copied lines came from (the last one named), and whether the transcript exists.
+    """The session a transcript's copied lines came from (the last one named), and whether that is the answer.
 
     A fork's copy names, on each line it took over, the session that line was
     recorded in; the last such line is the parent's newest (a fork of a fork
     has its grandparent's lines first). Read from the end, a block at a time:
-    the copied lines sit just before the fork's own.
+    the copied lines sit just before the fork's own. No parent named is an
+    answer only once the fork's own answer is written after the copy: Claude
+    Code opens the file with lines of its own (mode, tools-used) before it
+    copies, so an event in between sees a transcript that names no one yet.
     """
     if not path:
         return None, False
@@ -129,7 +133,7 @@ def parent_in_transcript(path: str | None, session_id: str) -> tuple[str | None,
             size = handle.seek(0, os.SEEK_END)
             if size == 0:
                 return None, False
-            end, tail = size, b""
+            end, tail, answered = size, b"", False
             while end > 0 and size - end < MAX_TRANSCRIPT_BYTES:
                 start = max(0, end - BLOCK_BYTES)
                 handle.seek(start)
@@ -137,10 +141,28 @@ def parent_in_transcript(path: str | None, session_id: str) -> tuple[str | None,
                 found = _last_other(block, session_id)
                 if found is not None:
                     return found, True
+                answered = answered or _has_own_answer(block, session_id)
                 tail, end = block[:TAIL_BYTES], start  # a name cut by the block's edge is whole in the next
     except OSError:
         return None, False
-    return None, True
+    return None, answered
+
+
+def _has_own_answer(text: bytes, session_id: str) -> bool:
+    """Whether the text holds a whole assistant line of the session itself (no other session named on it)."""
+    import json
+
+    for line in text.split(b"\n"):
+        if _ASSISTANT not in line:
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:  # a line cut by the block's edge
+            continue
+        if isinstance(record, dict) and record.get("type") == "assistant" \
+                and record.get("requestSessionId") in (None, session_id):
+            return True
+    return False
 
 
 def _last_other(text: bytes, session_id: str) -> str | None:
