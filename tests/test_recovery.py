@@ -161,6 +161,66 @@ def test_events_that_arrived_live_are_not_recorded_again(session, transcript, ca
     assert ("PreToolUse", "toolu_1", True) not in events and len(events) == 10
 
 
+NEXT_PROMPT_ID = "5b0e3c1a-9d2f-4e6a-8b7c-1d2e3f4a5b6c"
+
+
+def prompts_handled(bus) -> list[tuple]:
+    return [(e.data["prompt"], e.data.get("recovered", False))
+            for e in bus.store.events(SID, types=["hook.handled"]) if e.data["event"] == "UserPromptSubmit"]
+
+
+def live_prompt(orch_hook, transcript: Transcript, text: str, prompt_id: str = PROMPT_ID) -> None:
+    orch_hook({"session_id": SID, "transcript_path": str(transcript.path), "cwd": "/work",
+               "hook_event_name": "UserPromptSubmit", "prompt": text, "prompt_id": prompt_id})
+
+
+def a_prompt_typed_while_the_turn_ended(transcript: Transcript) -> None:
+    """As 2.1.332 writes it: the typed prompt's line has an id of its own (its live hook had the ending turn's)."""
+    transcript.prompt("status", prompt_id=NEXT_PROMPT_ID)
+    transcript.answer("the board")
+    transcript.stop_summary()
+
+
+def test_a_prompt_typed_while_the_turn_ended_is_not_recovered_again(session, transcript, catch_up, orch_hook):
+    live_prompt(orch_hook, transcript, "go")
+    live_prompt(orch_hook, transcript, "status")  # 2.1.332: with the ending turn's prompt_id
+    transcript.prompt("go")
+    transcript.answer("done")
+    transcript.stop_summary()
+    a_prompt_typed_while_the_turn_ended(transcript)
+
+    report = catch_up()
+
+    assert prompts_handled(session) == [("go", False), ("status", False)]
+    assert (report.recovered, report.recorded) == (2, 2)  # the two stops nobody heard; the two prompts were live
+
+
+def test_the_prompt_before_where_a_catch_up_stopped_is_remembered(session, transcript, catch_up, orch_hook):
+    live_prompt(orch_hook, transcript, "go")
+    transcript.prompt("go")
+    transcript.answer("done")
+    catch_up()  # reads up to here; the next reads from here on
+    live_prompt(orch_hook, transcript, "status")
+    transcript.stop_summary()
+    a_prompt_typed_while_the_turn_ended(transcript)
+
+    catch_up()
+
+    assert prompts_handled(session) == [("go", False), ("status", False)]
+
+
+def test_a_prompt_nobody_heard_after_a_typed_one_is_still_recovered(session, transcript, catch_up, orch_hook):
+    live_prompt(orch_hook, transcript, "go")
+    transcript.prompt("go")
+    transcript.answer("done")
+    transcript.stop_summary()
+    a_prompt_typed_while_the_turn_ended(transcript)  # its live hook was lost
+
+    catch_up()
+
+    assert prompts_handled(session) == [("go", False), ("status", True)]
+
+
 def test_a_second_catch_up_finds_nothing_new_and_a_live_event_after_it_is_refused(session, transcript, catch_up,
                                                                                   orch_hook):
     a_turn_with_two_calls(transcript)

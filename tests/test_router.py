@@ -446,6 +446,36 @@ def test_a_user_prompt_block_stops_the_prompt(orch_hook, enabled, register_plugi
     assert run.answer == {"decision": "block", "reason": "handled locally"}
 
 
+def test_a_prompt_typed_while_the_turn_ends_is_a_new_prompt_though_it_comes_with_that_turns_id(
+        orch_hook, orch_bus, enabled, register_plugin):
+    # Claude Code 2.1.332 submits a prompt typed while the turn's Stop hooks run with the ending turn's prompt_id.
+    seen = []
+    register_plugin(handlers(HookHandler("palette", ["UserPromptSubmit"],
+                                         lambda e, c: seen.append(e.prompt) or HookResult.blocking("answered"))))
+    turn = {"prompt_id": "0c1d4f6e-7a1b-4c2d-9e3f-5a6b7c8d9e0f"}
+
+    first = orch_hook(hook_payload("UserPromptSubmit", prompt="fix the login page", **turn))
+    joined = orch_hook(hook_payload("UserPromptSubmit", prompt="status", **turn))
+
+    assert first.answer["decision"] == joined.answer["decision"] == "block"
+    assert seen == ["fix the login page", "status"]
+    prompts = [e.data for e in of_type(orch_bus, "hook.handled") if e.data["event"] == "UserPromptSubmit"]
+    assert [(p["prompt"], p["prompt_id"]) for p in prompts] == [
+        ("fix the login page", turn["prompt_id"]), ("status", turn["prompt_id"])]
+
+
+def test_a_prompt_delivered_again_is_not_applied_again_joined_or_not(orch_hook, orch_bus, enabled, register_plugin):
+    seen = []
+    register_plugin(handlers(HookHandler("palette", ["UserPromptSubmit"], lambda e, c: seen.append(e.prompt))))
+    turn = {"prompt_id": "0c1d4f6e-7a1b-4c2d-9e3f-5a6b7c8d9e0f"}
+
+    for prompt in ("fix the login page", "status", "status", "fix the login page"):
+        orch_hook(hook_payload("UserPromptSubmit", prompt=prompt, **turn))
+
+    assert seen == ["fix the login page", "status"]
+    assert sum(e.data["event"] == "UserPromptSubmit" for e in of_type(orch_bus, "hook.handled")) == 2
+
+
 def test_a_permission_request_answer(orch_hook, enabled, register_plugin):
     register_plugin(handlers(returning("ok", HookResult(permission="allow", updated_input={"command": "ls"}))))
 

@@ -243,6 +243,23 @@ def event_key(payload: dict[str, Any]) -> str | None:
     return f"{name}:{anchor}"
 
 
+def joined_prompt_key(payload: dict[str, Any], prompt_id: str | None = None) -> str | None:
+    """The identity of a prompt typed while a turn was ending, which shares that turn's ``prompt_id``.
+
+    Claude Code 2.1.332 shows the answer before the turn's Stop hooks ran; a
+    prompt typed then is submitted with the ending turn's ``prompt_id`` (its
+    transcript line and its Stop get an id of their own), so the prompt id
+    alone would call it the turn's first prompt again. Keyed by that turn's id
+    and the prompt's text instead; the transcript's side passes the id of the
+    prompt before it.
+    """
+    anchor = prompt_id or _str_or_none(payload.get("prompt_id"))
+    prompt = _str_or_none(payload.get("prompt"))
+    if anchor is None or prompt is None:
+        return None
+    return f"UserPromptSubmit:{anchor}:{text_digest(prompt)}"
+
+
 def text_digest(text: str) -> str:
     """A short stable digest of a text (a key part, not a secret)."""
     import hashlib

@@ -19,8 +19,12 @@ that the store keeps unique per session, and an event is recovered only once
 the transcript proves Claude Code is past it, so a live delivery of it can no
 longer come: a tool call once its result is written, a result or a batch once
 the model has been asked again (or the turn ended), a prompt once the model
-answered, a stop once the stop hooks' summary is written. What is not provably
-past yet stays pending and is looked at again later. One catch-up per
+answered, a stop once the stop hooks' summary is written. A prompt typed
+while a turn ended reached the router with that turn's ``prompt_id``
+(Claude Code 2.1.332; ``protocol.joined_prompt_key``): its transcript line
+has an id of its own, so the key it was recorded with live, from the prompt
+before it, is looked for too. What is not provably past yet stays pending
+and is looked at again later. One catch-up per
 session runs at a time (a file lock).
 
 **What can be recovered:** PreToolUse, PostToolUse, PostToolUseFailure,
@@ -46,7 +50,7 @@ import attrs
 
 from orchcore import gate, jsonlimits
 from orchcore.errors import JsonTooDeep
-from orchcore.protocol import event_key
+from orchcore.protocol import event_key, joined_prompt_key
 
 CURSOR_DIR = "recovery"
 
@@ -69,6 +73,7 @@ class Candidate:
     ts: str
     line: int  # the earliest line of its file it is built from (where to read again while it is pending)
     proven: bool
+    aliases: tuple[str, ...] = ()  # other keys a live delivery of it may have been recorded with
 
 
 def catch_up(session_id: str, env: dict[str, str], runtime: Any = None) -> Report:
@@ -104,15 +109,16 @@ def _catch_up(runtime: Any, session: Any, env: dict[str, str], state_dir: Path) 
     found: list[Candidate] = []
     ends: dict[str, int] = {}
     for path, agent in transcript_files(transcript):
-        candidates, end = read_candidates(path, cursor.offset(path), session.session_id, transcript, agent)
+        candidates, end = read_candidates(path, cursor.offset(path), session.session_id, transcript, agent,
+                                          prompt_before=cursor.prompts.get(str(path)))
         found += candidates
         ends[str(path)] = end
-    recorded = runtime.store.recorded_keys(session.session_id, [c.key for c in found])
+    recorded = runtime.store.recorded_keys(session.session_id, [k for c in found for k in (c.key, *c.aliases)])
     recovered = pending = 0
     restart: dict[str, int] = {}
     found.sort(key=lambda c: c.ts)  # the files interleave: a subagent runs inside its Agent call
     for candidate in found:
-        if candidate.key in recorded:
+        if candidate.key in recorded or recorded.intersection(candidate.aliases):
             continue
         if not candidate.proven:
             pending += 1
@@ -124,6 +130,10 @@ def _catch_up(runtime: Any, session: Any, env: dict[str, str], state_dir: Path) 
         recovered += 1
     for path, end in ends.items():
         cursor.files[path] = restart.get(path, end)
+        prompts = [c.payload.get("prompt_id") for c in found if c.payload["hook_event_name"] == "UserPromptSubmit"
+                   and str(_file_of(c, transcript)) == path and c.line < cursor.files[path]]
+        if prompts and isinstance(prompts[-1], str):
+            cursor.prompts[path] = prompts[-1]
     cursor.save()
     return Report(recovered=recovered, recorded=len(found) - recovered - pending, pending=pending)
 
@@ -190,9 +200,14 @@ def read_lines(path: Path, offset: int) -> tuple[list[tuple[int, dict[str, Any]]
 
 
 def read_candidates(
-    path: Path, offset: int, session_id: str, transcript: Path, agent: dict[str, Any] | None
+    path: Path, offset: int, session_id: str, transcript: Path, agent: dict[str, Any] | None,
+    prompt_before: str | None = None,
 ) -> tuple[list[Candidate], int]:
-    """The hook events one transcript file shows from ``offset`` on, and where its whole lines end."""
+    """The hook events one transcript file shows from ``offset`` on, and where its whole lines end.
+
+    ``prompt_before``: the ``promptId`` of the last prompt before ``offset``
+    (a prompt typed while that turn ended may have been delivered with it).
+    """
     entries, end = read_lines(path, offset)
     base: dict[str, Any] = {"session_id": session_id, "transcript_path": str(transcript)}
     if agent is not None:
@@ -210,9 +225,11 @@ def read_candidates(
     batch_of: dict[str, str] = {}  # tool_use_id -> its message id
     done_batches: set[str] = set()
     prompt_id: str | None = None
+    previous_prompt = prompt_before
     last_text = ""
 
-    def add(event: str, fields: dict[str, Any], index: int, line: int, proven: bool) -> None:
+    def add(event: str, fields: dict[str, Any], index: int, line: int, proven: bool,
+            aliases: tuple[str | None, ...] = ()) -> None:
         payload = {**base, "cwd": entries[index][1].get("cwd") or "", "hook_event_name": event}
         if prompt_id:
             payload["prompt_id"] = prompt_id
@@ -220,7 +237,8 @@ def read_candidates(
         key = event_key(payload)
         if key is not None:
             ts = str(entries[index][1].get("timestamp") or "")
-            found.append(Candidate(payload=payload, key=key, ts=ts, line=line, proven=proven))
+            found.append(Candidate(payload=payload, key=key, ts=ts, line=line, proven=proven,
+                                   aliases=tuple(a for a in aliases if a)))
 
     if agent is not None and offset == 0 and entries:
         add("SubagentStart", {}, 0, entries[0][0], True)
@@ -228,8 +246,10 @@ def read_candidates(
         prompt_id = entry.get("promptId") if isinstance(entry.get("promptId"), str) else prompt_id
         kind = entry.get("type")
         if kind == "user" and agent is None and _is_prompt(entry):
-            add("UserPromptSubmit", {"prompt": _text(entry["message"]["content"])}, index, line,
-                last_progress > index)
+            prompt = {"prompt": _text(entry["message"]["content"])}
+            joined = joined_prompt_key(prompt, previous_prompt) if previous_prompt != prompt_id else None
+            add("UserPromptSubmit", prompt, index, line, last_progress > index, (joined,))
+            previous_prompt = prompt_id
         elif kind == "assistant":
             text = _text(entry.get("message", {}).get("content"))
             last_text = text or last_text
@@ -329,6 +349,7 @@ class Cursor:
 
     path: Path
     files: dict[str, int] = attrs.Factory(dict)
+    prompts: dict[str, str] = attrs.Factory(dict)  # file -> promptId of its last prompt before that point
 
     @classmethod
     def load(cls, state_dir: Path, session_id: str) -> Cursor:
@@ -336,9 +357,10 @@ class Cursor:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             files = {str(k): int(v) for k, v in data.get("files", {}).items()}
+            prompts = {str(k): str(v) for k, v in data.get("prompts", {}).items()}
         except (OSError, ValueError, TypeError, AttributeError):
-            files = {}  # none yet, or damaged: read from the start (the keys keep it exact)
-        return cls(path=path, files=files)
+            files, prompts = {}, {}  # none yet, or damaged: read from the start (the keys keep it exact)
+        return cls(path=path, files=files, prompts=prompts)
 
     def offset(self, file: Path) -> int:
         return self.files.get(str(file), 0)
@@ -347,7 +369,7 @@ class Cursor:
         from orchcore.files import atomic_write
 
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        atomic_write(self.path, json.dumps({"files": self.files}, indent=1) + "\n")
+        atomic_write(self.path, json.dumps({"files": self.files, "prompts": self.prompts}, indent=1) + "\n")
 
 
 class _Lock:

@@ -232,8 +232,10 @@ def route(
             return Reply(answer=answer(name, HookResult(system_message=notice))) if told else Reply()
         key = event.key
         if key is not None and runtime.store.recorded_keys(session_id, [key]):
-            log(env, project, f"{name}: already recorded as {key}; not applied again")
-            return Reply()
+            key = _joined_prompt(runtime, session_id, event) if name == "UserPromptSubmit" else None
+            if key is None:
+                log(env, project, f"{name}: already recorded as {event.key}; not applied again")
+                return Reply()
         results, runs, failures = run_handlers(runtime, event, session, env)
         merged = merge(results)
         result = merged.result
@@ -437,6 +439,31 @@ def _with_message(result: Any, message: str) -> Any:
     return attrs.evolve(result, system_message=message or None)
 
 
+def _joined_prompt(runtime: Any, session_id: str, event: Any) -> str | None:
+    """The key of a prompt whose ``prompt_id`` another prompt of the session has already; None for a repeat.
+
+    A prompt typed while a turn's Stop hooks run comes with that turn's id
+    (protocol.joined_prompt_key): it is a new prompt when its text differs from
+    the one recorded with that id, and the same event delivered again when not.
+    """
+    from orchcore.protocol import joined_prompt_key
+
+    prompt_id = event.raw.get("prompt_id")
+    recent = runtime.store.events(session_id, types=["hook.handled"], newest=True, limit=JOINED_PROMPT_LOOKBACK)
+    same_id = [e.data.get("prompt") for e in recent
+               if e.data.get("event") == "UserPromptSubmit" and e.data.get("prompt_id") == prompt_id]
+    if not same_id or (event.prompt or "")[:PROMPT_KEPT] in same_id:
+        return None  # the same prompt again (or one recorded before its id was kept: not told apart)
+    key = joined_prompt_key(event.raw)
+    if key is None or runtime.store.recorded_keys(session_id, [key]):
+        return None
+    return key
+
+
+JOINED_PROMPT_LOOKBACK = 50  # hook.handled events looked back through for the turn's first prompt
+PROMPT_KEPT = 200  # characters of a prompt kept in its hook.handled
+
+
 def _summary(event: Any, runs: dict, result: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"event": event.hook_event_name, "handlers": runs}
     for key in ("tool_name", "tool_use_id", "agent_id", "agent_type", "source", "reason"):
@@ -444,7 +471,9 @@ def _summary(event: Any, runs: dict, result: Any) -> dict[str, Any]:
         if isinstance(value, str):
             data[key] = value
     if event.prompt:
-        data["prompt"] = event.prompt[:200]
+        data["prompt"] = event.prompt[:PROMPT_KEPT]
+    if event.hook_event_name == "UserPromptSubmit" and isinstance(event.raw.get("prompt_id"), str):
+        data["prompt_id"] = event.raw["prompt_id"]  # a prompt typed while this turn ends comes with it too
     if result.permission:
         data["permission"] = result.permission
     if result.block:

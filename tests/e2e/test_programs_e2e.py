@@ -92,6 +92,35 @@ def test_a_palette_command_is_answered_without_a_request_reaching_the_model(fake
     assert prompt["block"] is True
 
 
+def test_a_palette_command_typed_while_the_turns_stop_hooks_run_is_answered_by_orchcore(
+        fake_api, claude_tmux, orch, cc_project):
+    # A slow Stop hook of the user's own keeps the turn ending for seconds. 2.1.332 takes a prompt typed then
+    # with the ending turn's prompt_id (2.1.328 holds it until the turn ended): either way it is a new prompt.
+    settings = cc_project / ".claude" / "settings.json"
+    wired = json.loads(settings.read_text())
+    wired["hooks"].setdefault("Stop", []).append({"hooks": [{"type": "command", "command": "sleep 4"}]})
+    settings.write_text(json.dumps(wired))
+    fake_api.script = [text("FIRST-ANSWER"), text("THIRD-ANSWER")]
+    sid = str(uuid.uuid4())
+    tui = claude_tmux(["--session-id", sid], env={"NO_COLOR": "1"})
+    orch.wait_for_session(sid)
+    orch.orch("events", "emit", "task.created", "--session", sid, "--data", json.dumps({"id": "T-3"}))
+    orch.orch("program", "activate", "e2e_sprint", "--session", sid)
+
+    tui.send_line("first prompt")
+    tui.wait_for("FIRST-ANSWER", timeout=30)
+    tui.send_line("status")  # the turn's Stop hooks are still running (4 s)
+    events = orch.wait_for_events(sid, lambda e: len(handled(e, "UserPromptSubmit")) == 2, "the typed prompt handled")
+    assert [p["prompt"] for p in handled(events, "UserPromptSubmit")] == ["first prompt", "status"]
+    assert handled(events, "UserPromptSubmit")[1]["block"] is True  # the palette answered it
+    orch.wait_for_events(sid, lambda e: len(handled(e, "Stop")) == 1, "the first turn's Stop")
+    tui.send_line("third prompt")
+    tui.wait_for("THIRD-ANSWER", timeout=30)
+
+    first, third = fake_api.main_requests  # the model was never asked "status"
+    assert "first prompt" in first.last_user_text and "third prompt" in third.last_user_text
+
+
 def test_the_start_sprint_slash_command_creates_a_sprint_in_the_sessions_state(fake_api, run_claude, orch):
     """/orchestration:start-sprint from the first-party command packs (plugins/orch-commands), as installed."""
     import importlib.util
