@@ -122,3 +122,78 @@ def test_a_name_claude_code_cannot_namespace_and_a_file_as_dir_are_one_line_erro
     file = tmp_path / "file"
     file.write_text("")
     assert_one_line_error(orch_cli("export", "claude-plugin", str(file)), "is a file")
+
+
+def installed_in_claude_code(folder: Path, plugin: str = "orchcore@orchcore-local") -> None:
+    """What `claude plugin install` leaves behind (2.1.328): the plugin enabled in the user's settings, and
+    where its copy is in plugins/installed_plugins.json."""
+    config = Path(os.environ["CLAUDE_CONFIG_DIR"])
+    (config / "plugins").mkdir(parents=True, exist_ok=True)
+    settings = config / "settings.json"
+    data = read_json(settings) if settings.exists() else {}
+    data.setdefault("enabledPlugins", {})[plugin] = True
+    settings.write_text(json.dumps(data, indent=2))
+    (config / "plugins" / "installed_plugins.json").write_text(json.dumps({"version": 2, "plugins": {
+        plugin: [{"scope": "user", "installPath": str(folder), "version": __version__}]}}))
+
+
+def doctor_checks(orch_cli) -> dict[str, dict]:
+    return {c["name"]: c for c in orch_cli("doctor", "--json").json()["checks"]}
+
+
+def test_doctor_sees_orchcore_wired_through_the_installed_plugin(orch_cli, exported):
+    installed_in_claude_code(exported)
+
+    found = doctor_checks(orch_cli)
+
+    plugin = found["claude plugin orchcore@orchcore-local"]
+    assert plugin["status"] == "ok" and "events wired" in plugin["detail"], plugin
+    assert found["wiring"]["status"] == "ok"
+    assert found["wiring"]["detail"] == "wired in the Claude Code plugin orchcore@orchcore-local"
+
+
+def test_doctor_warns_when_the_plugin_and_orch_install_both_route_every_event(orch_cli, exported):
+    installed_in_claude_code(exported)
+    ok(orch_cli("install", "--transport", "command", "--no-mcp"))
+
+    wiring = doctor_checks(orch_cli)["wiring"]
+
+    assert wiring["status"] == "warn"
+    assert "project settings and the Claude Code plugin orchcore@orchcore-local" in wiring["detail"]
+    assert "keep one" in wiring["detail"]
+
+
+def test_doctor_fails_a_plugin_whose_orch_is_gone(orch_cli, exported, tmp_path):
+    hooks = exported / "hooks" / "hooks.json"
+    data = read_json(hooks)
+    for groups in data["hooks"].values():
+        for group in groups:
+            for handler in group["hooks"]:
+                handler["command"] = "/nowhere/bin/orch hook"
+    hooks.write_text(json.dumps(data))
+    installed_in_claude_code(exported)
+
+    plugin = doctor_checks(orch_cli)["claude plugin orchcore@orchcore-local"]
+
+    assert plugin["status"] == "fail"
+    assert "/nowhere/bin/orch does not exist" in plugin["detail"] and "re-export it" in plugin["detail"]
+
+
+def test_doctor_ignores_enabled_plugins_that_route_nothing_to_orch(orch_cli, tmp_path):
+    other = tmp_path / "other-plugin"
+    (other / "hooks").mkdir(parents=True)
+    (other / "hooks" / "hooks.json").write_text(json.dumps({"hooks": {"Stop": [{"hooks": [
+        {"type": "command", "command": "echo done"}]}]}}))
+    installed_in_claude_code(other, "formatter@tools")
+
+    found = doctor_checks(orch_cli)
+
+    assert "claude plugin formatter@tools" not in found
+    assert found["wiring"]["status"] == "fail"
+
+
+def test_an_older_claude_code_does_not_make_the_plugins_newer_events_a_warning(orch_cli, exported, monkeypatch):
+    installed_in_claude_code(exported)
+    monkeypatch.setenv("ORCH_CLAUDE_VERSION", "2.1.328")  # it skips PreSkillShellCommand, which the plugin wires
+
+    assert doctor_checks(orch_cli)["claude plugin orchcore@orchcore-local"]["status"] == "ok"

@@ -957,7 +957,7 @@ def test_doctor_warns_about_a_foreign_status_line_and_double_wiring(orch_cli, or
     assert found["status line"]["status"] == "warn"
     assert "local settings use another status line" in found["status line"]["detail"]
     assert found["wiring"]["status"] == "warn"
-    assert "project and user" in found["wiring"]["detail"]
+    assert "project settings and user settings" in found["wiring"]["detail"]
 
 
 def test_doctor_reports_plugin_errors(orch_cli, register_plugin):

@@ -103,10 +103,12 @@ def _executable(command: str, project: Path | None = None) -> str | None:
 
 
 def check_settings(project: Path) -> list[Check]:
-    """Per scope: are all wired events there and does their command run; plus the status line."""
+    """Per scope, and per enabled Claude Code plugin that routes to orch: are all wired events there and do
+    their commands run; then where orchcore is wired (once is right), and the status line."""
     checks = []
     wired_in = []
     status_lines: dict[str, Any] = {}
+    enabled_plugins: list[str] = []
     try:
         expected = wired_events(claude_code_version())  # not the events this Claude Code does not know
     except OrchError as exc:
@@ -122,50 +124,100 @@ def check_settings(project: Path) -> list[Check]:
             continue
         if "statusLine" in data:
             status_lines[scope] = data["statusLine"]
-        wired: dict[str, str] = {}  # event -> "http" or its command
-        for event, entries in data.get("hooks", {}).items():
-            for group in entries:
-                for handler in hook_handlers(group):
-                    if entry_kind(handler) == "hook":
-                        wired[event] = "http" if handler.get("type") == "http" else handler["command"]
-        if not wired:
+        enabled_plugins += _enabled_plugins(data)
+        check = _check_hooks(name, path, data.get("hooks", {}), expected, expected, project,
+                             f"run `orch install --scope {scope}`", f"`orch install --scope {scope}`")
+        if check is None:
             checks.append(Check(name, OK, f"{path}: orchcore not installed in this scope"))
             continue
-        wired_in.append(scope)
-        commands = {event: command for event, command in wired.items() if command != "http"}
-        problems = []
-        missing = [e for e in expected if e not in wired]
-        if missing:
-            problems.append(f"events not wired: {', '.join(missing)}")
-        extra = [e for e in wired if e not in expected]
-        for command in sorted(set(commands.values())):
-            why = _executable(command, project)
-            if why:
-                problems.append(why)
-        if problems:
-            checks.append(Check(name, FAIL, f"{path}: {'; '.join(problems)}; run `orch install --scope {scope}`"))
-        elif extra:
-            checks.append(Check(name, WARN, f"{path}: also wired to {', '.join(extra)}; `orch install` removes them"))
-        elif {_expand(c, project) for c in commands.values()} != {f"{orch_launcher()} hook"}:
-            others = ", ".join(sorted(set(commands.values())))
-            checks.append(Check(name, WARN, f"{path}: runs {others}, not this orch ({orch_launcher()}); "
-                                f"`orch install --scope {scope}` points it here"))
-        else:
-            posted = sum(command == "http" for command in wired.values())
-            how = f" ({posted} as http hooks to the resident runtime)" if posted else ""
-            checks.append(Check(name, OK, f"{path}: {len(expected)} events wired{how}"))
+        wired_in.append(f"{scope} settings")
+        checks.append(check)
+    for plugin, hooks_file in _plugin_hooks(enabled_plugins):
+        name = f"claude plugin {plugin}"
+        try:
+            hooks = json.loads(hooks_file.read_text(encoding="utf-8")).get("hooks", {})
+        except (OSError, ValueError, AttributeError):
+            continue  # no hooks file, or not ours to judge: Claude Code reports its own plugins' errors
+        export = "re-export it (`orch export claude-plugin DIR --force`) and update it in Claude Code"
+        # A plugin goes to other machines: it wires every event orchcore knows (an older Claude Code skips the newer)
+        check = _check_hooks(name, hooks_file, hooks if isinstance(hooks, dict) else {}, expected, WIRED_EVENTS,
+                             project, export, "a new export")
+        if check is not None:
+            wired_in.append(f"the Claude Code plugin {plugin}")
+            checks.append(check)
     if not wired_in:
         checks.append(Check("wiring", FAIL, "orchcore is not wired into Claude Code; run `orch install`"))
     elif len(wired_in) == 1:
-        checks.append(Check("wiring", OK, f"wired in {wired_in[0]} settings"))
-    elif len(wired_in) > 1:
+        checks.append(Check("wiring", OK, f"wired in {wired_in[0]}"))
+    else:
         checks.append(Check(
             "wiring", WARN,
-            f"wired in {' and '.join(wired_in)} settings: Claude Code runs `orch hook` once per scope for each event; "
-            "keep one (`orch uninstall --scope …`)",
+            f"wired in {' and '.join(wired_in)}: Claude Code runs `orch hook` once for each of them at every "
+            "event; keep one (`orch uninstall --scope …`, or `claude plugin uninstall …`)",
         ))
     checks.append(_check_status_line(status_lines, project))
     return checks
+
+
+def _check_hooks(name: str, path: Path, hooks: Any, expected: Any, allowed: Any, project: Path, fix: str,
+                 repoint: str) -> Check | None:
+    """One settings file's (or plugin's) orchcore hooks checked; None when it wires no orchcore hook.
+
+    ``expected``: the events that must be wired; ``allowed``: the events it may wire besides.
+    """
+    wired: dict[str, str] = {}  # event -> "http" or its command
+    for event, entries in (hooks.items() if isinstance(hooks, dict) else ()):
+        for group in entries if isinstance(entries, list) else ():
+            for handler in hook_handlers(group):
+                if entry_kind(handler) == "hook":
+                    wired[event] = "http" if handler.get("type") == "http" else handler["command"]
+    if not wired:
+        return None
+    commands = {event: command for event, command in wired.items() if command != "http"}
+    problems = []
+    missing = [e for e in expected if e not in wired]
+    if missing:
+        problems.append(f"events not wired: {', '.join(missing)}")
+    extra = [e for e in wired if e not in expected and e not in allowed]
+    for command in sorted(set(commands.values())):
+        why = _executable(command, project)
+        if why:
+            problems.append(why)
+    if problems:
+        return Check(name, FAIL, f"{path}: {'; '.join(problems)}; {fix}")
+    if extra:
+        return Check(name, WARN, f"{path}: also wired to {', '.join(extra)}; {repoint} removes them")
+    if {_expand(c, project) for c in commands.values()} != {f"{orch_launcher()} hook"}:
+        others = ", ".join(sorted(set(commands.values())))
+        return Check(name, WARN, f"{path}: runs {others}, not this orch ({orch_launcher()}); {repoint} points it here")
+    posted = sum(command == "http" for command in wired.values())
+    how = f" ({posted} as http hooks to the resident runtime)" if posted else ""
+    return Check(name, OK, f"{path}: {len(expected)} events wired{how}")
+
+
+def _enabled_plugins(settings: dict[str, Any]) -> list[str]:
+    """The Claude Code plugins (``name@marketplace``) these settings turn on."""
+    enabled = settings.get("enabledPlugins")
+    return [plugin for plugin, on in enabled.items() if on is True] if isinstance(enabled, dict) else []
+
+
+def _plugin_hooks(plugins: list[str]) -> list[tuple[str, Path]]:
+    """Each enabled plugin's ``hooks/hooks.json``, where Claude Code installed it (plugins/installed_plugins.json)."""
+    from orchcore.install.scopes import user_claude_dir
+
+    try:
+        installed = json.loads((user_claude_dir() / "plugins" / "installed_plugins.json").read_text(encoding="utf-8"))
+        records = installed.get("plugins", {})
+    except (OSError, ValueError, AttributeError):
+        return []
+    found = []
+    for plugin in dict.fromkeys(plugins):
+        entries = records.get(plugin) if isinstance(records, dict) else None
+        paths = [e.get("installPath") for e in entries or () if isinstance(e, dict)]
+        path = next((p for p in paths if isinstance(p, str) and p), None)
+        if path:
+            found.append((plugin, Path(path) / "hooks" / "hooks.json"))
+    return found
 
 
 def _check_status_line(status_lines: dict[str, Any], project: Path | None = None) -> Check:

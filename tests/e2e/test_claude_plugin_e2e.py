@@ -74,6 +74,11 @@ def test_the_exported_plugin_validates_installs_and_records_a_run_in_a_project_w
     listed = claude(claude_bin, cc_env, tmp_path, "plugin", "list").stdout
     assert f"orchcore@{MARKETPLACE}" in listed
     assert not (cc_project / ".claude" / "settings.json").exists()  # nothing of orch install here
+    doctor = {c["name"]: c for c in json.loads(orch.orch("doctor", "--json", check=False).stdout)["checks"]}
+    found = doctor[f"claude plugin orchcore@{MARKETPLACE}"]
+    assert found["status"] == "ok", found  # found where Claude Code put it
+    assert doctor["wiring"] == {"name": "wiring", "status": "ok",
+                                "detail": f"wired in the Claude Code plugin orchcore@{MARKETPLACE}"}
     orch.enable_by_default()  # .claude/orchcore.json: orchestration on for new sessions
 
     fake_api.script = _bash_then("done", "echo hi > marker.txt")
