@@ -1,7 +1,8 @@
 """``orch doctor``: is orchcore wired into Claude Code, and does it work?
 
 Checks, in the order a person would fix things: the project config, the
-settings wiring of every scope, plugin errors, the real store's health (it is
+settings wiring of every scope and of an enabled Claude Code plugin exported
+with ``orch export claude-plugin``, plugin errors, the real store's health (it is
 opened, fully read and given a write that commits nothing), hook events kept
 in the journal while the store failed (applied now when the store is
 healthy), one synthetic event through the real router (in a throwaway
